@@ -1,0 +1,26 @@
+//! Database migrations for Coulisses. The same migrations run on SQLite and
+//! PostgreSQL; anything backend-specific is decided inside a migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_artists;
+mod m20261123_000002_create_availabilities;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_artists::Migration),
+            Box::new(m20261123_000002_create_availabilities::Migration),
+        ]
+    }
+}
+
+/// Names of the constraints the service maps to client errors. PostgreSQL
+/// reports them on a violation, so they are part of the error contract.
+pub mod constraints {
+    pub const ARTIST_EMAIL_UNIQUE: &str = "ux_artists_email_key";
+    pub const AVAILABILITY_RANGE_UNIQUE: &str = "ux_availabilities_artist_range";
+}

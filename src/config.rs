@@ -1,0 +1,131 @@
+//! Command line and environment: every flag can also be set from an
+//! environment variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://coulisses.db?mode=rwc";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "coulisses",
+    version,
+    about = "GraphQL API for live-performance planning"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `coulisses` alone serves, with these flags.
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pending migrations, then serve the API (the default).
+    Serve(ServeConfig),
+    /// Apply, roll back or list database migrations.
+    Migrate(MigrateConfig),
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct DatabaseConfig {
+    /// SQLite (sqlite://file.db?mode=rwc) or PostgreSQL (postgres://...) URL.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    /// Most connections kept open to the database.
+    #[arg(long, env = "COULISSES_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "COULISSES_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Deepest selection a query may nest.
+    #[arg(long, env = "COULISSES_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+    /// Most fields a query may select, lists counted once.
+    #[arg(long, env = "COULISSES_MAX_COMPLEXITY", default_value_t = 5_000)]
+    pub max_complexity: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "COULISSES_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    #[arg(long, env = "COULISSES_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// On SIGTERM or Ctrl-C, how long in-flight requests get to finish.
+    #[arg(long, env = "COULISSES_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+    #[command(flatten)]
+    pub log: LogConfig,
+}
+
+impl ServeConfig {
+    /// Defaults, on this database: what tests and embedders start from.
+    pub fn with_database_url(database_url: impl Into<String>) -> Self {
+        let mut config = Self::parse_defaults();
+        config.database.database_url = database_url.into();
+        config
+    }
+
+    fn parse_defaults() -> Self {
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            serve: ServeConfig,
+        }
+        // No argument is given, so only defaults (and the environment) apply.
+        Defaults::parse_from(["coulisses"]).serve
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct LogConfig {
+    /// Log lines as text for people or JSON for collectors. RUST_LOG filters.
+    #[arg(long, env = "COULISSES_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateConfig {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    #[command(subcommand)]
+    pub action: MigrateAction,
+}
+
+#[derive(Clone, Copy, Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply all pending migrations.
+    Up,
+    /// Roll back the last `steps` migrations.
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}

@@ -1,0 +1,254 @@
+//! Availabilities: an artist's time ranges, which never overlap one another.
+//! Every write locks the artist first, so the overlap check holds until
+//! commit even under concurrent requests.
+
+use std::collections::HashMap;
+
+use migration::constraints::AVAILABILITY_RANGE_UNIQUE;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::errors::{DomainError, violates};
+use super::records::{Artist, Availability, NewAvailability};
+use super::validation::{self, Violations};
+use super::{time, write};
+use crate::entities::availability;
+
+/// Availabilities per artist, sorted by start; one statement for any number.
+pub async fn of_artists(
+    db: &DatabaseConnection,
+    artist_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
+    let rows = availability::Entity::find()
+        .filter(availability::Column::ArtistId.is_in(artist_ids.iter().copied()))
+        .order_by_asc(availability::Column::ArtistId)
+        .order_by_asc(availability::Column::StartsAt)
+        .all(db)
+        .await?;
+    group_by_artist(rows)
+}
+
+pub(crate) async fn of_all_artists(
+    db: &DatabaseConnection,
+) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
+    let rows = availability::Entity::find()
+        .order_by_asc(availability::Column::ArtistId)
+        .order_by_asc(availability::Column::StartsAt)
+        .all(db)
+        .await?;
+    group_by_artist(rows)
+}
+
+fn group_by_artist(
+    rows: Vec<availability::Model>,
+) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
+    let mut grouped: HashMap<Uuid, Vec<Availability>> = HashMap::new();
+    for row in rows {
+        grouped
+            .entry(row.artist_id)
+            .or_default()
+            .push(Availability::try_from(row)?);
+    }
+    Ok(grouped)
+}
+
+pub async fn add(
+    db: &DatabaseConnection,
+    artist_id: Uuid,
+    input: NewAvailability,
+) -> Result<Availability, DomainError> {
+    let mut violations = Violations::default();
+    let input = validation::availability(&input, "", &mut violations);
+    violations.finish()?;
+
+    let txn = write::begin(db).await?;
+    write::lock_artist(&txn, artist_id).await?;
+    reject_overlap(&txn, artist_id, &input, None).await?;
+    let id = Uuid::now_v7();
+    insert_one(&txn, id, artist_id, &input).await?;
+    txn.commit().await?;
+    Ok(Availability {
+        id,
+        artist_id,
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        note: input.note,
+    })
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: NewAvailability,
+) -> Result<Availability, DomainError> {
+    let mut violations = Violations::default();
+    let input = validation::availability(&input, "", &mut violations);
+    violations.finish()?;
+
+    let txn = write::begin(db).await?;
+    let not_found = || DomainError::not_found("Availability", id);
+    let artist_id = availability::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?
+        .artist_id;
+    write::lock_artist(&txn, artist_id).await?;
+    reject_overlap(&txn, artist_id, &input, Some(id)).await?;
+    let updated = availability::Entity::update_many()
+        .set(availability::ActiveModel {
+            starts_at: Set(time::to_micros(input.starts_at)),
+            ends_at: Set(time::to_micros(input.ends_at)),
+            note: Set(input.note.clone()),
+            updated_at: Set(time::to_micros(time::now())),
+            ..Default::default()
+        })
+        .filter(availability::Column::Id.eq(id))
+        .filter(availability::Column::ArtistId.eq(artist_id))
+        .exec(&txn)
+        .await
+        .map_err(range_taken)?;
+    // Deleted, or moved to another artist, between the read and the lock.
+    if updated.rows_affected == 0 {
+        return Err(not_found());
+    }
+    txn.commit().await?;
+    Ok(Availability {
+        id,
+        artist_id,
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        note: input.note,
+    })
+}
+
+pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+    let result = availability::Entity::delete_by_id(id).exec(db).await?;
+    if result.rows_affected == 0 {
+        return Err(DomainError::not_found("Availability", id));
+    }
+    Ok(())
+}
+
+/// Atomically replaces all of the artist's availabilities with `inputs`.
+pub async fn set_all(
+    db: &DatabaseConnection,
+    artist_id: Uuid,
+    inputs: &[NewAvailability],
+) -> Result<Artist, DomainError> {
+    let mut violations = Violations::default();
+    let inputs = validation::availability_list(inputs, "availabilities", &mut violations);
+    violations.finish()?;
+
+    let txn = write::begin(db).await?;
+    let artist = Artist::try_from(write::lock_artist(&txn, artist_id).await?)?;
+    availability::Entity::delete_many()
+        .filter(availability::Column::ArtistId.eq(artist_id))
+        .exec(&txn)
+        .await?;
+    insert_all(&txn, artist_id, &inputs).await?;
+    txn.commit().await?;
+    Ok(artist)
+}
+
+/// Inserts validated, mutually non-overlapping availabilities of an artist
+/// that has none that could overlap them (new, or just cleared).
+pub(crate) async fn insert_all(
+    txn: &DatabaseTransaction,
+    artist_id: Uuid,
+    inputs: &[NewAvailability],
+) -> Result<(), DomainError> {
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    let now = time::to_micros(time::now());
+    availability::Entity::insert_many(inputs.iter().map(|input| availability::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        artist_id: Set(artist_id),
+        starts_at: Set(time::to_micros(input.starts_at)),
+        ends_at: Set(time::to_micros(input.ends_at)),
+        note: Set(input.note.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }))
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_one(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    artist_id: Uuid,
+    input: &NewAvailability,
+) -> Result<(), DomainError> {
+    let now = time::to_micros(time::now());
+    availability::Entity::insert(availability::ActiveModel {
+        id: Set(id),
+        artist_id: Set(artist_id),
+        starts_at: Set(time::to_micros(input.starts_at)),
+        ends_at: Set(time::to_micros(input.ends_at)),
+        note: Set(input.note.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await
+    .map_err(range_taken)?;
+    Ok(())
+}
+
+/// ConflictError naming the first of the artist's availabilities (other
+/// than `except`) that overlaps `range`. Touching ranges do not overlap.
+async fn reject_overlap(
+    conn: &impl ConnectionTrait,
+    artist_id: Uuid,
+    range: &NewAvailability,
+    except: Option<Uuid>,
+) -> Result<(), DomainError> {
+    let mut query = availability::Entity::find()
+        .filter(availability::Column::ArtistId.eq(artist_id))
+        .filter(availability::Column::StartsAt.lt(time::to_micros(range.ends_at)))
+        .filter(availability::Column::EndsAt.gt(time::to_micros(range.starts_at)));
+    if let Some(except) = except {
+        query = query.filter(availability::Column::Id.ne(except));
+    }
+    let Some(existing) = query
+        .order_by_asc(availability::Column::StartsAt)
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let existing = Availability::try_from(existing)?;
+    Err(DomainError::Conflict {
+        field: Some("startsAt".into()),
+        conflicting_id: Some(existing.id),
+        message: format!(
+            "overlaps the artist's availability from {} to {}",
+            existing
+                .starts_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            existing
+                .ends_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        ),
+    })
+}
+
+/// The unique index on (artist, start, end) is a backstop behind the
+/// overlap check, which runs under the artist's lock and so catches every
+/// duplicate first; should it still fire, it is a conflict, not a fault.
+fn range_taken(err: sea_orm::DbErr) -> DomainError {
+    if violates(&err, AVAILABILITY_RANGE_UNIQUE) {
+        DomainError::Conflict {
+            field: Some("startsAt".into()),
+            conflicting_id: None,
+            message: "the artist already has an availability with this exact range".into(),
+        }
+    } else {
+        err.into()
+    }
+}

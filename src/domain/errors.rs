@@ -1,0 +1,118 @@
+//! The one error type of the domain layer. The GraphQL layer maps each
+//! variant to the contract's typed errors in one place (graphql/errors.rs).
+
+use std::error::Error as StdError;
+
+use sea_orm::{DbErr, RuntimeErr};
+use uuid::Uuid;
+
+/// One offending input field, with its path relative to the input that the
+/// domain function received (e.g. `endsAt` or `availabilities[1].startsAt`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same error seen from an enclosing input: `prefix.field`, or
+    /// `prefix[2].field` when the field path starts with an index.
+    pub fn within(self, prefix: &str) -> Self {
+        let field = if self.field.starts_with('[') {
+            format!("{prefix}{}", self.field)
+        } else {
+            format!("{prefix}.{}", self.field)
+        };
+        Self { field, ..self }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// REST 404: the referenced record does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    /// REST 409: the write collides with existing data.
+    #[error("{message}")]
+    Conflict {
+        field: Option<String>,
+        conflicting_id: Option<Uuid>,
+        message: String,
+    },
+    /// REST 422: the input breaks a business rule; every offending field.
+    #[error("invalid input: {}", summary(.0))]
+    Validation(Vec<FieldError>),
+    /// A fault of ours or of the database: logged, never shown to clients.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+fn summary(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl DomainError {
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn internal(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// The same error seen from an enclosing input: validation paths get
+    /// the prefix. (A conflict names the colliding field alone.)
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Self::Validation(fields) => {
+                Self::Validation(fields.into_iter().map(|f| f.within(prefix)).collect())
+            }
+            other => other,
+        }
+    }
+}
+
+impl From<DbErr> for DomainError {
+    fn from(err: DbErr) -> Self {
+        Self::Internal(Box::new(err))
+    }
+}
+
+/// Which unique constraint a database error violated, if it is a unique
+/// violation. PostgreSQL names the constraint; SQLite does not, so there the
+/// caller knows it from the statement (each write can break only one).
+pub(crate) fn unique_violation(err: &DbErr) -> Option<Option<String>> {
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
+    else {
+        return None;
+    };
+    let db_err = sqlx_err.as_database_error()?;
+    db_err
+        .is_unique_violation()
+        .then(|| db_err.constraint().map(str::to_owned))
+}
+
+/// True when `err` violated the unique constraint `constraint`; on SQLite,
+/// which does not name constraints, any unique violation of the statement.
+pub(crate) fn violates(err: &DbErr, constraint: &str) -> bool {
+    match unique_violation(err) {
+        Some(Some(name)) => name == constraint,
+        Some(None) => true,
+        None => false,
+    }
+}

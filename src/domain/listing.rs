@@ -1,0 +1,484 @@
+//! The artist list: filters, orderings and keyset pagination. A cursor
+//! carries the sort key and the id of its row, so a page boundary stays put
+//! when rows are inserted or deleted elsewhere.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Value,
+};
+use uuid::Uuid;
+
+use super::errors::DomainError;
+use super::records::Artist;
+use super::time::to_micros;
+use super::validation::{self, Violations};
+use crate::entities::{artist, artist_skill, availability};
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const MAX_PAGE_SIZE: u64 = 100;
+const SEARCH_MAX_CHARS: usize = 200;
+
+#[derive(Clone, Debug, Default)]
+pub struct ArtistFilter {
+    /// Case-insensitive substring of name or email.
+    pub search: Option<String>,
+    /// The artist has every one of these skills.
+    pub skills: Option<Vec<String>>,
+    /// The artist's availabilities cover this whole range.
+    pub available_during: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArtistOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    CreatedAtAsc,
+    CreatedAtDesc,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PageRequest {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// (cursor, artist), in the requested order.
+    pub edges: Vec<(String, Artist)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+/// A filter whose values are validated and normalized, ready for SQL.
+#[derive(Clone, Debug, Default)]
+pub struct ValidFilter {
+    search: Option<String>,
+    skills: Vec<String>,
+    available_during: Option<(i64, i64)>,
+}
+
+impl ArtistFilter {
+    /// Field paths are relative to the filter argument.
+    pub fn validate(&self) -> Result<ValidFilter, DomainError> {
+        let mut violations = Violations::default();
+        let search = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+        if search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > SEARCH_MAX_CHARS)
+        {
+            violations.add(
+                "search",
+                format!("must be at most {SEARCH_MAX_CHARS} characters"),
+            );
+        }
+        let skills = self
+            .skills
+            .as_deref()
+            .map(|raw| validation::skills(raw, "skills", &mut violations))
+            .unwrap_or_default();
+        if let Some((starts_at, ends_at)) = self.available_during {
+            if ends_at <= starts_at {
+                violations.add("availableDuring.endsAt", "must be after startsAt");
+            }
+        }
+        violations.finish()?;
+        Ok(ValidFilter {
+            search,
+            skills,
+            available_during: self
+                .available_during
+                .map(|(starts_at, ends_at)| (to_micros(starts_at), to_micros(ends_at))),
+        })
+    }
+}
+
+impl ValidFilter {
+    fn condition(&self) -> Condition {
+        let mut condition = Condition::all();
+        if let Some(search) = &self.search {
+            let pattern = format!("%{}%", escape_like(search));
+            condition = condition.add(
+                Condition::any()
+                    .add(artist::Column::NameKey.like(LikeExpr::new(pattern.clone()).escape('\\')))
+                    .add(artist::Column::EmailKey.like(LikeExpr::new(pattern).escape('\\'))),
+            );
+        }
+        if !self.skills.is_empty() {
+            // Skills are unique per artist, so matching them all means
+            // matching as many rows as there are skills asked for.
+            let with_all_skills = Query::select()
+                .column(artist_skill::Column::ArtistId)
+                .from(artist_skill::Entity)
+                .and_where(artist_skill::Column::Skill.is_in(self.skills.iter().cloned()))
+                .group_by_col(artist_skill::Column::ArtistId)
+                .and_having(
+                    Expr::col(artist_skill::Column::Skill)
+                        .count()
+                        .eq(self.skills.len() as i64),
+                )
+                .to_owned();
+            condition = condition.add(artist::Column::Id.in_subquery(with_all_skills));
+        }
+        if let Some((starts_at, ends_at)) = self.available_during {
+            condition = condition.add(artist::Column::Id.in_subquery(covering(starts_at, ends_at)));
+        }
+        condition
+    }
+}
+
+/// Artists whose availabilities cover [starts_at, ends_at). An artist's
+/// availabilities never overlap, so they cover the range exactly when the
+/// parts of them inside it add up to its length: this also accepts a range
+/// covered by several availabilities that touch end to start.
+fn covering(starts_at: i64, ends_at: i64) -> sea_orm::sea_query::SelectStatement {
+    use availability::Column::{ArtistId, EndsAt, StartsAt};
+    let clipped_end: SimpleExpr = Expr::case(Expr::col(EndsAt).lt(ends_at), Expr::col(EndsAt))
+        .finally(ends_at)
+        .into();
+    let clipped_start: SimpleExpr =
+        Expr::case(Expr::col(StartsAt).gt(starts_at), Expr::col(StartsAt))
+            .finally(starts_at)
+            .into();
+    Query::select()
+        .column(ArtistId)
+        .from(availability::Entity)
+        .and_where(Expr::col(StartsAt).lt(ends_at))
+        .and_where(Expr::col(EndsAt).gt(starts_at))
+        .group_by_col(ArtistId)
+        .and_having(Expr::expr(Func::sum(clipped_end.sub(clipped_start))).eq(ends_at - starts_at))
+        .to_owned()
+}
+
+fn escape_like(raw: &str) -> String {
+    let mut escaped = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// Number of artists matching the filter, across all pages.
+pub async fn count(db: &DatabaseConnection, filter: &ValidFilter) -> Result<u64, DomainError> {
+    Ok(artist::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await?)
+}
+
+/// One page of artists. Validation errors name `first`, `last`, `after`,
+/// `before` (the arguments of the `artists` query).
+pub async fn page(
+    db: &DatabaseConnection,
+    filter: &ValidFilter,
+    order: ArtistOrder,
+    request: &PageRequest,
+) -> Result<Page, DomainError> {
+    let window = Window::parse(order, request)?;
+    let mut condition = filter.condition();
+    if let Some(after) = &window.after {
+        condition = condition.add(after.comes_after(order));
+    }
+    if let Some(before) = &window.before {
+        condition = condition.add(before.comes_before(order));
+    }
+    // Backward pages are read in reverse order from their end, then turned.
+    let reading_order = if window.backward {
+        order.reversed()
+    } else {
+        order
+    };
+    let direction = if reading_order.descending() {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut rows = artist::Entity::find()
+        .filter(condition)
+        .order_by(order.key_column(), direction.clone())
+        .order_by(artist::Column::Id, direction)
+        .limit(window.size + 1)
+        .all(db)
+        .await?;
+    let has_more = rows.len() as u64 > window.size;
+    rows.truncate(window.size as usize);
+    if window.backward {
+        rows.reverse();
+    }
+
+    // Whether rows lie beyond the cursor we came from costs one more
+    // statement, spent only when the client paged from a cursor.
+    let (has_next_page, has_previous_page) = if window.backward {
+        let beyond = match &window.before {
+            Some(before) => {
+                exists(db, filter.condition().add(before.comes_before(order).not())).await?
+            }
+            None => false,
+        };
+        (beyond, has_more)
+    } else {
+        let beyond = match &window.after {
+            Some(after) => {
+                exists(db, filter.condition().add(after.comes_after(order).not())).await?
+            }
+            None => false,
+        };
+        (has_more, beyond)
+    };
+
+    let edges = rows
+        .into_iter()
+        .map(|row| {
+            let cursor = Cursor::of(order, &row).encode();
+            Artist::try_from(row).map(|artist| (cursor, artist))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        edges,
+        has_next_page,
+        has_previous_page,
+    })
+}
+
+async fn exists(db: &DatabaseConnection, condition: Condition) -> Result<bool, DomainError> {
+    Ok(artist::Entity::find()
+        .select_only()
+        .column(artist::Column::Id)
+        .filter(condition)
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+impl ArtistOrder {
+    fn descending(self) -> bool {
+        matches!(self, Self::NameDesc | Self::CreatedAtDesc)
+    }
+
+    fn reversed(self) -> Self {
+        match self {
+            Self::NameAsc => Self::NameDesc,
+            Self::NameDesc => Self::NameAsc,
+            Self::CreatedAtAsc => Self::CreatedAtDesc,
+            Self::CreatedAtDesc => Self::CreatedAtAsc,
+        }
+    }
+
+    fn key_column(self) -> artist::Column {
+        match self {
+            Self::NameAsc | Self::NameDesc => artist::Column::NameKey,
+            Self::CreatedAtAsc | Self::CreatedAtDesc => artist::Column::CreatedAt,
+        }
+    }
+
+    fn key_kind(self) -> char {
+        match self {
+            Self::NameAsc | Self::NameDesc => 'n',
+            Self::CreatedAtAsc | Self::CreatedAtDesc => 'c',
+        }
+    }
+}
+
+/// The page to read: its size, its bounds, and which end it is counted from.
+struct Window {
+    size: u64,
+    after: Option<Cursor>,
+    before: Option<Cursor>,
+    backward: bool,
+}
+
+impl Window {
+    fn parse(order: ArtistOrder, request: &PageRequest) -> Result<Self, DomainError> {
+        let mut violations = Violations::default();
+        let mut size_of = |name: &str, value: Option<i32>| {
+            value.and_then(|n| match u64::try_from(n) {
+                Ok(n) if n <= MAX_PAGE_SIZE => Some(n),
+                _ => {
+                    violations.add(name, format!("must be between 0 and {MAX_PAGE_SIZE}"));
+                    None
+                }
+            })
+        };
+        let first = size_of("first", request.first);
+        let last = size_of("last", request.last);
+        if request.first.is_some() && request.last.is_some() {
+            violations.add(
+                "last",
+                "cannot be combined with first; page one way at a time",
+            );
+        }
+        let mut cursor_of = |name: &str, raw: Option<&str>| {
+            raw.and_then(|raw| {
+                let cursor = Cursor::decode(raw).filter(|c| c.kind == order.key_kind());
+                if cursor.is_none() {
+                    violations.add(name, "is not a cursor of this ordering");
+                }
+                cursor
+            })
+        };
+        let after = cursor_of("after", request.after.as_deref());
+        let before = cursor_of("before", request.before.as_deref());
+        violations.finish()?;
+        let backward = request.last.is_some();
+        Ok(Self {
+            size: if backward { last } else { first }.unwrap_or(DEFAULT_PAGE_SIZE),
+            after,
+            before,
+            backward,
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Cursor {
+    kind: char,
+    id: Uuid,
+    key: SortKey,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum SortKey {
+    Name(String),
+    CreatedAt(i64),
+}
+
+impl SortKey {
+    fn value(&self) -> Value {
+        match self {
+            Self::Name(name) => name.clone().into(),
+            Self::CreatedAt(micros) => (*micros).into(),
+        }
+    }
+}
+
+impl Cursor {
+    fn of(order: ArtistOrder, row: &artist::Model) -> Self {
+        let key = match order.key_column() {
+            artist::Column::CreatedAt => SortKey::CreatedAt(row.created_at),
+            _ => SortKey::Name(row.name_key.clone()),
+        };
+        Self {
+            kind: order.key_kind(),
+            id: row.id,
+            key,
+        }
+    }
+
+    fn encode(&self) -> String {
+        let key = match &self.key {
+            SortKey::Name(name) => name.clone(),
+            SortKey::CreatedAt(micros) => micros.to_string(),
+        };
+        URL_SAFE_NO_PAD.encode(format!("{}:{}:{key}", self.kind, self.id))
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (kind, rest) = text.split_once(':')?;
+        let (id, key) = rest.split_once(':')?;
+        let id = Uuid::parse_str(id).ok()?;
+        let (kind, key) = match kind {
+            "n" => ('n', SortKey::Name(key.to_owned())),
+            "c" => ('c', SortKey::CreatedAt(key.parse().ok()?)),
+            _ => return None,
+        };
+        Some(Self { kind, id, key })
+    }
+
+    /// Rows strictly after this cursor's row in `order`.
+    fn comes_after(&self, order: ArtistOrder) -> Condition {
+        self.beyond(order.descending())
+    }
+
+    /// Rows strictly before this cursor's row in `order`.
+    fn comes_before(&self, order: ArtistOrder) -> Condition {
+        self.beyond(!order.descending())
+    }
+
+    /// (key, id) > cursor, or < cursor when `smaller`.
+    fn beyond(&self, smaller: bool) -> Condition {
+        let column = match self.key {
+            SortKey::Name(_) => artist::Column::NameKey,
+            SortKey::CreatedAt(_) => artist::Column::CreatedAt,
+        };
+        let key = self.key.value();
+        let (key_beyond, id_beyond) = if smaller {
+            (column.lt(key.clone()), artist::Column::Id.lt(self.id))
+        } else {
+            (column.gt(key.clone()), artist::Column::Id.gt(self.id))
+        };
+        Condition::any()
+            .add(key_beyond)
+            .add(Condition::all().add(column.eq(key)).add(id_beyond))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor {
+            kind: 'n',
+            id: Uuid::now_v7(),
+            key: SortKey::Name("zoë: the:colon".into()),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("not a cursor"), None);
+        assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("c:x:1")), None);
+    }
+
+    #[test]
+    fn a_cursor_of_another_ordering_is_rejected() {
+        let cursor = Cursor {
+            kind: 'n',
+            id: Uuid::now_v7(),
+            key: SortKey::Name("ada".into()),
+        };
+        let request = PageRequest {
+            after: Some(cursor.encode()),
+            ..PageRequest::default()
+        };
+        assert!(Window::parse(ArtistOrder::CreatedAtAsc, &request).is_err());
+        assert!(Window::parse(ArtistOrder::NameDesc, &request).is_ok());
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        let request = |first, last| PageRequest {
+            first,
+            last,
+            ..PageRequest::default()
+        };
+        let size = |r: &PageRequest| Window::parse(ArtistOrder::NameAsc, r).map(|w| w.size);
+        assert_eq!(size(&request(None, None)).ok(), Some(DEFAULT_PAGE_SIZE));
+        assert_eq!(size(&request(Some(100), None)).ok(), Some(100));
+        assert!(size(&request(Some(101), None)).is_err());
+        assert!(size(&request(Some(-1), None)).is_err());
+        assert!(size(&request(Some(1), Some(1))).is_err());
+    }
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like(r"50%_off\"), r"50\%\_off\\");
+    }
+}

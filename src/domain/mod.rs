@@ -1,0 +1,14 @@
+//! The services: every business rule of the contract lives here, on top of
+//! the entities. The GraphQL layer calls these; the planner is fed by them.
+
+pub mod artists;
+pub mod availabilities;
+pub mod errors;
+pub mod listing;
+pub mod records;
+pub mod time;
+pub mod validation;
+mod write;
+
+pub use errors::{DomainError, FieldError};
+pub use records::*;

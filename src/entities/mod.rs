@@ -1,0 +1,6 @@
+//! SeaORM entities, one per table. Plain data: no business rules here.
+//! Times are microseconds since the Unix epoch in UTC (see docs/deployment.md).
+
+pub mod artist;
+pub mod artist_skill;
+pub mod availability;

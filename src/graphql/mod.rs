@@ -1,0 +1,13 @@
+//! The GraphQL API of the contract (shared/api-contract.graphql): its own
+//! types, converted from domain records; no SQL here.
+
+mod error_codes;
+mod errors;
+mod loaders;
+mod mutation;
+mod query;
+mod scalars;
+mod schema;
+mod types;
+
+pub use schema::{Api, Limits, sdl};

@@ -1,0 +1,128 @@
+use async_graphql::{Context, ID, Object};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::errors::into_union;
+use super::types::inputs::{AvailabilityInput, CreateArtistInput, UpdateArtistInput};
+use super::types::results::*;
+use crate::domain::{self, DomainError};
+
+pub struct Mutation;
+
+/// The record's id, or NotFound when the client sent something that is no id.
+fn parse_id(entity: &'static str, raw: &ID) -> Result<Uuid, DomainError> {
+    Uuid::parse_str(raw).map_err(|_| DomainError::not_found(entity, raw.as_str()))
+}
+
+/// A mutation refers to one record by id; NotFound names it as the client
+/// sent it, not as we print ids.
+fn as_sent(err: DomainError, raw: &ID) -> DomainError {
+    match err {
+        DomainError::NotFound { entity, .. } => DomainError::not_found(entity, raw.as_str()),
+        other => other,
+    }
+}
+
+fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+}
+
+#[Object]
+impl Mutation {
+    async fn create_artist(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateArtistInput,
+    ) -> async_graphql::Result<CreateArtistResult> {
+        let result = domain::artists::create(db(ctx)?, input.into()).await;
+        into_union(result.map_err(|err| err.within("input")))
+    }
+
+    async fn update_artist(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateArtistInput,
+    ) -> async_graphql::Result<UpdateArtistResult> {
+        let result = match parse_id("Artist", &id) {
+            Ok(uuid) => domain::artists::update(db(ctx)?, uuid, input.into()).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err.within("input"), &id)))
+    }
+
+    /// Also deletes the artist's availabilities.
+    async fn delete_artist(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<DeleteArtistResult> {
+        let result = match parse_id("Artist", &id) {
+            Ok(uuid) => domain::artists::delete(db(ctx)?, uuid).await,
+            Err(err) => Err(err),
+        };
+        into_union(
+            result
+                .map(|()| Deleted(id.to_string()))
+                .map_err(|err| as_sent(err, &id)),
+        )
+    }
+
+    async fn add_availability(
+        &self,
+        ctx: &Context<'_>,
+        artist_id: ID,
+        input: AvailabilityInput,
+    ) -> async_graphql::Result<AddAvailabilityResult> {
+        let result = match parse_id("Artist", &artist_id) {
+            Ok(uuid) => domain::availabilities::add(db(ctx)?, uuid, input.into()).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err.within("input"), &artist_id)))
+    }
+
+    async fn update_availability(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: AvailabilityInput,
+    ) -> async_graphql::Result<UpdateAvailabilityResult> {
+        let result = match parse_id("Availability", &id) {
+            Ok(uuid) => domain::availabilities::update(db(ctx)?, uuid, input.into()).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err.within("input"), &id)))
+    }
+
+    async fn delete_availability(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<DeleteAvailabilityResult> {
+        let result = match parse_id("Availability", &id) {
+            Ok(uuid) => domain::availabilities::delete(db(ctx)?, uuid).await,
+            Err(err) => Err(err),
+        };
+        into_union(
+            result
+                .map(|()| Deleted(id.to_string()))
+                .map_err(|err| as_sent(err, &id)),
+        )
+    }
+
+    /// Atomically replaces all of the artist's availabilities with these.
+    async fn set_availabilities(
+        &self,
+        ctx: &Context<'_>,
+        artist_id: ID,
+        availabilities: Vec<AvailabilityInput>,
+    ) -> async_graphql::Result<SetAvailabilitiesResult> {
+        let inputs: Vec<domain::NewAvailability> =
+            availabilities.into_iter().map(Into::into).collect();
+        let result = match parse_id("Artist", &artist_id) {
+            Ok(uuid) => domain::availabilities::set_all(db(ctx)?, uuid, &inputs).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err, &artist_id)))
+    }
+}

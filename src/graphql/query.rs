@@ -1,0 +1,53 @@
+use async_graphql::{Context, ID, Object};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::errors::query_error;
+use super::types::artist::Artist;
+use super::types::connection::ArtistConnection;
+use super::types::inputs::{ArtistFilter, ArtistOrder};
+use crate::domain::{self, listing::PageRequest};
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// null when the ID does not resolve.
+    async fn artist(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Artist>> {
+        let Ok(id) = Uuid::parse_str(&id) else {
+            return Ok(None);
+        };
+        let db = ctx.data::<DatabaseConnection>()?;
+        let artist = domain::artists::get(db, id).await.map_err(query_error)?;
+        Ok(artist.map(Artist))
+    }
+
+    /// Relay cursor pagination; first defaults to 20 and is at most 100.
+    #[allow(clippy::too_many_arguments)]
+    async fn artists(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ArtistFilter>,
+        #[graphql(default_with = "Some(ArtistOrder::NameAsc)")] order_by: Option<ArtistOrder>,
+    ) -> async_graphql::Result<ArtistConnection> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let filter = domain::listing::ArtistFilter::from(filter.unwrap_or_default())
+            .validate()
+            .map_err(|err| query_error(err.within("filter")))?;
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        let page =
+            domain::listing::page(db, &filter, order_by.unwrap_or_default().into(), &request)
+                .await
+                .map_err(query_error)?;
+        Ok(ArtistConnection { page, filter })
+    }
+}

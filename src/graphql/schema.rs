@@ -1,0 +1,65 @@
+use async_graphql::{EmptySubscription, Request, Response, Schema};
+use sea_orm::DatabaseConnection;
+
+use super::error_codes::ErrorCodes;
+use super::loaders::Loaders;
+use super::mutation::Mutation;
+use super::query::Query;
+use super::types::errors::UserError;
+
+type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Bounds on what one GraphQL document may ask for.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 5_000,
+        }
+    }
+}
+
+/// The GraphQL API over one database: the schema, built once, and what
+/// each request needs beside it.
+#[derive(Clone)]
+pub struct Api {
+    schema: AppSchema,
+    db: DatabaseConnection,
+}
+
+impl Api {
+    pub fn new(db: DatabaseConnection, limits: Limits) -> Self {
+        let schema = builder()
+            .data(db.clone())
+            .limit_depth(limits.max_depth)
+            .limit_complexity(limits.max_complexity)
+            .finish();
+        Self { schema, db }
+    }
+
+    /// Executes one request with its own DataLoaders, so that batching and
+    /// caching never cross requests.
+    pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        let request = request.into().data(Loaders::new(&self.db));
+        self.schema.execute(request).await
+    }
+}
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .extension(ErrorCodes)
+        // Only the error objects implement it, so nothing reaches it from
+        // a field: register it so clients can select on it.
+        .register_output_type::<UserError>()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,75 @@
+//! Relay connection of artists.
+
+use async_graphql::{Context, Object, SimpleObject};
+use sea_orm::DatabaseConnection;
+
+use super::artist::Artist;
+use crate::domain::{self, listing::ValidFilter};
+use crate::graphql::errors::query_error;
+
+pub struct ArtistConnection {
+    pub page: domain::listing::Page,
+    /// Kept for `totalCount`, counted only when asked for.
+    pub filter: ValidFilter,
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    has_next_page: bool,
+    has_previous_page: bool,
+    start_cursor: Option<String>,
+    end_cursor: Option<String>,
+}
+
+pub struct ArtistEdge<'a> {
+    cursor: &'a str,
+    node: &'a domain::Artist,
+}
+
+#[Object]
+impl ArtistEdge<'_> {
+    async fn cursor(&self) -> &str {
+        self.cursor
+    }
+
+    async fn node(&self) -> Artist {
+        Artist(self.node.clone())
+    }
+}
+
+#[Object]
+impl ArtistConnection {
+    async fn edges(&self) -> Vec<ArtistEdge<'_>> {
+        self.page
+            .edges
+            .iter()
+            .map(|(cursor, node)| ArtistEdge { cursor, node })
+            .collect()
+    }
+
+    async fn nodes(&self) -> Vec<Artist> {
+        self.page
+            .edges
+            .iter()
+            .map(|(_, artist)| Artist(artist.clone()))
+            .collect()
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.page.has_next_page,
+            has_previous_page: self.page.has_previous_page,
+            start_cursor: self.page.edges.first().map(|(cursor, _)| cursor.clone()),
+            end_cursor: self.page.edges.last().map(|(cursor, _)| cursor.clone()),
+        }
+    }
+
+    /// Number of artists matching the filter, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let count = domain::listing::count(db, &self.filter)
+            .await
+            .map_err(query_error)?;
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+}

@@ -1,0 +1,8 @@
+//! The contract's GraphQL types. Each is its own struct, built from domain
+//! records; entities never appear here.
+
+pub mod artist;
+pub mod connection;
+pub mod errors;
+pub mod inputs;
+pub mod results;

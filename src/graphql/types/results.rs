@@ -1,0 +1,112 @@
+//! Result unions of the mutations: the success type or a typed error.
+
+use async_graphql::{ID, SimpleObject, Union};
+
+use super::artist::{Artist, Availability};
+use super::errors::{ConflictError, NotFoundError, ValidationError};
+use crate::domain;
+use crate::graphql::errors::UserFacing;
+
+#[derive(SimpleObject)]
+pub struct DeletedArtist {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct DeletedAvailability {
+    pub id: ID,
+}
+
+/// Declares a result union: its success member, made from a domain value,
+/// and the error members it may carry.
+macro_rules! result_union {
+    ($union:ident { $success:ident from $domain:ty $(, $error:ident <- $facing:ident)* $(,)? }) => {
+        #[derive(Union)]
+        pub enum $union {
+            $success($success),
+            $($error($error),)*
+        }
+
+        impl From<$domain> for $union {
+            fn from(value: $domain) -> Self {
+                Self::$success(value.into())
+            }
+        }
+
+        impl TryFrom<UserFacing> for $union {
+            type Error = UserFacing;
+
+            fn try_from(err: UserFacing) -> Result<Self, UserFacing> {
+                match err {
+                    $(UserFacing::$facing(err) => Ok(Self::$error(err)),)*
+                    #[allow(unreachable_patterns)]
+                    other => Err(other),
+                }
+            }
+        }
+    };
+}
+
+impl From<domain::Artist> for Artist {
+    fn from(artist: domain::Artist) -> Self {
+        Self(artist)
+    }
+}
+
+impl From<domain::Availability> for Availability {
+    fn from(availability: domain::Availability) -> Self {
+        Self(availability)
+    }
+}
+
+/// The id of a deleted record.
+pub struct Deleted(pub String);
+
+impl From<Deleted> for DeletedArtist {
+    fn from(deleted: Deleted) -> Self {
+        Self { id: ID(deleted.0) }
+    }
+}
+
+impl From<Deleted> for DeletedAvailability {
+    fn from(deleted: Deleted) -> Self {
+        Self { id: ID(deleted.0) }
+    }
+}
+
+result_union!(CreateArtistResult {
+    Artist from domain::Artist,
+    ValidationError <- Validation,
+    ConflictError <- Conflict,
+});
+result_union!(UpdateArtistResult {
+    Artist from domain::Artist,
+    NotFoundError <- NotFound,
+    ValidationError <- Validation,
+    ConflictError <- Conflict,
+});
+result_union!(DeleteArtistResult {
+    DeletedArtist from Deleted,
+    NotFoundError <- NotFound,
+});
+result_union!(AddAvailabilityResult {
+    Availability from domain::Availability,
+    NotFoundError <- NotFound,
+    ValidationError <- Validation,
+    ConflictError <- Conflict,
+});
+result_union!(UpdateAvailabilityResult {
+    Availability from domain::Availability,
+    NotFoundError <- NotFound,
+    ValidationError <- Validation,
+    ConflictError <- Conflict,
+});
+result_union!(DeleteAvailabilityResult {
+    DeletedAvailability from Deleted,
+    NotFoundError <- NotFound,
+});
+result_union!(SetAvailabilitiesResult {
+    Artist from domain::Artist,
+    NotFoundError <- NotFound,
+    ValidationError <- Validation,
+});

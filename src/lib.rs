@@ -1,0 +1,156 @@
+//! Coulisses: a GraphQL API for live-performance planning.
+//!
+//! Data flows one way: `http -> graphql -> domain -> entities/db`, and
+//! `domain -> planning`.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod graphql;
+pub mod http;
+pub mod telemetry;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::graphql::{Api, Limits};
+use crate::http::HttpLimits;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database")]
+    Database(#[source] DbErr),
+    #[error("cannot migrate the database")]
+    Migration(#[source] DbErr),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// The service, bound to its address and ready to serve.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    shutdown_grace: Duration,
+}
+
+impl App {
+    /// Connects to the configured database, migrates it, and binds.
+    pub async fn build(config: ServeConfig) -> Result<Self, StartupError> {
+        let db = db::connect(
+            &config.database.database_url,
+            config.database.db_max_connections,
+        )
+        .await
+        .map_err(StartupError::Database)?;
+        Self::with_database(config, db).await
+    }
+
+    /// As `build`, on a connection the caller opened (tests count its
+    /// statements).
+    pub async fn with_database(
+        config: ServeConfig,
+        db: DatabaseConnection,
+    ) -> Result<Self, StartupError> {
+        db::migrate(&db).await.map_err(StartupError::Migration)?;
+        let api = Api::new(
+            db.clone(),
+            Limits {
+                max_depth: config.max_depth,
+                max_complexity: config.max_complexity,
+            },
+        );
+        let router = http::router(
+            api,
+            db,
+            HttpLimits {
+                max_body_bytes: config.max_body_bytes,
+                request_timeout: config.request_timeout(),
+            },
+        );
+        let listener =
+            TcpListener::bind(config.bind)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.bind,
+                    source,
+                })?;
+        Ok(Self {
+            listener,
+            router,
+            shutdown_grace: config.shutdown_grace(),
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; new connections are then refused and
+    /// in-flight requests get the grace period to finish.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        let grace = self.shutdown_grace;
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        });
+        let serving = tokio::spawn(serve.into_future());
+        let _ = stopping_rx.await.ok();
+        // Wait for the drain, but no longer than the grace period.
+        match tokio::time::timeout(grace, serving).await {
+            Ok(joined) => joined.map_err(io::Error::other)?,
+            Err(_) => {
+                tracing::warn!(?grace, "grace period over: dropping remaining requests");
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

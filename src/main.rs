@@ -1,0 +1,59 @@
+//! The `coulisses` binary: parse the command line, set up logging, dispatch.
+
+use anyhow::Context as _;
+use clap::Parser;
+use coulisses::config::{Cli, Command, LogFormat, MigrateAction, MigrateConfig};
+use coulisses::{App, db, graphql, telemetry};
+use migration::{Migrator, MigratorTrait};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(config)) => serve(config).await,
+        Some(Command::Migrate(config)) => migrate(config).await,
+        Some(Command::Schema) => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: coulisses::config::ServeConfig) -> anyhow::Result<()> {
+    telemetry::init(config.log.log_format);
+    let database = redact(&config.database.database_url);
+    let app = App::build(config)
+        .await
+        .context("cannot start the service")?;
+    let addr = app.local_addr()?;
+    tracing::info!(%database, "database ready, migrations applied");
+    tracing::info!("listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: MigrateConfig) -> anyhow::Result<()> {
+    telemetry::init(LogFormat::Text);
+    let db = db::connect(&config.database.database_url, 1)
+        .await
+        .context("cannot open the database")?;
+    match config.action {
+        MigrateAction::Up => Migrator::up(&db, None).await,
+        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await,
+        MigrateAction::Status => Migrator::status(&db).await,
+    }
+    .context("migration failed")
+}
+
+/// The URL without its password, fit for a log line.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_credentials, host)) => format!("{scheme}://***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
