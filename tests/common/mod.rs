@@ -1,0 +1,303 @@
+//! Test support: fresh databases (in-memory SQLite; PostgreSQL when
+//! TEST_DATABASE_URL is set, one database per test, dropped after), the API
+//! in process, and the app over HTTP on port 0.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use coulisses::config::ServeConfig;
+use coulisses::graphql::{Api, Limits};
+use coulisses::{App, db};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+
+/// A database made for one test.
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    pub url: String,
+    pub label: &'static str,
+    statements: Arc<AtomicUsize>,
+    _postgres: Option<PostgresDatabase>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// SQL statements run so far on this database.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    pub fn api(&self) -> TestApi {
+        TestApi {
+            api: Api::new(self.db.clone(), Limits::default()),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.label == "postgres"
+    }
+
+    async fn open(
+        url: String,
+        label: &'static str,
+        max_connections: u32,
+        postgres: Option<PostgresDatabase>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Self {
+        let mut db = match db::connect(&url, max_connections).await {
+            Ok(db) => db,
+            Err(err) => panic!("cannot open test database {label}: {err}"),
+        };
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        if let Err(err) = db::migrate(&db).await {
+            panic!("cannot migrate test database {label}: {err}");
+        }
+        Self {
+            db,
+            url,
+            label,
+            statements,
+            _postgres: postgres,
+            _dir: dir,
+        }
+    }
+}
+
+pub async fn sqlite_memory() -> TestDb {
+    TestDb::open("sqlite::memory:".into(), "sqlite", 1, None, None).await
+}
+
+/// A SQLite file with a real pool: concurrent requests use several
+/// connections, as in production.
+pub async fn sqlite_file() -> TestDb {
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(err) => panic!("cannot make a temp dir: {err}"),
+    };
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+    TestDb::open(url, "sqlite-file", 8, None, Some(dir)).await
+}
+
+/// A fresh PostgreSQL database, when TEST_DATABASE_URL names a server. A
+/// server that is named but unreachable fails the test: it never skips.
+pub async fn postgres() -> Option<TestDb> {
+    let admin_url = std::env::var(TEST_DATABASE_URL).ok()?;
+    let name = format!("coulisses_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = match Database::connect(&admin_url).await {
+        Ok(admin) => admin,
+        Err(err) => panic!("{TEST_DATABASE_URL}={admin_url} is unreachable: {err}"),
+    };
+    if let Err(err) = admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+    {
+        panic!("cannot create database {name}: {err}");
+    }
+    let _ = admin.close().await;
+    let url = with_database_name(&admin_url, &name);
+    let guard = PostgresDatabase { admin_url, name };
+    Some(TestDb::open(url, "postgres", 10, Some(guard), None).await)
+}
+
+/// The databases every integration scenario runs on.
+pub async fn backends() -> Vec<TestDb> {
+    let mut all = vec![sqlite_memory().await];
+    all.extend(postgres().await);
+    all
+}
+
+/// Backends with real connection pools, for concurrency.
+pub async fn pooled_backends() -> Vec<TestDb> {
+    let mut all = vec![sqlite_file().await];
+    all.extend(postgres().await);
+    all
+}
+
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Drops its database when the test ends, pass or fail.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime; a runtime of its own on
+        // another thread may block on the DROP.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|err| err.to_string())?;
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .map_err(|err| err.to_string())?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .map_err(|err| err.to_string())?;
+                admin.close().await.map_err(|err| err.to_string())
+            })
+        })
+        .join();
+        if let Ok(Err(err)) = dropped {
+            eprintln!("could not drop test database {}: {err}", self.name);
+        }
+    }
+}
+
+/// The API in process: `schema.execute` with per-request loaders.
+#[derive(Clone)]
+pub struct TestApi {
+    pub api: Api,
+}
+
+impl TestApi {
+    /// The whole response: `data` and `errors`.
+    pub async fn execute(&self, query: &str, variables: Value) -> Value {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        let response = self.api.execute(request).await;
+        match serde_json::to_value(&response) {
+            Ok(value) => value,
+            Err(err) => panic!("response does not serialize: {err}"),
+        }
+    }
+
+    /// `data`, asserting there is no top-level error.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let response = self.execute(query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors for {query}: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// Creates an artist and returns its id.
+    pub async fn create_artist(&self, input: Value) -> String {
+        let data = self
+            .data(
+                "mutation($input: CreateArtistInput!) { createArtist(input: $input) { __typename ... on Artist { id } ... on UserError { message } } }",
+                json!({ "input": input }),
+            )
+            .await;
+        let result = &data["createArtist"];
+        assert_eq!(
+            result["__typename"], "Artist",
+            "createArtist failed: {result}"
+        );
+        string(&result["id"])
+    }
+
+    pub async fn add_availability(&self, artist_id: &str, starts_at: &str, ends_at: &str) -> Value {
+        let data = self
+            .data(
+                "mutation($id: ID!, $input: AvailabilityInput!) { addAvailability(artistId: $id, input: $input) { __typename ... on Availability { id startsAt endsAt } ... on UserError { code message } ... on ConflictError { field conflictingId } ... on NotFoundError { entity id } ... on ValidationError { fields { field message } } } }",
+                json!({ "id": artist_id, "input": { "startsAt": starts_at, "endsAt": ends_at } }),
+            )
+            .await;
+        data["addAvailability"].clone()
+    }
+}
+
+pub fn string(value: &Value) -> String {
+    match value.as_str() {
+        Some(text) => text.to_owned(),
+        None => panic!("expected a string, got {value}"),
+    }
+}
+
+/// Runs a scenario on every configured backend, one fresh database each.
+pub async fn on_each_backend<F, Fut>(scenario: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for db in backends().await {
+        eprintln!("-- on {}", db.label);
+        scenario(db).await;
+    }
+}
+
+/// The app over HTTP on 127.0.0.1, port 0.
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub async fn start(db: &TestDb) -> Self {
+        let mut config = ServeConfig::with_database_url(db.url.clone());
+        config.bind = ([127, 0, 0, 1], 0).into();
+        let app = match App::with_database(config, db.db.clone()).await {
+            Ok(app) => app,
+            Err(err) => panic!("cannot start the app: {err}"),
+        };
+        let addr = match app.local_addr() {
+            Ok(addr) => addr,
+            Err(err) => panic!("no local address: {err}"),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+        }
+    }
+
+    /// POSTs a GraphQL request; returns the status and the JSON body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await;
+        let response = match response {
+            Ok(response) => response,
+            Err(err) => panic!("request failed: {err}"),
+        };
+        let status = response.status().as_u16();
+        match response.json::<Value>().await {
+            Ok(body) => (status, body),
+            Err(err) => panic!("status {status}: body is not JSON: {err}"),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
