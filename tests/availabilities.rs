@@ -28,7 +28,12 @@ async fn ranges(api: &TestApi, id: &str, from: Value, to: Value) -> Vec<(String,
 fn hours(pairs: &[(u32, u32)]) -> Vec<(String, String)> {
     pairs
         .iter()
-        .map(|(s, e)| (format!("2026-06-01T{s:02}:00:00Z"), format!("2026-06-01T{e:02}:00:00Z")))
+        .map(|(s, e)| {
+            (
+                format!("2026-06-01T{s:02}:00:00Z"),
+                format!("2026-06-01T{e:02}:00:00Z"),
+            )
+        })
         .collect()
 }
 
@@ -57,7 +62,11 @@ async fn add_availability_accepts_touching_ranges_and_rejects_overlaps() {
             assert_eq!(conflict["__typename"], "ConflictError", "{start}-{end}");
             assert_eq!(conflict["code"], "CONFLICT");
             assert_eq!(conflict["field"], "startsAt");
-            let expected = if start < 12 { &first["id"] } else { &touching["id"] };
+            let expected = if start < 12 {
+                &first["id"]
+            } else {
+                &touching["id"]
+            };
             assert_eq!(&conflict["conflictingId"], expected, "{start}-{end}");
         }
         assert_eq!(
@@ -97,7 +106,10 @@ async fn add_availability_validates_and_needs_an_artist() {
             assert_eq!(error["entity"], "Artist");
             assert_eq!(error["id"], missing);
         }
-        assert_eq!(ranges(&api, &artist, Value::Null, Value::Null).await.len(), 1);
+        assert_eq!(
+            ranges(&api, &artist, Value::Null, Value::Null).await.len(),
+            1
+        );
     })
     .await;
 }
@@ -196,7 +208,11 @@ async fn delete_availability_removes_it_once() {
             data["deleteAvailability"],
             json!({ "__typename": "DeletedAvailability", "id": slot["id"] })
         );
-        assert!(ranges(&api, &artist, Value::Null, Value::Null).await.is_empty());
+        assert!(
+            ranges(&api, &artist, Value::Null, Value::Null)
+                .await
+                .is_empty()
+        );
         let data = api.data(DELETE, json!({ "id": slot["id"] })).await;
         assert_eq!(data["deleteAvailability"]["__typename"], "NotFoundError");
         assert_eq!(data["deleteAvailability"]["entity"], "Availability");
@@ -233,7 +249,9 @@ async fn set_availabilities_replaces_all_or_nothing() {
             { "startsAt": at(6), "endsAt": at(5) },
             { "startsAt": at(4), "endsAt": at(6) }
         ]);
-        let data = api.data(SET, json!({ "id": artist, "list": overlapping })).await;
+        let data = api
+            .data(SET, json!({ "id": artist, "list": overlapping }))
+            .await;
         let error = &data["setAvailabilities"];
         assert_eq!(error["__typename"], "ValidationError");
         assert_eq!(
@@ -282,7 +300,13 @@ async fn availabilities_field_filters_by_overlap_with_from_and_to() {
             hours(&[(8, 10), (12, 14), (16, 18)])
         );
         assert_eq!(
-            ranges(&api, &artist, Value::Null, json!("2026-06-01T14:00:01+00:00")).await,
+            ranges(
+                &api,
+                &artist,
+                Value::Null,
+                json!("2026-06-01T14:00:01+00:00")
+            )
+            .await,
             hours(&[(8, 10), (12, 14)])
         );
     })

@@ -1,29 +1,103 @@
 //! Per-request DataLoaders: every field that needs related records of many
 //! artists is served by one statement per kind, whatever the page size.
+//!
+//! A DataLoader batches the keys that arrive within a short delay, so how
+//! many statements it runs depends on timing. Where the artists are known
+//! up front (a page, one artist), `prefetch` loads what the selection asks
+//! for in one statement each and seeds the per-request cache: the count is
+//! then fixed, and no request waits for the batching delay.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::domain::{self, DomainError};
 
 pub struct Loaders {
-    pub artists: DataLoader<ArtistsById>,
-    pub skills: DataLoader<SkillsByArtist>,
-    pub availabilities: DataLoader<AvailabilitiesByArtist>,
+    pub artists: DataLoader<ArtistsById, HashMapCache>,
+    pub skills: DataLoader<SkillsByArtist, HashMapCache>,
+    pub availabilities: DataLoader<AvailabilitiesByArtist, HashMapCache>,
+    db: DatabaseConnection,
+}
+
+/// What a selection asks of the artists it lists.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wanted {
+    pub skills: bool,
+    pub availabilities: bool,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
         Self {
-            artists: DataLoader::new(ArtistsById(db.clone()), tokio::spawn),
-            skills: DataLoader::new(SkillsByArtist(db.clone()), tokio::spawn),
-            availabilities: DataLoader::new(AvailabilitiesByArtist(db.clone()), tokio::spawn),
+            artists: DataLoader::with_cache(
+                ArtistsById(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            skills: DataLoader::with_cache(
+                SkillsByArtist(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            availabilities: DataLoader::with_cache(
+                AvailabilitiesByArtist(db.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            db: db.clone(),
         }
+    }
+
+    /// Seeds the caches for these artists: themselves, and what `wanted`
+    /// says the selection will ask of them, one statement per kind.
+    pub async fn prefetch(
+        &self,
+        artists: &[domain::Artist],
+        wanted: Wanted,
+    ) -> Result<(), DomainError> {
+        self.artists
+            .feed_many(artists.iter().map(|artist| (artist.id, artist.clone())))
+            .await;
+        let ids: Vec<Uuid> = artists.iter().map(|artist| artist.id).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let skills = async {
+            if !wanted.skills {
+                return Ok(None);
+            }
+            domain::artists::skills_of(&self.db, &ids).await.map(Some)
+        };
+        let availabilities = async {
+            if !wanted.availabilities {
+                return Ok(None);
+            }
+            domain::availabilities::of_artists(&self.db, &ids)
+                .await
+                .map(Some)
+        };
+        let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
+        // Every id gets an entry, empty ones too, so none is loaded again.
+        if let Some(mut skills) = skills {
+            let entries = ids
+                .iter()
+                .map(|id| (*id, skills.remove(id).unwrap_or_default()));
+            self.skills.feed_many(entries.collect::<Vec<_>>()).await;
+        }
+        if let Some(mut availabilities) = availabilities {
+            let entries = ids
+                .iter()
+                .map(|id| (*id, availabilities.remove(id).unwrap_or_default()));
+            self.availabilities
+                .feed_many(entries.collect::<Vec<_>>())
+                .await;
+        }
+        Ok(())
     }
 
     pub fn of<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Self> {

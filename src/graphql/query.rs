@@ -3,6 +3,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::errors::query_error;
+use super::loaders::{Loaders, Wanted};
 use super::types::artist::Artist;
 use super::types::connection::ArtistConnection;
 use super::types::inputs::{ArtistFilter, ArtistOrder};
@@ -19,6 +20,17 @@ impl Query {
         };
         let db = ctx.data::<DatabaseConnection>()?;
         let artist = domain::artists::get(db, id).await.map_err(query_error)?;
+        if let Some(artist) = &artist {
+            let selection = ctx.look_ahead();
+            let wanted = Wanted {
+                skills: selection.field("skills").exists(),
+                availabilities: selection.field("availabilities").exists(),
+            };
+            Loaders::of(ctx)?
+                .prefetch(std::slice::from_ref(artist), wanted)
+                .await
+                .map_err(query_error)?;
+        }
         Ok(artist.map(Artist))
     }
 
@@ -48,6 +60,25 @@ impl Query {
             domain::listing::page(db, &filter, order_by.unwrap_or_default().into(), &request)
                 .await
                 .map_err(query_error)?;
+        let selection = ctx.look_ahead();
+        let (nodes, edge_nodes) = (
+            selection.field("nodes"),
+            selection.field("edges").field("node"),
+        );
+        let wanted = Wanted {
+            skills: nodes.field("skills").exists() || edge_nodes.field("skills").exists(),
+            availabilities: nodes.field("availabilities").exists()
+                || edge_nodes.field("availabilities").exists(),
+        };
+        let artists: Vec<domain::Artist> = page
+            .edges
+            .iter()
+            .map(|(_, artist)| artist.clone())
+            .collect();
+        Loaders::of(ctx)?
+            .prefetch(&artists, wanted)
+            .await
+            .map_err(query_error)?;
         Ok(ArtistConnection { page, filter })
     }
 }

@@ -1,0 +1,312 @@
+//! The `artists` connection: keyset pagination both ways, filters,
+//! orderings, totalCount; and the statement count of a page.
+
+mod common;
+
+use common::{TestApi, on_each_backend, string};
+use serde_json::{Value, json};
+
+const PAGE: &str = "query($first: Int, $after: String, $last: Int, $before: String, $filter: ArtistFilter, $order: ArtistOrder) {
+  artists(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $order) {
+    totalCount
+    edges { cursor node { name } }
+    nodes { name }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  } }";
+
+struct Page {
+    names: Vec<String>,
+    has_next: bool,
+    has_previous: bool,
+    start: Value,
+    end: Value,
+    total: i64,
+}
+
+async fn page(api: &TestApi, variables: Value) -> Page {
+    let data = api.data(PAGE, variables).await;
+    let connection = &data["artists"];
+    let names: Vec<String> = connection["nodes"]
+        .as_array()
+        .map(|nodes| nodes.iter().map(|n| string(&n["name"])).collect())
+        .unwrap_or_default();
+    let edge_names: Vec<String> = connection["edges"]
+        .as_array()
+        .map(|edges| edges.iter().map(|e| string(&e["node"]["name"])).collect())
+        .unwrap_or_default();
+    assert_eq!(names, edge_names, "nodes and edges agree");
+    let info = &connection["pageInfo"];
+    Page {
+        names,
+        has_next: info["hasNextPage"] == true,
+        has_previous: info["hasPreviousPage"] == true,
+        start: info["startCursor"].clone(),
+        end: info["endCursor"].clone(),
+        total: connection["totalCount"].as_i64().unwrap_or(-1),
+    }
+}
+
+async fn names(api: &TestApi, filter: Value) -> Vec<String> {
+    page(api, json!({ "first": 100, "filter": filter }))
+        .await
+        .names
+}
+
+const CAST: [&str; 7] = [
+    "delta", "Alpha", "echo", "Charlie", "bravo", "golf", "Foxtrot",
+];
+
+async fn create_cast(api: &TestApi) {
+    for name in CAST {
+        api.create_artist(json!({ "name": name })).await;
+    }
+}
+
+#[tokio::test]
+async fn pages_forward_and_backward_cover_everything_once() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        create_cast(&api).await;
+        let sorted = [
+            "Alpha", "bravo", "Charlie", "delta", "echo", "Foxtrot", "golf",
+        ];
+
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        let mut pages = 0;
+        loop {
+            let p = page(&api, json!({ "first": 3, "after": after })).await;
+            assert_eq!(p.total, 7);
+            assert_eq!(p.has_previous, pages > 0);
+            seen.extend(p.names);
+            pages += 1;
+            if !p.has_next {
+                break;
+            }
+            after = p.end;
+        }
+        assert_eq!(seen, sorted, "case-insensitive name order");
+        assert_eq!(pages, 3);
+
+        let mut seen_backward = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let p = page(&api, json!({ "last": 3, "before": before })).await;
+            seen_backward.splice(0..0, p.names);
+            if !p.has_previous {
+                assert!(p.has_next || before.is_null());
+                break;
+            }
+            before = p.start;
+        }
+        assert_eq!(seen_backward, sorted);
+
+        let first_two = page(&api, json!({ "first": 2 })).await;
+        assert_eq!(first_two.names, ["Alpha", "bravo"]);
+        assert!(first_two.has_next && !first_two.has_previous);
+        let last_two = page(&api, json!({ "last": 2 })).await;
+        assert_eq!(last_two.names, ["Foxtrot", "golf"]);
+        assert!(last_two.has_previous && !last_two.has_next);
+        let between = page(
+            &api,
+            json!({ "first": 10, "after": first_two.end, "before": last_two.start }),
+        )
+        .await;
+        assert_eq!(between.names, ["Charlie", "delta", "echo"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cursors_stay_put_when_artists_are_inserted_and_deleted() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        create_cast(&api).await;
+        let first = page(&api, json!({ "first": 3 })).await;
+        assert_eq!(first.names, ["Alpha", "bravo", "Charlie"]);
+
+        // Rows appearing before the cursor, and the cursor's own row
+        // vanishing, move nothing after it.
+        api.create_artist(json!({ "name": "Aaron" })).await;
+        api.create_artist(json!({ "name": "Cole" })).await;
+        let charlie = api
+            .data(
+                "{ artists(filter: { search: \"charlie\" }) { nodes { id } } }",
+                json!({}),
+            )
+            .await;
+        api.data(
+            "mutation($id: ID!) { deleteArtist(id: $id) { __typename } }",
+            json!({ "id": charlie["artists"]["nodes"][0]["id"] }),
+        )
+        .await;
+
+        let next = page(&api, json!({ "first": 3, "after": first.end })).await;
+        assert_eq!(next.names, ["Cole", "delta", "echo"]);
+        assert!(next.has_previous);
+        assert_eq!(next.total, 8);
+        let back = page(&api, json!({ "last": 10, "before": next.start })).await;
+        assert_eq!(back.names, ["Aaron", "Alpha", "bravo"]);
+        assert!(!back.has_previous);
+        assert!(back.has_next);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_ordering_pages_consistently() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        create_cast(&api).await;
+        let collect = |order: &'static str| {
+            let api = api.clone();
+            async move {
+                let mut all = Vec::new();
+                let mut after = Value::Null;
+                loop {
+                    let p = page(&api, json!({ "first": 2, "after": after, "order": order })).await;
+                    all.extend(p.names);
+                    if !p.has_next {
+                        return all;
+                    }
+                    after = p.end;
+                }
+            }
+        };
+        assert_eq!(
+            collect("NAME_DESC").await,
+            [
+                "golf", "Foxtrot", "echo", "delta", "Charlie", "bravo", "Alpha"
+            ]
+        );
+        assert_eq!(collect("CREATED_AT_ASC").await, CAST);
+        let mut newest_first = CAST.to_vec();
+        newest_first.reverse();
+        assert_eq!(collect("CREATED_AT_DESC").await, newest_first);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filters_by_search_skills_and_availability() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let day = |h: u32| format!("2026-06-01T{h:02}:00:00Z");
+        api.create_artist(json!({
+            "name": "Ada", "email": "ada@stage.example", "skills": ["sound", "light"],
+            "availabilities": [{ "startsAt": day(8), "endsAt": day(20) }]
+        }))
+        .await;
+        api.create_artist(json!({
+            "name": "Bob 100%", "email": "bob@example.org", "skills": ["Sound"],
+            "availabilities": [
+                { "startsAt": day(8), "endsAt": day(12) },
+                { "startsAt": day(12), "endsAt": day(16) },
+                { "startsAt": day(16), "endsAt": day(20) }
+            ]
+        }))
+        .await;
+        api.create_artist(json!({
+            "name": "Chloé", "email": "chloe@STAGE.example", "skills": ["light", "rigging"],
+            "availabilities": [
+                { "startsAt": day(8), "endsAt": day(12) },
+                { "startsAt": day(13), "endsAt": day(20) }
+            ]
+        }))
+        .await;
+
+        assert_eq!(names(&api, json!({ "search": "STAGE" })).await, ["Ada", "Chloé"]);
+        assert_eq!(names(&api, json!({ "search": "CHLOÉ" })).await, ["Chloé"]);
+        assert_eq!(names(&api, json!({ "search": "100%" })).await, ["Bob 100%"]);
+        assert_eq!(names(&api, json!({ "search": "%" })).await, ["Bob 100%"], "% is literal");
+        assert_eq!(names(&api, json!({ "search": "_" })).await, Vec::<String>::new());
+        assert_eq!(names(&api, json!({ "search": "  " })).await.len(), 3, "blank matches all");
+
+        assert_eq!(names(&api, json!({ "skills": [" SOUND"] })).await, ["Ada", "Bob 100%"]);
+        assert_eq!(names(&api, json!({ "skills": ["sound", "light"] })).await, ["Ada"]);
+        assert_eq!(names(&api, json!({ "skills": ["light", "light"] })).await, ["Ada", "Chloé"]);
+        assert!(names(&api, json!({ "skills": ["sound", "rigging"] })).await.is_empty());
+
+        let during = |s: u32, e: u32| json!({ "availableDuring": { "startsAt": day(s), "endsAt": day(e) } });
+        assert_eq!(names(&api, during(9, 19)).await, ["Ada", "Bob 100%"], "touching ranges chain");
+        assert_eq!(names(&api, during(8, 12)).await, ["Ada", "Bob 100%", "Chloé"]);
+        assert_eq!(names(&api, during(11, 14)).await, ["Ada", "Bob 100%"], "a gap breaks cover");
+        assert_eq!(names(&api, during(7, 9)).await, Vec::<String>::new());
+        assert_eq!(names(&api, during(19, 21)).await, Vec::<String>::new());
+
+        let combined = json!({ "search": "example", "skills": ["light"], "availableDuring": { "startsAt": day(14), "endsAt": day(15) } });
+        let p = page(&api, json!({ "first": 1, "filter": combined })).await;
+        assert_eq!(p.names, ["Ada"]);
+        assert_eq!(p.total, 2, "totalCount counts the filter across pages");
+        assert!(p.has_next);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_arguments_are_top_level_input_errors() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        create_cast(&api).await;
+        let name_cursor = page(&api, json!({ "first": 1 })).await.end;
+        let cases = [
+            (json!({ "first": 101 }), "first"),
+            (json!({ "first": -1 }), "first"),
+            (json!({ "last": 1000 }), "last"),
+            (json!({ "first": 1, "last": 1 }), "last"),
+            (json!({ "after": "garbage" }), "after"),
+            (json!({ "before": name_cursor, "order": "CREATED_AT_ASC" }), "before"),
+            (json!({ "filter": { "skills": [""] } }), "filter.skills[0]"),
+            (
+                json!({ "filter": { "availableDuring": { "startsAt": "2026-06-01T10:00:00Z", "endsAt": "2026-06-01T10:00:00Z" } } }),
+                "filter.availableDuring.endsAt",
+            ),
+        ];
+        for (variables, field) in cases {
+            let response = api.execute(PAGE, variables.clone()).await;
+            let error = &response["errors"][0];
+            assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{variables}: {response}");
+            assert_eq!(error["extensions"]["fields"][0]["field"], field, "{variables}");
+        }
+        assert_eq!(page(&api, json!({ "first": 100 })).await.names.len(), 7);
+        assert_eq!(page(&api, json!({})).await.names.len(), 7, "first defaults to 20");
+        assert!(page(&api, json!({ "first": 0 })).await.names.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        for i in 0..120 {
+            api.create_artist(json!({
+                "name": format!("artist {i:03}"),
+                "skills": ["sound"],
+                "availabilities": [
+                    { "startsAt": "2026-06-01T08:00:00Z", "endsAt": "2026-06-01T12:00:00Z" },
+                    { "startsAt": "2026-06-02T08:00:00Z", "endsAt": "2026-06-02T12:00:00Z" }
+                ]
+            }))
+            .await;
+        }
+        let query = "query($n: Int) { artists(first: $n) { nodes { availabilities { id } } } }";
+        let mut costs = Vec::new();
+        for size in [1, 10, 100] {
+            let before = t.statements();
+            eprintln!("=== size {size}");
+            let data = api.data(query, json!({ "n": size })).await;
+            costs.push(t.statements() - before);
+            let nodes = data["artists"]["nodes"].as_array().map_or(0, Vec::len);
+            assert_eq!(nodes, size);
+            assert_eq!(data["artists"]["nodes"][0]["availabilities"].as_array().map(Vec::len), Some(2));
+        }
+        assert_eq!(costs, [2, 2, 2], "one page statement and one availabilities batch");
+
+        let with_everything = "{ artists(first: 100) { totalCount nodes { skills availabilities { artist { name } } } } }";
+        let before = t.statements();
+        api.data(with_everything, json!({})).await;
+        assert_eq!(t.statements() - before, 4, "page, count, skills, availabilities");
+    })
+    .await;
+}
