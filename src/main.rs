@@ -42,7 +42,13 @@ async fn migrate(config: MigrateConfig) -> anyhow::Result<()> {
     match config.action {
         MigrateAction::Up => Migrator::up(&db, None).await,
         MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await,
-        MigrateAction::Status => Migrator::status(&db).await,
+        MigrateAction::Status => Migrator::get_migration_with_status(&db)
+            .await
+            .map(|migrations| {
+                for migration in migrations {
+                    println!("{:<8} {}", migration.status(), migration.name());
+                }
+            }),
     }
     .context("migration failed")
 }

@@ -78,6 +78,12 @@ pub fn internal(cause: &(dyn StdError + 'static)) -> async_graphql::Error {
         .extend_with(|_, e| e.set("code", INTERNAL_SERVER_ERROR))
 }
 
+/// An internal fault we detected ourselves, described by `message`.
+pub fn internal_fault(message: impl Into<String>) -> async_graphql::Error {
+    let cause: Box<dyn StdError + Send + Sync> = message.into().into();
+    internal(&*cause)
+}
+
 /// For queries, which return no union: invalid arguments become one
 /// top-level BAD_USER_INPUT error listing every field.
 pub fn query_error(err: DomainError) -> async_graphql::Error {
@@ -117,10 +123,10 @@ where
     match result {
         Ok(value) => Ok(U::from(value)),
         Err(err) => U::try_from(user_facing(err)?).map_err(|unexpected| {
-            internal(&*Box::<dyn StdError + Send + Sync>::from(format!(
+            internal_fault(format!(
                 "{} cannot carry {unexpected:?}",
                 std::any::type_name::<U>()
-            )))
+            ))
         }),
     }
 }

@@ -101,11 +101,8 @@ impl Loaders {
     }
 
     pub fn of<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Self> {
-        ctx.data::<Self>().map_err(|_| {
-            super::errors::internal(&*Box::<dyn std::error::Error + Send + Sync>::from(
-                "request executed without its DataLoaders",
-            ))
-        })
+        ctx.data::<Self>()
+            .map_err(|_| super::errors::internal_fault("request executed without its DataLoaders"))
     }
 }
 

@@ -81,4 +81,5 @@ impl Query {
             .map_err(query_error)?;
         Ok(ArtistConnection { page, filter })
     }
+
 }

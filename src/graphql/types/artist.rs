@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::domain;
-use crate::graphql::errors::internal;
+use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::DateTime;
 
@@ -77,10 +77,10 @@ impl Availability {
             .map_err(|err| internal(&*err))?;
         // The foreign key guarantees the artist; its absence is a fault.
         artist.map(Artist).ok_or_else(|| {
-            internal(&*Box::<dyn std::error::Error + Send + Sync>::from(format!(
+            internal_fault(format!(
                 "availability {} has no artist {}",
                 self.0.id, self.0.artist_id
-            )))
+            ))
         })
     }
 

@@ -1,0 +1,73 @@
+# Shared by the load scripts: a release server on a fresh database, and oha.
+# Source it; set DURATION and CONNECTIONS first.
+PORT="${PORT:-18181}"
+BASE="http://127.0.0.1:$PORT"
+BIN=target/release/coulisses
+WORK=$(mktemp -d)
+SERVER_PID=""
+PG_DB=""
+
+command -v oha >/dev/null || { echo "oha missing: cargo install oha" >&2; exit 1; }
+cargo build --release --quiet
+
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+  if [ -n "$PG_DB" ]; then psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_server() {
+  RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$1" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    curl -sf "$BASE/health" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1
+}
+
+stop_server() {
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+}
+
+# A fresh PostgreSQL database URL, or nothing when no server answers.
+fresh_postgres() {
+  pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || return 0
+  PG_DB="coulisses_bench_$$_$RANDOM"
+  psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $PG_DB" >/dev/null
+  echo "postgres://postgres@127.0.0.1:5432/$PG_DB"
+}
+
+drop_postgres() {
+  [ -n "$PG_DB" ] && psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null
+  PG_DB=""
+}
+
+# measure BODY: prints "<req/s> <p50 ms> <p95 ms> <p99 ms>"; fails on any
+# non-200 answer or any GraphQL error in a sampled response.
+measure() {
+  local answer
+  answer=$(curl -s "$BASE/graphql" -H 'content-type: application/json' -d "$1")
+  case "$answer" in *'"errors"'*) echo "the request fails: $answer" >&2; exit 1 ;; esac
+  oha --no-tui --output-format json -c "$CONNECTIONS" -z "${DURATION}s" \
+    -m POST -H 'content-type: application/json' -d "$1" "$BASE/graphql" >"$WORK/oha.json"
+  python3 - "$WORK/oha.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+codes = r.get("statusCodeDistribution", {})
+bad = {c: n for c, n in codes.items() if c != "200"}
+if bad:
+    sys.exit(f"non-200 responses: {bad}")
+p = r["latencyPercentiles"]
+print(f'{r["summary"]["requestsPerSec"]:.0f} {p["p50"]*1000:.2f} {p["p95"]*1000:.2f} {p["p99"]*1000:.2f}')
+PY
+}
+
+warm_up() {
+  oha --no-tui -c "$CONNECTIONS" -n 2000 -m POST -H 'content-type: application/json' -d "$1" "$BASE/graphql" >/dev/null
+}
+
+report() {
+  printf '%-9s %-24s %8s req/s  p50 %6s ms  p95 %6s ms  p99 %6s ms\n' "$1" "$2" $3
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Load test of the API, release build, on SQLite and on PostgreSQL: loads
+# 1,000 artists with 10 availabilities each, then measures with oha (50
+# connections) the list page and the single artist.
+#
+# Usage: bench/load.sh [seconds per run, default 15]
+# Needs oha (cargo install oha) and python3; the PostgreSQL half runs when a
+# server answers on 127.0.0.1:5432 (user postgres, trust auth).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-15}"
+CONNECTIONS=50
+source bench/common.sh
+
+LIST='{"query":"{ artists(first: 50) { nodes { name availabilities { startsAt endsAt } } } }"}'
+
+run() {
+  start_server "$2"
+  local id one
+  id=$(python3 bench/seed.py "$BASE" 1000 10)
+  one="{\"query\":\"{ artist(id: \\\"$id\\\") { name availabilities { startsAt endsAt } } }\"}"
+  warm_up "$LIST"
+  report "$1" "artists(first: 50)" "$(measure "$LIST")"
+  report "$1" "artist(id)" "$(measure "$one")"
+  stop_server
+}
+
+echo "release build, $CONNECTIONS connections, ${DURATION}s a run, 1,000 artists x 10 availabilities"
+run sqlite "sqlite://$WORK/bench.db?mode=rwc"
+pg=$(fresh_postgres)
+if [ -n "$pg" ]; then run postgres "$pg"; drop_postgres; else echo "postgres: skipped, no server on 127.0.0.1:5432"; fi

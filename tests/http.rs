@@ -1,0 +1,222 @@
+//! The service over HTTP on 127.0.0.1 port 0: health, GraphiQL, error
+//! codes, masked internal errors, and concurrent conflicting writes.
+
+mod common;
+
+use common::{TestServer, pooled_backends, sqlite_memory, string};
+use futures::future::join_all;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($input: CreateArtistInput!) { createArtist(input: $input) { __typename ... on Artist { id } ... on ConflictError { conflictingId } } }";
+const ADD: &str = "mutation($id: ID!, $input: AvailabilityInput!) { addAvailability(artistId: $id, input: $input) { __typename ... on Availability { id } ... on ConflictError { field conflictingId } } }";
+const AVAILABILITIES: &str =
+    "query($id: ID!) { artist(id: $id) { availabilities { id startsAt endsAt } } }";
+
+#[tokio::test]
+async fn health_graphiql_and_graphql_answer() {
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+
+    let health = server
+        .client
+        .get(format!("{}/health", server.base))
+        .send()
+        .await;
+    let health = health.unwrap_or_else(|err| panic!("health: {err}"));
+    assert_eq!(health.status(), 200);
+    assert!(health.headers().contains_key("x-request-id"));
+    let body: Value = health.json().await.unwrap_or_default();
+    assert_eq!(body["status"], "ok");
+
+    let page = server
+        .client
+        .get(format!("{}/graphql", server.base))
+        .send()
+        .await;
+    let page = page.unwrap_or_else(|err| panic!("graphiql: {err}"));
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap_or_default().contains("graphiql"));
+
+    let (status, body) = server
+        .graphql(CREATE, json!({ "input": { "name": "Ada" } }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["createArtist"]["__typename"], "Artist");
+}
+
+#[tokio::test]
+async fn top_level_errors_carry_a_code() {
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+    let cases = [
+        ("{ artists(first: 1 ", "GRAPHQL_PARSE_FAILED"),
+        (
+            "{ artists { nodes { nope } } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        ("{ artists(first: 1000) { totalCount } }", "BAD_USER_INPUT"),
+    ];
+    for (query, code) in cases {
+        let (status, body) = server.graphql(query, json!({})).await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{query}: {body}"
+        );
+    }
+    let mut too_deep = "name".to_owned();
+    for _ in 0..8 {
+        too_deep = format!("availabilities {{ artist {{ {too_deep} }} }}");
+    }
+    let too_deep = format!("{{ artists {{ nodes {{ {too_deep} }} }} }}");
+    let (_, body) = server.graphql(&too_deep, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn internal_errors_are_masked() {
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+    let (_, body) = server
+        .graphql(CREATE, json!({ "input": { "name": "Ada" } }))
+        .await;
+    let id = string(&body["data"]["createArtist"]["id"]);
+    // A database fault: the table the query needs is gone.
+    if let Err(err) = db.db.execute_unprepared("DROP TABLE availabilities").await {
+        panic!("cannot break the database: {err}");
+    }
+    let (status, body) = server.graphql(AVAILABILITIES, json!({ "id": id })).await;
+    assert_eq!(status, 200);
+    let error = &body["errors"][0];
+    assert_eq!(error["message"], "Internal server error");
+    assert_eq!(error["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+    let text = body.to_string().to_lowercase();
+    for leak in ["availabilities", "sql", "table", "sqlite"] {
+        assert!(!text.contains(leak), "response leaks {leak:?}: {body}");
+    }
+}
+
+/// Sends every request at once; returns each result's __typename.
+async fn concurrently(
+    server: &TestServer,
+    query: &str,
+    variables: Vec<Value>,
+    field: &str,
+) -> Vec<Value> {
+    let requests = variables
+        .into_iter()
+        .map(|variables| server.graphql(query, variables));
+    join_all(requests)
+        .await
+        .into_iter()
+        .map(|(status, body)| {
+            assert_eq!(status, 200, "{body}");
+            assert!(body.get("errors").is_none(), "{body}");
+            body["data"][field].clone()
+        })
+        .collect()
+}
+
+fn typenames(results: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = results.iter().map(|r| string(&r["__typename"])).collect();
+    names.sort();
+    names
+}
+
+fn one_success_then_conflicts(results: &[Value], success: &str) {
+    let names = typenames(results);
+    let successes = names.iter().filter(|n| *n == success).count();
+    let conflicts = names.iter().filter(|n| *n == "ConflictError").count();
+    assert_eq!((successes, conflicts), (1, results.len() - 1), "{names:?}");
+    let winner = results
+        .iter()
+        .find(|r| r["__typename"] == success)
+        .map(|r| r["id"].clone());
+    for conflict in results
+        .iter()
+        .filter(|r| r["__typename"] == "ConflictError")
+    {
+        assert_eq!(
+            Some(conflict["conflictingId"].clone()),
+            winner,
+            "the loser names the winner"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_identical_availabilities_one_wins() {
+    for db in pooled_backends().await {
+        eprintln!("-- on {}", db.label);
+        let server = TestServer::start(&db).await;
+        let (_, body) = server
+            .graphql(CREATE, json!({ "input": { "name": "Ada" } }))
+            .await;
+        let artist = string(&body["data"]["createArtist"]["id"]);
+        let same = json!({ "id": artist, "input": { "startsAt": "2026-06-01T10:00:00Z", "endsAt": "2026-06-01T12:00:00Z" } });
+        let results = concurrently(&server, ADD, vec![same; 20], "addAvailability").await;
+        one_success_then_conflicts(&results, "Availability");
+        let (_, stored) = server
+            .graphql(AVAILABILITIES, json!({ "id": artist }))
+            .await;
+        assert_eq!(
+            stored["data"]["artist"]["availabilities"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_overlapping_availabilities_one_wins() {
+    for db in pooled_backends().await {
+        eprintln!("-- on {}", db.label);
+        let server = TestServer::start(&db).await;
+        let (_, body) = server
+            .graphql(CREATE, json!({ "input": { "name": "Ada" } }))
+            .await;
+        let artist = string(&body["data"]["createArtist"]["id"]);
+        // Twenty different ranges, each overlapping all the others.
+        let variables = (0..20)
+            .map(|minute| {
+                json!({ "id": artist, "input": {
+                    "startsAt": format!("2026-06-01T10:{minute:02}:00Z"),
+                    "endsAt": format!("2026-06-01T11:{minute:02}:00Z")
+                }})
+            })
+            .collect();
+        let results = concurrently(&server, ADD, variables, "addAvailability").await;
+        one_success_then_conflicts(&results, "Availability");
+        let (_, stored) = server
+            .graphql(AVAILABILITIES, json!({ "id": artist }))
+            .await;
+        assert_eq!(
+            stored["data"]["artist"]["availabilities"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_artists_with_one_email_one_wins() {
+    for db in pooled_backends().await {
+        eprintln!("-- on {}", db.label);
+        let server = TestServer::start(&db).await;
+        let variables = (0..20)
+            .map(|i| json!({ "input": { "name": format!("Ada {i}"), "email": format!("{}@example.org", if i % 2 == 0 { "ADA" } else { "ada" }) } }))
+            .collect();
+        let results = concurrently(&server, CREATE, variables, "createArtist").await;
+        one_success_then_conflicts(&results, "Artist");
+        let (_, listed) = server
+            .graphql("{ artists { totalCount } }", json!({}))
+            .await;
+        assert_eq!(listed["data"]["artists"]["totalCount"], 1);
+    }
+}
