@@ -9,6 +9,7 @@ pub mod domain;
 pub mod entities;
 pub mod graphql;
 pub mod http;
+pub mod planning;
 pub mod telemetry;
 
 use std::future::Future;

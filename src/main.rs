@@ -6,6 +6,11 @@ use coulisses::config::{Cli, Command, LogFormat, MigrateAction, MigrateConfig};
 use coulisses::{App, db, graphql, telemetry};
 use migration::{Migrator, MigratorTrait};
 
+// A request allocates many small short-lived objects across threads, where
+// the system allocator's locks showed in profiles.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

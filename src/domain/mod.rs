@@ -5,6 +5,7 @@ pub mod artists;
 pub mod availabilities;
 pub mod errors;
 pub mod listing;
+pub mod planning;
 pub mod records;
 pub mod time;
 pub mod validation;

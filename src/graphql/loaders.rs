@@ -53,6 +53,23 @@ impl Loaders {
         }
     }
 
+    /// Seeds the caches with artists loaded with everything already.
+    pub async fn feed_details(&self, details: &[domain::ArtistDetails]) {
+        self.artists
+            .feed_many(details.iter().map(|d| (d.artist.id, d.artist.clone())))
+            .await;
+        self.skills
+            .feed_many(details.iter().map(|d| (d.artist.id, d.skills.clone())))
+            .await;
+        self.availabilities
+            .feed_many(
+                details
+                    .iter()
+                    .map(|d| (d.artist.id, d.availabilities.clone())),
+            )
+            .await;
+    }
+
     /// Seeds the caches for these artists: themselves, and what `wanted`
     /// says the selection will ask of them, one statement per kind.
     pub async fn prefetch(

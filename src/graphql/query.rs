@@ -2,11 +2,12 @@ use async_graphql::{Context, ID, Object};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::errors::query_error;
+use super::errors::{into_union, query_error};
 use super::loaders::{Loaders, Wanted};
 use super::types::artist::Artist;
 use super::types::connection::ArtistConnection;
 use super::types::inputs::{ArtistFilter, ArtistOrder};
+use super::types::planning::{PlanningInput, PlanningResult};
 use crate::domain::{self, listing::PageRequest};
 
 pub struct Query;
@@ -82,4 +83,19 @@ impl Query {
         Ok(ArtistConnection { page, filter })
     }
 
+    /// Computes (does not store) an assignment of artists to slots.
+    async fn planning(
+        &self,
+        ctx: &Context<'_>,
+        input: PlanningInput,
+    ) -> async_graphql::Result<PlanningResult> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let outcome = domain::planning::plan(db, input.into()).await;
+        if let Ok(outcome) = &outcome {
+            // The assigned artists' skills and availabilities are loaded
+            // already: serve their fields from them.
+            Loaders::of(ctx)?.feed_details(&outcome.artists).await;
+        }
+        into_union(outcome.map_err(|err| err.within("input")))
+    }
 }

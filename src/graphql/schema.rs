@@ -1,7 +1,7 @@
 use async_graphql::{EmptySubscription, Request, Response, Schema};
 use sea_orm::DatabaseConnection;
 
-use super::error_codes::ErrorCodes;
+use super::error_codes;
 use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
@@ -46,14 +46,19 @@ impl Api {
     /// Executes one request with its own DataLoaders, so that batching and
     /// caching never cross requests.
     pub async fn execute(&self, request: impl Into<Request>) -> Response {
-        let request = request.into().data(Loaders::new(&self.db));
-        self.schema.execute(request).await
+        let request = request.into();
+        let query = request.query.clone();
+        let mut response = self
+            .schema
+            .execute(request.data(Loaders::new(&self.db)))
+            .await;
+        error_codes::assign(&mut response, &query);
+        response
     }
 }
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
-        .extension(ErrorCodes)
         // Only the error objects implement it, so nothing reaches it from
         // a field: register it so clients can select on it.
         .register_output_type::<UserError>()

@@ -5,4 +5,5 @@ pub mod artist;
 pub mod connection;
 pub mod errors;
 pub mod inputs;
+pub mod planning;
 pub mod results;

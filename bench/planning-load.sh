@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole `planning` GraphQL request under load, release build: 100
+# artists, a week of 5 daily missions (35 slots). Target: p95 under 10 ms.
+#
+# Usage: bench/planning-load.sh [seconds, default 15] [connections, default 8]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-15}"
+CONNECTIONS="${2:-8}"
+source bench/common.sh
+
+run() {
+  start_server "$2"
+  python3 bench/seed.py "$BASE" 100 7 >/dev/null
+  local body
+  body=$(python3 bench/planning_request.py)
+  warm_up "$body"
+  report "$1" "planning 100 x 35" "$(measure "$body")"
+  stop_server
+}
+
+echo "release build, $CONNECTIONS connections, ${DURATION}s a run"
+run sqlite "sqlite://$WORK/bench.db?mode=rwc"
+pg=$(fresh_postgres)
+if [ -n "$pg" ]; then run postgres "$pg"; drop_postgres; else echo "postgres: skipped, no server on 127.0.0.1:5432"; fi

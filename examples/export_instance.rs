@@ -1,0 +1,72 @@
+//! Writes a generated bench instance and the planner's result as JSON on
+//! stdout, for `bench/cpsat_compare.py`.
+//!
+//! Usage: `cargo run --release --example export_instance -- offset-450 [seed]`
+//! (families: grid, offset-450, offset-800, roster; default seed 2025, the
+//! bench's).
+
+use std::process::ExitCode;
+
+use coulisses::planning::{Problem, plan};
+use serde_json::{Value, json};
+
+#[path = "../benches/common/generate.rs"]
+mod generate;
+
+use generate::Family;
+
+fn export(name: &str, problem: &Problem) -> Value {
+    let planning = plan(problem);
+    let stats = &planning.stats;
+    json!({
+        "family": name,
+        "rules": {
+            "max_slots_per_artist": problem.rules.max_slots_per_artist,
+            "min_rest_seconds": problem.rules.min_rest.num_seconds(),
+        },
+        "artists": problem.artists.iter().map(|artist| json!({
+            "id": artist.id.to_string(),
+            "name": artist.name,
+            "skills": artist.skills,
+            "availability": artist.availability.iter()
+                .map(|r| [r.starts_at.timestamp(), r.ends_at.timestamp()])
+                .collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "slots": problem.slots.iter().map(|slot| json!({
+            "key": slot.key,
+            "start": slot.starts_at.timestamp(),
+            "end": slot.ends_at.timestamp(),
+            "positions": slot.positions,
+            "required_skills": slot.required_skills,
+        })).collect::<Vec<_>>(),
+        "planner": {
+            "filled": stats.filled,
+            "positions": stats.positions,
+            "filled_upper_bound": stats.filled_upper_bound,
+            "max_load": stats.max_load,
+        },
+    })
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let name = args.next().unwrap_or_else(|| String::from("offset-450"));
+    let seed = match args.next().map(|s| s.parse::<u64>()) {
+        None => 2025,
+        Some(Ok(seed)) => seed,
+        Some(Err(e)) => {
+            eprintln!("bad seed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(family) = Family::ALL.into_iter().find(|f| f.name() == name) else {
+        let names: Vec<String> = Family::ALL.iter().map(|f| f.name()).collect();
+        eprintln!(
+            "unknown family {name}; expected one of {}",
+            names.join(", ")
+        );
+        return ExitCode::FAILURE;
+    };
+    println!("{}", export(&name, &family.generate(seed)));
+    ExitCode::SUCCESS
+}

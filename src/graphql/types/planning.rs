@@ -1,0 +1,250 @@
+//! The `planning` query's inputs and outputs.
+
+use async_graphql::{Enum, ID, InputObject, Object, SimpleObject, Union};
+
+use super::artist::Artist;
+use super::errors::{NotFoundError, ValidationError};
+use crate::domain::planning::{PlanningOutcome, PlanningRequest, RulesRequest, SlotRequest};
+use crate::graphql::errors::UserFacing;
+use crate::graphql::scalars::DateTime;
+use crate::planning;
+
+#[derive(InputObject, Clone, Debug)]
+pub struct SlotInput {
+    /// The client's own key for the slot, unique within one request.
+    pub key: String,
+    pub starts_at: DateTime,
+    pub ends_at: DateTime,
+    /// How many distinct artists the slot needs.
+    #[graphql(default = 1)]
+    pub positions: i32,
+    /// An artist qualifies only if it has every one of these skills (normalized like Artist.skills).
+    #[graphql(default)]
+    pub required_skills: Vec<String>,
+    /// Free text shown back to the client, e.g. a stage or venue.
+    pub label: Option<String>,
+}
+
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct PlanningRules {
+    /// At most this many slots for one artist; no limit when left out.
+    pub max_slots_per_artist: Option<i32>,
+    /// Minimum gap between the end of one of an artist's slots and the start of the next.
+    #[graphql(default)]
+    pub min_rest_minutes: i32,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct PlanningInput {
+    pub slots: Vec<SlotInput>,
+    /// Only these artists are considered; all artists when left out.
+    pub artist_ids: Option<Vec<ID>>,
+    pub rules: Option<PlanningRules>,
+}
+
+impl From<PlanningInput> for PlanningRequest {
+    fn from(input: PlanningInput) -> Self {
+        let rules = input.rules.unwrap_or_default();
+        Self {
+            slots: input
+                .slots
+                .into_iter()
+                .map(|slot| SlotRequest {
+                    key: slot.key,
+                    starts_at: slot.starts_at.0,
+                    ends_at: slot.ends_at.0,
+                    positions: slot.positions,
+                    required_skills: slot.required_skills,
+                    label: slot.label,
+                })
+                .collect(),
+            artist_ids: input
+                .artist_ids
+                .map(|ids| ids.into_iter().map(|id| id.0).collect()),
+            rules: RulesRequest {
+                max_slots_per_artist: rules.max_slots_per_artist,
+                min_rest_minutes: rules.min_rest_minutes,
+            },
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnfilledReason {
+    /// No considered artist is available for the whole slot.
+    NoArtistAvailable,
+    /// Some artists are available, but none has every required skill.
+    NoArtistWithSkills,
+    /// Qualified, available artists exist, but the rules or other slots use them up.
+    CandidatesExhausted,
+}
+
+impl From<planning::UnfilledReason> for UnfilledReason {
+    fn from(reason: planning::UnfilledReason) -> Self {
+        match reason {
+            planning::UnfilledReason::NoArtistAvailable => Self::NoArtistAvailable,
+            planning::UnfilledReason::NoArtistWithSkills => Self::NoArtistWithSkills,
+            planning::UnfilledReason::CandidatesExhausted => Self::CandidatesExhausted,
+        }
+    }
+}
+
+pub struct Assignment<'a> {
+    slot: &'a planning::Slot,
+    artist: &'a crate::domain::Artist,
+    reasons: &'a [String],
+}
+
+#[Object]
+impl Assignment<'_> {
+    async fn slot_key(&self) -> &str {
+        &self.slot.key
+    }
+
+    async fn starts_at(&self) -> DateTime {
+        self.slot.starts_at.into()
+    }
+
+    async fn ends_at(&self) -> DateTime {
+        self.slot.ends_at.into()
+    }
+
+    async fn artist(&self) -> Artist {
+        Artist(self.artist.clone())
+    }
+
+    /// Why this artist fits this slot, most important first (at most 3).
+    async fn reasons(&self) -> &[String] {
+        self.reasons
+    }
+}
+
+pub struct UnfilledSlot<'a> {
+    slot: &'a planning::Slot,
+    unfilled: &'a planning::UnfilledSlot,
+}
+
+#[Object]
+impl UnfilledSlot<'_> {
+    async fn slot_key(&self) -> &str {
+        &self.slot.key
+    }
+
+    async fn starts_at(&self) -> DateTime {
+        self.slot.starts_at.into()
+    }
+
+    async fn ends_at(&self) -> DateTime {
+        self.slot.ends_at.into()
+    }
+
+    /// Positions left empty.
+    async fn missing(&self) -> i32 {
+        saturating_i32(self.unfilled.missing)
+    }
+
+    async fn reason(&self) -> UnfilledReason {
+        self.unfilled.reason.into()
+    }
+
+    /// One sentence a stage manager can act on.
+    async fn explanation(&self) -> &str {
+        &self.unfilled.explanation
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PlanningStats {
+    slots: i32,
+    positions: i32,
+    filled: i32,
+    /// filled / positions, 1.0 when there are no positions.
+    coverage: f64,
+    artists_considered: i32,
+    artists_assigned: i32,
+    /// Most slots given to one artist.
+    max_load: i32,
+    /// An upper bound on `filled` that no valid planning can beat; equal to filled when the planning is proven optimal.
+    filled_upper_bound: i32,
+}
+
+fn saturating_i32(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+pub struct Planning(pub PlanningOutcome);
+
+#[Object]
+impl Planning {
+    /// Sorted by startsAt, then slotKey, then artist name.
+    async fn assignments(&self) -> Vec<Assignment<'_>> {
+        let outcome = &self.0;
+        outcome
+            .planning
+            .assignments
+            .iter()
+            .filter_map(|assignment| {
+                Some(Assignment {
+                    slot: outcome.slots.get(assignment.slot)?,
+                    artist: outcome.artist(assignment.artist)?,
+                    reasons: &assignment.reasons,
+                })
+            })
+            .collect()
+    }
+
+    /// Sorted by startsAt, then slotKey.
+    async fn unfilled(&self) -> Vec<UnfilledSlot<'_>> {
+        let outcome = &self.0;
+        outcome
+            .planning
+            .unfilled
+            .iter()
+            .filter_map(|unfilled| {
+                Some(UnfilledSlot {
+                    slot: outcome.slots.get(unfilled.slot)?,
+                    unfilled,
+                })
+            })
+            .collect()
+    }
+
+    async fn stats(&self) -> PlanningStats {
+        let stats = &self.0.planning.stats;
+        PlanningStats {
+            slots: saturating_i32(stats.slots),
+            positions: saturating_i32(stats.positions),
+            filled: saturating_i32(stats.filled),
+            coverage: stats.coverage,
+            artists_considered: saturating_i32(stats.artists_considered),
+            artists_assigned: saturating_i32(stats.artists_assigned),
+            max_load: saturating_i32(stats.max_load),
+            filled_upper_bound: saturating_i32(stats.filled_upper_bound),
+        }
+    }
+}
+
+#[derive(Union)]
+pub enum PlanningResult {
+    Planning(Planning),
+    ValidationError(ValidationError),
+    NotFoundError(NotFoundError),
+}
+
+impl From<PlanningOutcome> for PlanningResult {
+    fn from(outcome: PlanningOutcome) -> Self {
+        Self::Planning(Planning(outcome))
+    }
+}
+
+impl TryFrom<UserFacing> for PlanningResult {
+    type Error = UserFacing;
+
+    fn try_from(err: UserFacing) -> Result<Self, UserFacing> {
+        match err {
+            UserFacing::Validation(err) => Ok(Self::ValidationError(err)),
+            UserFacing::NotFound(err) => Ok(Self::NotFoundError(err)),
+            other => Err(other),
+        }
+    }
+}

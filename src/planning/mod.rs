@@ -1,0 +1,169 @@
+//! Planner: assigns artists to time slots.
+//!
+//! Pure and deterministic: no IO, no clock, and the output depends on the
+//! content of the problem only, not on the order of its slots or artists.
+//! See `docs/planning.md` for the algorithm, its guarantees and its limits.
+
+mod exact;
+mod explain;
+mod flow;
+mod instance;
+mod model;
+mod relax;
+mod search;
+#[cfg(test)]
+mod tests;
+
+pub use model::{
+    Artist, Assignment, Planning, Problem, Rules, Slot, Stats, TimeRange, UnfilledReason,
+    UnfilledSlot,
+};
+
+use instance::{Instance, ix};
+use search::State;
+
+/// Work units (candidate examinations) the local search may spend. Counted,
+/// never timed, so that the same input always gives the same output; sized
+/// to stay well under a second on the largest accepted requests.
+const SEARCH_BUDGET: u64 = 40_000_000;
+
+/// Work units for the final load balancing by transfer chains, which only
+/// refines the sum of squares.
+const SHIFT_BUDGET: u64 = 5_000_000;
+
+/// Computes a planning for `problem`.
+///
+/// Fills as many positions as possible, then balances the load (smallest
+/// sum of squared slot counts). Exact when every artist's conflicting
+/// candidate slots fall into clean time windows; otherwise a relaxation
+/// bounds the result and a local search (plus an exhaustive search on small
+/// instances) builds it.
+pub fn plan(problem: &Problem) -> Planning {
+    plan_with(problem, instance::PAIR_BUDGET)
+}
+
+/// [`plan`] with an explicit candidate-pair budget (tests use small ones to
+/// exercise the pruned mode).
+fn plan_with(problem: &Problem, pair_budget: usize) -> Planning {
+    let inst = Instance::new(problem, pair_budget);
+    let relax = relax::solve(&inst);
+    let mut state = State::from_relaxation(&inst, &relax);
+    let mut bound = relax.bound;
+    if !relax.exact {
+        state.repair();
+        // Local optima depend on the start and on the order of moves: make
+        // a few budgeted, deterministic runs and keep the best.
+        let starts = [state, State::greedy(&inst)];
+        let mut best: Option<State> = None;
+        'runs: for start in &starts {
+            for swaps_first in [true, false] {
+                // Reaching the relaxation's bound proves the filling optimal
+                // (for the candidate lists the flow saw).
+                if best.as_ref().is_some_and(|b| b.filled() >= bound) {
+                    break 'runs;
+                }
+                let mut run = start.clone();
+                improve(&mut run, swaps_first, SEARCH_BUDGET / 4);
+                let key = |s: &State| (s.filled(), std::cmp::Reverse(s.squares()));
+                if best.as_ref().is_none_or(|b| key(&run) > key(b)) {
+                    best = Some(run);
+                }
+            }
+        }
+        let [relaxed, _] = starts;
+        state = best.unwrap_or(relaxed);
+        let mut budget = SHIFT_BUDGET;
+        state.shift(&mut budget);
+        if let Some(outcome) = exact::improve(&inst, &state) {
+            state = outcome.state;
+            if outcome.proven {
+                bound = state.filled();
+            }
+        }
+    }
+    if inst.pruned {
+        // The flow ran on cut candidate lists: only a bound from the full
+        // lists is valid.
+        bound = inst
+            .groups
+            .iter()
+            .flat_map(|g| {
+                g.slots.iter().map(|&s| {
+                    u64::from(inst.slots[s as usize].positions).min(g.full_candidates as u64)
+                })
+            })
+            .sum();
+    }
+    assemble(problem, &state, bound)
+}
+
+/// Local search from a valid planning: augmenting chains (optionally
+/// simple chains first, which leads to other local optima) and one-artist
+/// re-plans in turn until neither fills more, then load balancing.
+fn improve(state: &mut State, swaps_first: bool, mut budget: u64) {
+    if !swaps_first {
+        state.fill(false, &mut budget);
+    }
+    loop {
+        state.fill(true, &mut budget);
+        if !state.reschedule(&mut budget) {
+            break;
+        }
+    }
+    state.rebalance(&mut budget);
+}
+
+fn saturate(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn assemble(problem: &Problem, state: &State, bound: u64) -> Planning {
+    let inst = state.inst;
+    let mut keyed = Vec::new();
+    for (s, artists) in state.slot_artists.iter().enumerate() {
+        for &a in artists {
+            keyed.push((ix(s), a));
+        }
+    }
+    let sort_key = |&(s, a): &(u32, u32)| {
+        let slot = &problem.slots[inst.slots[s as usize].source];
+        let artist = &problem.artists[inst.artists[a as usize].source];
+        (slot.starts_at, &slot.key, &artist.name, artist.id, s, a)
+    };
+    keyed.sort_by(|x, y| sort_key(x).cmp(&sort_key(y)));
+    let assignments = keyed
+        .iter()
+        .map(|&(s, a)| Assignment {
+            slot: inst.slots[s as usize].source,
+            artist: inst.artists[a as usize].source,
+            reasons: explain::reasons(problem, state, s, a),
+        })
+        .collect();
+    // Canonical slot order is already start, then key.
+    let unfilled = (0..ix(inst.slots.len()))
+        .filter_map(|s| explain::unfilled(problem, state, s))
+        .collect();
+
+    let positions: u64 = problem.slots.iter().map(|s| u64::from(s.positions)).sum();
+    let filled = state.filled();
+    let loads = state.artist_slots.iter().map(Vec::len);
+    let stats = Stats {
+        slots: saturate(problem.slots.len() as u64),
+        positions: saturate(positions),
+        filled: saturate(filled),
+        coverage: if positions == 0 {
+            1.0
+        } else {
+            filled as f64 / positions as f64
+        },
+        artists_considered: saturate(problem.artists.len() as u64),
+        artists_assigned: saturate(loads.clone().filter(|&l| l > 0).count() as u64),
+        max_load: saturate(loads.max().unwrap_or(0) as u64),
+        filled_upper_bound: saturate(bound),
+    };
+    Planning {
+        assignments,
+        unfilled,
+        stats,
+    }
+}

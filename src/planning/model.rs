@@ -1,0 +1,116 @@
+//! Public input and output types of the planner (the integration contract).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use uuid::Uuid;
+
+/// Half-open time range `[starts_at, ends_at)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeRange {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// A person who can be assigned to slots.
+///
+/// `skills` are normalized by the caller (trimmed, lower-case, sorted,
+/// deduplicated). `availability` may come in any order and its ranges may
+/// touch or overlap: the planner merges them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artist {
+    pub id: Uuid,
+    pub name: String,
+    pub skills: Vec<String>,
+    pub availability: Vec<TimeRange>,
+}
+
+/// A time slot needing `positions` distinct artists, each having every
+/// skill of `required_skills` (normalized like [`Artist::skills`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub key: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub positions: u32,
+    pub required_skills: Vec<String>,
+    pub label: Option<String>,
+}
+
+/// Rules every planning must respect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    /// Most slots one artist may take; `None` means no limit.
+    pub max_slots_per_artist: Option<u32>,
+    /// Minimum gap between the end of a slot and the start of the next slot
+    /// of the same artist. Negative values are treated as zero.
+    pub min_rest: TimeDelta,
+}
+
+/// One planning request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub artists: Vec<Artist>,
+    pub slots: Vec<Slot>,
+    pub rules: Rules,
+}
+
+/// The planner's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planning {
+    /// Sorted by slot start, slot key, artist name, artist id.
+    pub assignments: Vec<Assignment>,
+    /// Sorted by slot start, slot key.
+    pub unfilled: Vec<UnfilledSlot>,
+    pub stats: Stats,
+}
+
+/// One artist on one slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// Index into `problem.slots`.
+    pub slot: usize,
+    /// Index into `problem.artists`.
+    pub artist: usize,
+    /// One to three short human reasons, most important first.
+    pub reasons: Vec<String>,
+}
+
+/// A slot with positions left empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfilledSlot {
+    /// Index into `problem.slots`.
+    pub slot: usize,
+    /// Number of empty positions.
+    pub missing: u32,
+    pub reason: UnfilledReason,
+    /// One actionable sentence for a stage manager.
+    pub explanation: String,
+}
+
+/// Why a slot keeps empty positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnfilledReason {
+    /// No artist is available for the whole slot.
+    NoArtistAvailable,
+    /// Some artists are available but none has every required skill.
+    NoArtistWithSkills,
+    /// Qualified, available artists exist but the rules or other slots use
+    /// them up.
+    CandidatesExhausted,
+}
+
+/// Summary figures of a planning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    pub slots: u32,
+    pub positions: u32,
+    pub filled: u32,
+    /// `filled / positions`, 1.0 when there is no position.
+    pub coverage: f64,
+    pub artists_considered: u32,
+    pub artists_assigned: u32,
+    /// Most slots given to one artist.
+    pub max_load: u32,
+    /// No valid planning fills more positions than this. Equal to `filled`
+    /// when the planner proved its planning optimal.
+    pub filled_upper_bound: u32,
+}

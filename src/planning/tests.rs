@@ -1,0 +1,1044 @@
+//! Tests of the planner through its public interface.
+//!
+//! `check` re-implements every hard rule directly on the public types, and
+//! `brute_force` enumerates every planning, so neither shares code with the
+//! planner they judge.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use super::*;
+
+fn t(minutes: i64) -> DateTime<Utc> {
+    // 2025-06-01 00:00 UTC plus `minutes`.
+    Utc.timestamp_opt(1_748_736_000 + minutes * 60, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn artist(n: u128, name: &str, skills: &[&str], ranges: &[(i64, i64)]) -> Artist {
+    Artist {
+        id: Uuid::from_u128(n),
+        name: name.to_string(),
+        skills: skills.iter().map(|s| s.to_string()).collect(),
+        availability: ranges
+            .iter()
+            .map(|&(s, e)| TimeRange {
+                starts_at: t(s),
+                ends_at: t(e),
+            })
+            .collect(),
+    }
+}
+
+fn slot(key: &str, start: i64, end: i64, positions: u32, skills: &[&str]) -> Slot {
+    Slot {
+        key: key.to_string(),
+        starts_at: t(start),
+        ends_at: t(end),
+        positions,
+        required_skills: skills.iter().map(|s| s.to_string()).collect(),
+        label: None,
+    }
+}
+
+fn rules(max: Option<u32>, rest_minutes: i64) -> Rules {
+    Rules {
+        max_slots_per_artist: max,
+        min_rest: TimeDelta::minutes(rest_minutes),
+    }
+}
+
+fn problem(artists: Vec<Artist>, slots: Vec<Slot>, rules: Rules) -> Problem {
+    Problem {
+        artists,
+        slots,
+        rules,
+    }
+}
+
+const HOUR: i64 = 60;
+
+/// Every hard rule, checked on the public types.
+fn check(p: &Problem, plan: &Planning) -> Result<(), String> {
+    let mut per_slot: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+    let mut per_artist: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for asg in &plan.assignments {
+        let (s, a) = (
+            p.slots.get(asg.slot).ok_or("bad slot index")?,
+            p.artists.get(asg.artist).ok_or("bad artist index")?,
+        );
+        if asg.reasons.is_empty() || asg.reasons.len() > 3 {
+            return Err(format!("{} reasons", asg.reasons.len()));
+        }
+        if !per_slot.entry(asg.slot).or_default().insert(asg.artist) {
+            return Err(format!("{} twice on {}", a.name, s.key));
+        }
+        per_artist.entry(asg.artist).or_default().push(asg.slot);
+        if !s.required_skills.iter().all(|r| a.skills.contains(r)) {
+            return Err(format!("{} lacks skills for {}", a.name, s.key));
+        }
+        if !covered(a, s.starts_at, s.ends_at) {
+            return Err(format!("{} not available for {}", a.name, s.key));
+        }
+    }
+    for (s, artists) in &per_slot {
+        if artists.len() > p.slots[*s].positions as usize {
+            return Err(format!("{} overfilled", p.slots[*s].key));
+        }
+    }
+    let rest = p.rules.min_rest.max(TimeDelta::zero());
+    for (a, slots) in &per_artist {
+        if let Some(max) = p.rules.max_slots_per_artist {
+            if slots.len() > max as usize {
+                return Err(format!("{} over the limit", p.artists[*a].name));
+            }
+        }
+        for (i, &x) in slots.iter().enumerate() {
+            for &y in &slots[i + 1..] {
+                let (x, y) = (&p.slots[x], &p.slots[y]);
+                let (first, second) = if x.starts_at <= y.starts_at {
+                    (x, y)
+                } else {
+                    (y, x)
+                };
+                if second.starts_at - first.ends_at < rest {
+                    return Err(format!(
+                        "{} on {} and {} too close",
+                        p.artists[*a].name, first.key, second.key
+                    ));
+                }
+            }
+        }
+    }
+    let filled = instance::ix(plan.assignments.len());
+    if plan.stats.filled != filled {
+        return Err("stats.filled".into());
+    }
+    if filled > plan.stats.filled_upper_bound {
+        return Err(format!(
+            "filled {filled} above bound {}",
+            plan.stats.filled_upper_bound
+        ));
+    }
+    let missing: u32 = plan.unfilled.iter().map(|u| u.missing).sum();
+    let positions: u32 = p.slots.iter().map(|s| s.positions).sum();
+    if missing + filled != positions {
+        return Err("missing + filled != positions".into());
+    }
+    Ok(())
+}
+
+/// Whether the union of the artist's ranges (touching ones joined) covers
+/// `[start, end)`: walk forward from `start` through ranges reaching it.
+fn covered(a: &Artist, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+    let mut reach = start;
+    loop {
+        if reach >= end {
+            return true;
+        }
+        let next = a
+            .availability
+            .iter()
+            .filter(|r| r.starts_at <= reach && r.ends_at > reach)
+            .map(|r| r.ends_at)
+            .max();
+        match next {
+            Some(e) => reach = e,
+            None => return false,
+        }
+    }
+}
+
+fn valid_together(p: &Problem, x: usize, y: usize) -> bool {
+    let rest = p.rules.min_rest.max(TimeDelta::zero());
+    let (x, y) = (&p.slots[x], &p.slots[y]);
+    let (first, second) = if x.starts_at <= y.starts_at {
+        (x, y)
+    } else {
+        (y, x)
+    };
+    second.starts_at - first.ends_at >= rest
+}
+
+/// Best (filled, -squares) over every valid planning, by enumeration.
+fn brute_force(p: &Problem) -> (u32, u64) {
+    let qualified: Vec<Vec<usize>> = p
+        .slots
+        .iter()
+        .map(|s| {
+            (0..p.artists.len())
+                .filter(|&a| {
+                    let art = &p.artists[a];
+                    s.starts_at < s.ends_at
+                        && s.required_skills.iter().all(|r| art.skills.contains(r))
+                        && covered(art, s.starts_at, s.ends_at)
+                })
+                .collect()
+        })
+        .collect();
+    let mut taken: Vec<Vec<usize>> = vec![Vec::new(); p.artists.len()];
+    let mut best = (0u32, u64::MAX);
+    fn go(
+        p: &Problem,
+        q: &[Vec<usize>],
+        s: usize,
+        taken: &mut Vec<Vec<usize>>,
+        filled: u32,
+        best: &mut (u32, u64),
+    ) {
+        if s == p.slots.len() {
+            let sq: u64 = taken.iter().map(|t| (t.len() as u64).pow(2)).sum();
+            if filled > best.0 || (filled == best.0 && sq < best.1) {
+                *best = (filled, sq);
+            }
+            return;
+        }
+        let cands = &q[s];
+        for mask in 0u32..(1 << cands.len()) {
+            if mask.count_ones() > p.slots[s].positions {
+                continue;
+            }
+            let chosen: Vec<usize> = (0..cands.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| cands[i])
+                .collect();
+            let ok = chosen.iter().all(|&a| {
+                p.rules
+                    .max_slots_per_artist
+                    .is_none_or(|m| taken[a].len() < m as usize)
+                    && taken[a].iter().all(|&o| valid_together(p, o, s))
+            });
+            if !ok {
+                continue;
+            }
+            for &a in &chosen {
+                taken[a].push(s);
+            }
+            go(
+                p,
+                q,
+                s + 1,
+                taken,
+                filled + instance::ix(chosen.len()),
+                best,
+            );
+            for &a in &chosen {
+                taken[a].pop();
+            }
+        }
+    }
+    go(p, &qualified, 0, &mut taken, 0, &mut best);
+    if best.1 == u64::MAX {
+        best.1 = 0;
+    }
+    best
+}
+
+fn squares(plan: &Planning) -> u64 {
+    let mut load: BTreeMap<usize, u64> = BTreeMap::new();
+    for a in &plan.assignments {
+        *load.entry(a.artist).or_default() += 1;
+    }
+    load.values().map(|l| l * l).sum()
+}
+
+/// The planning in terms of slot keys and artist ids, for comparisons
+/// across input orders.
+type Canon = (
+    Vec<(String, Uuid, Vec<String>)>,
+    Vec<(String, u32, UnfilledReason, String)>,
+    String,
+);
+
+fn canon(p: &Problem, plan: &Planning) -> Canon {
+    (
+        plan.assignments
+            .iter()
+            .map(|a| {
+                (
+                    p.slots[a.slot].key.clone(),
+                    p.artists[a.artist].id,
+                    a.reasons.clone(),
+                )
+            })
+            .collect(),
+        plan.unfilled
+            .iter()
+            .map(|u| {
+                (
+                    p.slots[u.slot].key.clone(),
+                    u.missing,
+                    u.reason,
+                    u.explanation.clone(),
+                )
+            })
+            .collect(),
+        format!("{:?}", plan.stats),
+    )
+}
+
+fn pairs(p: &Problem, plan: &Planning) -> Vec<(String, String)> {
+    plan.assignments
+        .iter()
+        .map(|a| {
+            (
+                p.slots[a.slot].key.clone(),
+                p.artists[a.artist].name.clone(),
+            )
+        })
+        .collect()
+}
+
+fn pair(s: &str, a: &str) -> (String, String) {
+    (s.to_string(), a.to_string())
+}
+
+// ---------------------------------------------------------------- rules --
+
+#[test]
+fn touching_availabilities_are_merged() {
+    let p = problem(
+        vec![
+            artist(
+                1,
+                "Ana",
+                &[],
+                &[(20 * HOUR, 22 * HOUR), (18 * HOUR, 20 * HOUR)],
+            ),
+            artist(
+                2,
+                "Bo",
+                &[],
+                &[(18 * HOUR, 20 * HOUR), (20 * HOUR + 1, 22 * HOUR)],
+            ),
+        ],
+        vec![slot("s", 19 * HOUR, 21 * HOUR, 2, &[])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(pairs(&p, &plan), vec![pair("s", "Ana")]);
+    assert_eq!(plan.assignments[0].reasons[0], "available 18:00-22:00");
+}
+
+#[test]
+fn availability_must_cover_the_whole_slot() {
+    let p = problem(
+        vec![artist(1, "Ana", &[], &[(18 * HOUR, 20 * HOUR)])],
+        vec![slot("s", 19 * HOUR, 21 * HOUR, 1, &[])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    assert!(plan.assignments.is_empty());
+    assert_eq!(plan.unfilled[0].reason, UnfilledReason::NoArtistAvailable);
+    assert_eq!(
+        plan.unfilled[0].explanation,
+        "No artist is available for the whole of s (2025-06-01 19:00-21:00); 1 artist covers part of it, e.g. Ana (18:00-20:00): extend an availability or shorten the slot."
+    );
+}
+
+#[test]
+fn every_required_skill_is_needed() {
+    let p = problem(
+        vec![
+            artist(1, "Ana", &["light"], &[(0, 24 * HOUR)]),
+            artist(2, "Bo", &["light", "sound"], &[(0, 24 * HOUR)]),
+        ],
+        vec![slot("s", 10 * HOUR, 12 * HOUR, 2, &["light", "sound"])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(pairs(&p, &plan), vec![pair("s", "Bo")]);
+    assert_eq!(plan.assignments[0].reasons[1], "has skills: light, sound");
+}
+
+#[test]
+fn no_two_overlapping_slots() {
+    let p = problem(
+        vec![artist(1, "Ana", &[], &[(0, 24 * HOUR)])],
+        vec![
+            slot("a", 10 * HOUR, 12 * HOUR, 1, &[]),
+            slot("b", 11 * HOUR, 13 * HOUR, 1, &[]),
+        ],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(plan.stats.filled, 1);
+    assert_eq!(plan.stats.filled_upper_bound, 1);
+}
+
+#[test]
+fn touching_slots_are_fine_without_rest() {
+    let p = problem(
+        vec![artist(1, "Ana", &[], &[(0, 24 * HOUR)])],
+        vec![
+            slot("a", 10 * HOUR, 12 * HOUR, 1, &[]),
+            slot("b", 12 * HOUR, 14 * HOUR, 1, &[]),
+        ],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    assert_eq!(plan.stats.filled, 2);
+    assert_eq!(
+        plan.assignments[0].reasons,
+        vec!["available 00:00-24:00", "1st of 2 slots"]
+    );
+}
+
+#[test]
+fn minimum_rest_is_respected() {
+    let slots = vec![
+        slot("a", 10 * HOUR, 12 * HOUR, 1, &[]),
+        slot("b", 13 * HOUR, 15 * HOUR, 1, &[]),
+    ];
+    let ana = artist(1, "Ana", &[], &[(0, 24 * HOUR)]);
+    let tight = problem(vec![ana.clone()], slots.clone(), rules(None, 2 * HOUR));
+    let plan_tight = plan(&tight);
+    check(&tight, &plan_tight).unwrap();
+    assert_eq!(plan_tight.stats.filled, 1);
+    assert_eq!(plan_tight.stats.filled_upper_bound, 1);
+    assert_eq!(
+        plan_tight.unfilled[0].explanation,
+        "1 artist is available for b (2025-06-01 13:00-15:00) but is booked: Ana is on a at 10:00 (2h rest needed)."
+    );
+    let exact = problem(vec![ana], slots, rules(None, HOUR));
+    assert_eq!(plan(&exact).stats.filled, 2);
+}
+
+#[test]
+fn max_slots_per_artist_is_respected() {
+    let p = problem(
+        vec![artist(1, "Ana", &[], &[(0, 24 * HOUR)])],
+        vec![
+            slot("a", 10 * HOUR, 12 * HOUR, 1, &[]),
+            slot("b", 14 * HOUR, 16 * HOUR, 1, &[]),
+        ],
+        rules(Some(1), 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(plan.stats.filled, 1);
+    assert_eq!(plan.unfilled[0].reason, UnfilledReason::CandidatesExhausted);
+    assert_eq!(
+        plan.unfilled[0].explanation,
+        "1 artist is available for b (2025-06-01 14:00-16:00) but is booked: Ana has reached the limit of 1 slot."
+    );
+    assert_eq!(plan.assignments[0].reasons[1], "only slot (limit 1)");
+}
+
+#[test]
+fn positions_cap_each_slot() {
+    let p = problem(
+        (1..=3)
+            .map(|i| artist(i, &format!("A{i}"), &[], &[(0, 24 * HOUR)]))
+            .collect(),
+        vec![slot("s", 10 * HOUR, 12 * HOUR, 2, &[])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(pairs(&p, &plan), vec![pair("s", "A1"), pair("s", "A2")]);
+    assert!(plan.unfilled.is_empty());
+}
+
+#[test]
+fn one_position_per_slot_per_artist() {
+    let p = problem(
+        vec![artist(1, "Ana", &["rigging"], &[(0, 24 * HOUR)])],
+        vec![slot("s", 10 * HOUR, 12 * HOUR, 3, &["rigging"])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(plan.stats.filled, 1);
+    assert_eq!(plan.unfilled[0].missing, 2);
+    assert_eq!(plan.unfilled[0].reason, UnfilledReason::CandidatesExhausted);
+    assert_eq!(
+        plan.unfilled[0].explanation,
+        "Only 1 artist with the skill 'rigging' is available for s (2025-06-01 10:00-12:00) and already on it: make 2 more artists available or reduce the positions."
+    );
+}
+
+#[test]
+fn windows_detect_clean_time_grids() {
+    let windows_of = |slots: Vec<Slot>, rest: i64| {
+        let p = problem(
+            vec![artist(1, "Ana", &[], &[(0, 24 * HOUR)])],
+            slots,
+            rules(None, rest),
+        );
+        let inst = instance::Instance::new(&p, usize::MAX);
+        let (_, count, clean) = relax::windows(&inst, &inst.artists[0].groups);
+        (count, clean)
+    };
+    let grid = vec![
+        slot("a", 0, 2 * HOUR, 1, &[]),
+        slot("b", 0, 2 * HOUR, 1, &[]),
+        slot("c", 2 * HOUR, 4 * HOUR, 1, &[]),
+        slot("d", 4 * HOUR, 6 * HOUR, 1, &[]),
+    ];
+    assert_eq!(windows_of(grid, 0), (3, true));
+    let staircase = vec![
+        slot("a", 0, 2 * HOUR, 1, &[]),
+        slot("b", HOUR, 3 * HOUR, 1, &[]),
+        slot("c", 2 * HOUR, 4 * HOUR, 1, &[]),
+    ];
+    assert_eq!(windows_of(staircase, 0), (2, false));
+    // With one hour of rest, back-to-back slots conflict: a pair is one
+    // window, a chain of three is not clean.
+    let pair = vec![
+        slot("a", 0, 2 * HOUR, 1, &[]),
+        slot("b", 2 * HOUR, 4 * HOUR, 1, &[]),
+    ];
+    assert_eq!(windows_of(pair.clone(), HOUR), (1, true));
+    let mut chain = pair;
+    chain.push(slot("c", 4 * HOUR, 6 * HOUR, 1, &[]));
+    assert_eq!(windows_of(chain, HOUR), (2, false));
+}
+
+// ----------------------------------------------------------- tie-breaks --
+
+#[test]
+fn load_is_balanced() {
+    let p = problem(
+        vec![
+            artist(1, "Ana", &[], &[(0, 24 * HOUR)]),
+            artist(2, "Bo", &[], &[(0, 24 * HOUR)]),
+        ],
+        vec![
+            slot("a", 10 * HOUR, 12 * HOUR, 1, &[]),
+            slot("b", 12 * HOUR, 14 * HOUR, 1, &[]),
+        ],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    assert_eq!(plan.stats.max_load, 1);
+    assert_eq!(plan.stats.artists_assigned, 2);
+}
+
+#[test]
+fn balance_also_with_partial_overlaps() {
+    // Not a clean time grid (b overlaps a and c partially): local search and
+    // exhaustive search path.
+    let p = problem(
+        vec![
+            artist(1, "Ana", &[], &[(0, 24 * HOUR)]),
+            artist(2, "Bo", &[], &[(0, 24 * HOUR)]),
+        ],
+        vec![
+            slot("a", 10 * HOUR, 12 * HOUR, 1, &[]),
+            slot("b", 11 * HOUR, 13 * HOUR, 1, &[]),
+            slot("c", 12 * HOUR, 14 * HOUR, 1, &[]),
+            slot("d", 15 * HOUR, 16 * HOUR, 1, &[]),
+        ],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(plan.stats.filled, 4);
+    assert_eq!(plan.stats.max_load, 2);
+    assert_eq!(plan.stats.filled_upper_bound, 4);
+}
+
+#[test]
+fn output_does_not_depend_on_input_order() {
+    let artists = vec![
+        artist(3, "Cy", &["sound"], &[(8 * HOUR, 20 * HOUR)]),
+        artist(1, "Ana", &["light", "sound"], &[(0, 24 * HOUR)]),
+        artist(2, "Bo", &[], &[(9 * HOUR, 15 * HOUR)]),
+        artist(4, "Di", &["light"], &[(10 * HOUR, 23 * HOUR)]),
+    ];
+    let slots = vec![
+        slot("x", 10 * HOUR, 12 * HOUR, 2, &[]),
+        slot("y", 10 * HOUR, 12 * HOUR, 2, &["sound"]),
+        slot("z", 12 * HOUR, 14 * HOUR, 3, &[]),
+        slot("w", 13 * HOUR, 15 * HOUR, 1, &["light"]),
+    ];
+    let base = problem(artists.clone(), slots.clone(), rules(Some(2), 30));
+    let expected = canon(&base, &plan(&base));
+    for rot in 1..4 {
+        let mut a = artists.clone();
+        let mut s = slots.clone();
+        a.rotate_left(rot);
+        s.reverse();
+        s.rotate_left(rot);
+        let shuffled = problem(a, s, rules(Some(2), 30));
+        assert_eq!(canon(&shuffled, &plan(&shuffled)), expected);
+    }
+}
+
+#[test]
+fn output_is_sorted() {
+    let mut late = slot("a-late", 20 * HOUR, 21 * HOUR, 2, &[]);
+    late.label = Some("Main stage".into());
+    let p = problem(
+        vec![
+            artist(9, "Zoe", &[], &[(0, 24 * HOUR)]),
+            artist(2, "Al", &[], &[(0, 24 * HOUR)]),
+        ],
+        vec![
+            late,
+            slot("b", 10 * HOUR, 11 * HOUR, 1, &[]),
+            slot("d", 30 * HOUR, 31 * HOUR, 1, &[]),
+            slot("a", 10 * HOUR, 11 * HOUR, 1, &[]),
+            slot("c", 30 * HOUR, 31 * HOUR, 1, &[]),
+            slot("z", 5 * HOUR, 6 * HOUR, 1, &["light"]),
+        ],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    let slot_keys: Vec<String> = pairs(&p, &plan).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(slot_keys, vec!["a", "b", "a-late", "a-late"]);
+    assert_eq!(
+        pairs(&p, &plan)[2..],
+        [pair("a-late", "Al"), pair("a-late", "Zoe")]
+    );
+    let keys: Vec<&str> = plan
+        .unfilled
+        .iter()
+        .map(|u| p.slots[u.slot].key.as_str())
+        .collect();
+    assert_eq!(keys, vec!["z", "c", "d"]);
+    assert_eq!(
+        plan.assignments[3].reasons,
+        vec!["available 00:00-24:00", "2nd of 2 slots"]
+    );
+}
+
+// ------------------------------------------------------ unfilled reasons --
+
+#[test]
+fn nobody_at_all_is_available() {
+    let p = problem(
+        vec![artist(1, "Ana", &[], &[(0, HOUR)])],
+        vec![slot("s", 10 * HOUR, 12 * HOUR, 1, &[])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    assert_eq!(plan.unfilled[0].reason, UnfilledReason::NoArtistAvailable);
+    assert_eq!(
+        plan.unfilled[0].explanation,
+        "No artist is available at any time during s (2025-06-01 10:00-12:00): add availabilities or move the slot."
+    );
+}
+
+#[test]
+fn nobody_has_the_skills() {
+    let p = problem(
+        vec![
+            artist(1, "Ana", &["light"], &[(0, 24 * HOUR)]),
+            artist(2, "Bo", &[], &[(0, 24 * HOUR)]),
+        ],
+        vec![slot("s", 10 * HOUR, 12 * HOUR, 1, &["light", "rigging"])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    assert_eq!(plan.unfilled[0].reason, UnfilledReason::NoArtistWithSkills);
+    assert_eq!(
+        plan.unfilled[0].explanation,
+        "2 artists are available for s (2025-06-01 10:00-12:00) but none has all of the skills 'light' and 'rigging'; closest is Ana, who lacks 'rigging'."
+    );
+}
+
+#[test]
+fn candidates_used_up_elsewhere() {
+    let mut b = slot("stage-b-20", 20 * HOUR, 22 * HOUR, 2, &["rigging"]);
+    b.label = Some("stage-B".into());
+    let p = problem(
+        vec![
+            artist(1, "Ana", &["rigging"], &[(18 * HOUR, 26 * HOUR)]),
+            artist(2, "Bo", &["rigging"], &[(18 * HOUR, 26 * HOUR)]),
+        ],
+        vec![b, slot("stage-a-21", 21 * HOUR, 23 * HOUR, 1, &["rigging"])],
+        rules(None, 0),
+    );
+    let plan = plan(&p);
+    check(&p, &plan).unwrap();
+    assert_eq!(plan.stats.filled, 2);
+    let u = &plan.unfilled[0];
+    assert_eq!(p.slots[u.slot].key, "stage-a-21");
+    assert_eq!(u.reason, UnfilledReason::CandidatesExhausted);
+    assert_eq!(
+        u.explanation,
+        "2 artists with the skill 'rigging' are available for stage-a-21 (2025-06-01 21:00-23:00) but both are booked: Ana is on stage-B at 20:00, Bo is on stage-B at 20:00."
+    );
+    assert_eq!(
+        plan.assignments[0].reasons[0],
+        "available 2025-06-01 18:00 to 2025-06-02 02:00"
+    );
+}
+
+// ------------------------------------------------------- degenerate input --
+
+#[test]
+fn degenerate_inputs_do_not_panic() {
+    let empty = problem(vec![], vec![], rules(None, 0));
+    let plan_empty = plan(&empty);
+    assert_eq!(plan_empty.stats.coverage, 1.0);
+    assert_eq!(plan_empty.stats.filled_upper_bound, 0);
+
+    let no_artists = problem(vec![], vec![slot("s", 0, 60, 2, &[])], rules(None, 0));
+    assert_eq!(plan(&no_artists).unfilled[0].missing, 2);
+
+    let weird = problem(
+        vec![
+            artist(1, "Ana", &["x"], &[(0, 24 * HOUR), (5, 5), (30, 10)]),
+            artist(1, "Ana", &["x"], &[(0, 24 * HOUR)]),
+        ],
+        vec![
+            slot("zero", 0, 60, 0, &[]),
+            slot("inverted", 60, 0, 1, &[]),
+            slot("empty", 60, 60, 1, &[]),
+            slot("huge", 0, 60, u32::MAX, &["x"]),
+            slot("dup", 0, 60, 1, &[]),
+            slot("dup", 0, 60, 1, &[]),
+        ],
+        Rules {
+            max_slots_per_artist: Some(u32::MAX),
+            min_rest: TimeDelta::MAX,
+        },
+    );
+    let plan_weird = plan(&weird);
+    assert!(plan_weird.stats.filled <= plan_weird.stats.filled_upper_bound);
+    assert_eq!(plan_weird.stats.positions, u32::MAX);
+
+    let negative_rest = problem(
+        vec![artist(1, "Ana", &[], &[(0, 24 * HOUR)])],
+        vec![slot("a", 0, 120, 1, &[]), slot("b", 60, 180, 1, &[])],
+        Rules {
+            max_slots_per_artist: Some(0),
+            min_rest: TimeDelta::MIN,
+        },
+    );
+    let plan_neg = plan(&negative_rest);
+    assert_eq!(plan_neg.stats.filled, 0);
+    check(&negative_rest, &plan_neg).unwrap();
+
+    // A hugely negative rest still forbids overlaps (and counts as zero).
+    let overlapping = problem(
+        vec![artist(1, "Ana", &[], &[(0, 24 * HOUR)])],
+        vec![
+            slot("a", 0, 120, 1, &[]),
+            slot("b", 60, 180, 1, &[]),
+            slot("c", 180, 240, 1, &[]),
+        ],
+        Rules {
+            max_slots_per_artist: None,
+            min_rest: TimeDelta::MIN,
+        },
+    );
+    let plan_overlap = plan(&overlapping);
+    check(&overlapping, &plan_overlap).unwrap();
+    assert_eq!(plan_overlap.stats.filled, 2);
+}
+
+/// Reference optimum for grid instances (every slot starts on a shared grid
+/// and lasts one grid step, no rest): a plain min-cost flow, one unit per
+/// Bellman-Ford path, on the unaggregated network source -> artist (unit
+/// arcs costing 1, 3, 5, ...) -> (artist, start) -> slot -> sink.
+fn grid_reference(p: &Problem) -> (u32, u64) {
+    struct Net {
+        to: Vec<usize>,
+        cap: Vec<i64>,
+        cost: Vec<i64>,
+        adj: Vec<Vec<usize>>,
+    }
+    impl Net {
+        fn arc(&mut self, u: usize, v: usize, cap: i64, cost: i64) {
+            for (a, b, c, k) in [(u, v, cap, cost), (v, u, 0, -cost)] {
+                self.adj[a].push(self.to.len());
+                self.to.push(b);
+                self.cap.push(c);
+                self.cost.push(k);
+            }
+        }
+    }
+    let starts: Vec<DateTime<Utc>> = p
+        .slots
+        .iter()
+        .map(|s| s.starts_at)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (na, ns, nt) = (p.artists.len(), p.slots.len(), starts.len());
+    let artist = |a: usize| 2 + a;
+    let window = |a: usize, w: usize| 2 + na + a * nt + w;
+    let slot_node = |s: usize| 2 + na + na * nt + s;
+    let n = 2 + na + na * nt + ns;
+    let mut net = Net {
+        to: vec![],
+        cap: vec![],
+        cost: vec![],
+        adj: vec![vec![]; n],
+    };
+    let limit = p
+        .rules
+        .max_slots_per_artist
+        .map_or(ns, |m| (m as usize).min(ns));
+    for a in 0..na {
+        for k in 1..=i64::from(instance::ix(limit)) {
+            net.arc(0, artist(a), 1, 2 * k - 1);
+        }
+        for w in 0..nt {
+            net.arc(artist(a), window(a, w), 1, 0);
+        }
+    }
+    for (i, s) in p.slots.iter().enumerate() {
+        let w = starts.iter().position(|&t| t == s.starts_at).unwrap_or(0);
+        for (a, art) in p.artists.iter().enumerate() {
+            if s.required_skills.iter().all(|r| art.skills.contains(r))
+                && covered(art, s.starts_at, s.ends_at)
+            {
+                net.arc(window(a, w), slot_node(i), 1, 0);
+            }
+        }
+        net.arc(slot_node(i), 1, i64::from(s.positions), 0);
+    }
+    let (mut flow, mut cost) = (0u32, 0i64);
+    loop {
+        let mut dist = vec![i64::MAX; n];
+        let mut via = vec![usize::MAX; n];
+        dist[0] = 0;
+        for _ in 0..n {
+            let mut changed = false;
+            for u in 0..n {
+                if dist[u] == i64::MAX {
+                    continue;
+                }
+                for &e in &net.adj[u] {
+                    let v = net.to[e];
+                    if net.cap[e] > 0 && dist[u] + net.cost[e] < dist[v] {
+                        dist[v] = dist[u] + net.cost[e];
+                        via[v] = e;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if dist[1] == i64::MAX {
+            return (flow, cost.unsigned_abs());
+        }
+        let mut v = 1;
+        while v != 0 {
+            let e = via[v];
+            net.cap[e] -= 1;
+            net.cap[e ^ 1] += 1;
+            v = net.to[e ^ 1];
+        }
+        flow += 1;
+        cost += dist[1];
+    }
+}
+
+// ------------------------------------------------------------ proptests --
+
+/// Raw material for a random instance: slots as (start unit, length units,
+/// positions, skill mask), artists as (skill mask, ranges), rules.
+type Raw = (
+    Vec<(i64, i64, u32, u8)>,
+    Vec<(u8, Vec<(i64, i64)>)>,
+    Option<u32>,
+    i64,
+);
+
+fn build(raw: &Raw, unit: i64, grid: bool) -> Problem {
+    const SKILLS: [&str; 3] = ["light", "rigging", "sound"];
+    let names = |mask: u8| -> Vec<&str> {
+        SKILLS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    let slots = raw
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, len, positions, mask))| {
+            let (start, len) = if grid {
+                (start / 2 * 2, 2)
+            } else {
+                (start, len)
+            };
+            slot(
+                &format!("s{i:02}"),
+                start * unit,
+                (start + len) * unit,
+                positions,
+                &names(mask & 0b011),
+            )
+        })
+        .collect();
+    let artists = raw
+        .1
+        .iter()
+        .enumerate()
+        .map(|(i, (mask, ranges))| {
+            let ranges: Vec<(i64, i64)> = ranges
+                .iter()
+                .map(|&(s, l)| (s * unit, (s + l) * unit))
+                .collect();
+            artist(i as u128 + 1, &format!("a{i}"), &names(*mask), &ranges)
+        })
+        .collect();
+    let rest = if grid { 0 } else { raw.3 * unit };
+    problem(artists, slots, rules(raw.2, rest))
+}
+
+fn raw(max_slots: usize, max_artists: usize) -> impl Strategy<Value = Raw> {
+    (
+        prop::collection::vec((0i64..12, 1i64..5, 0u32..4, 0u8..8), 0..=max_slots),
+        prop::collection::vec(
+            (0u8..8, prop::collection::vec((0i64..12, 1i64..10), 0..4)),
+            0..=max_artists,
+        ),
+        prop::option::of(0u32..4),
+        0i64..3,
+    )
+}
+
+/// Denser instances: long availabilities, many overlapping slots, more
+/// candidate pairs than the exhaustive search takes, so the local search
+/// does the work.
+fn dense(max_slots: usize, max_artists: usize) -> impl Strategy<Value = Raw> {
+    (
+        prop::collection::vec((0i64..24, 1i64..6, 1u32..4, 0u8..3), 1..=max_slots),
+        prop::collection::vec(
+            (0u8..8, prop::collection::vec((0i64..10, 8i64..30), 1..3)),
+            1..=max_artists,
+        ),
+        prop::option::of(1u32..5),
+        0i64..3,
+    )
+}
+
+fn shuffled(p: &Problem, seed: u64) -> Problem {
+    // Deterministic Fisher-Yates with a splitmix64 stream.
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    // Uniform enough in 0..=i for tests; the modulo of a usize-sized value.
+    let pick = |r: u64, i: usize| (r.to_le_bytes()[0] as usize) % (i + 1);
+    let mut q = p.clone();
+    for i in (1..q.slots.len()).rev() {
+        q.slots.swap(i, pick(next(), i));
+    }
+    for i in (1..q.artists.len()).rev() {
+        q.artists.swap(i, pick(next(), i));
+    }
+    q
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn plannings_respect_every_rule(raw in raw(14, 10), grid in any::<bool>(), seed in any::<u64>()) {
+        let p = build(&raw, 30, grid);
+        let out = plan(&p);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        if grid {
+            prop_assert_eq!(out.stats.filled, out.stats.filled_upper_bound);
+        }
+        let q = shuffled(&p, seed);
+        prop_assert_eq!(canon(&q, &plan(&q)), canon(&p, &out));
+    }
+
+    #[test]
+    fn dense_plannings_respect_every_rule(raw in dense(30, 14), grid in any::<bool>(), seed in any::<u64>()) {
+        let p = build(&raw, 30, grid);
+        let out = plan(&p);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        if grid {
+            prop_assert_eq!(out.stats.filled, out.stats.filled_upper_bound);
+        }
+        let q = shuffled(&p, seed);
+        prop_assert_eq!(canon(&q, &plan(&q)), canon(&p, &out));
+    }
+
+    #[test]
+    fn windows_are_cliques_and_clean_means_no_cross_conflict(raw in dense(30, 6)) {
+        let p = build(&raw, 30, false);
+        let inst = instance::Instance::new(&p, usize::MAX);
+        for artist in &inst.artists {
+            let (window, _, clean) = relax::windows(&inst, &artist.groups);
+            let mut cross = false;
+            for (x, &gx) in artist.groups.iter().enumerate() {
+                for (y, &gy) in artist.groups.iter().enumerate().skip(x + 1) {
+                    let (a, b) = (&inst.groups[gx as usize], &inst.groups[gy as usize]);
+                    let clash = instance::conflict(a.start, a.ext_end, b.start, b.ext_end);
+                    if window[x] == window[y] {
+                        prop_assert!(clash, "window members must conflict");
+                    } else {
+                        cross |= clash;
+                    }
+                }
+            }
+            prop_assert_eq!(clean, !cross);
+        }
+    }
+
+    #[test]
+    fn pruned_candidate_lists_stay_valid(raw in raw(14, 10), grid in any::<bool>(), budget in 1usize..40) {
+        let p = build(&raw, 30, grid);
+        let out = plan_with(&p, budget);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let q = shuffled(&p, budget as u64);
+        prop_assert_eq!(canon(&q, &plan_with(&q, budget)), canon(&p, &out));
+    }
+
+    #[test]
+    fn small_instances_are_solved_optimally(raw in raw(4, 4), grid in any::<bool>()) {
+        let mut raw = raw;
+        for s in &mut raw.0 {
+            s.2 = s.2.min(2);
+        }
+        let p = build(&raw, 30, grid);
+        let out = plan(&p);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let (best, best_squares) = brute_force(&p);
+        prop_assert_eq!(out.stats.filled, best);
+        prop_assert_eq!(out.stats.filled_upper_bound, best);
+        prop_assert_eq!(squares(&out), best_squares);
+    }
+
+    #[test]
+    fn medium_grid_instances_match_a_reference_flow(raw in raw(24, 12)) {
+        let p = build(&raw, 30, true);
+        let out = plan(&p);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let (best, best_squares) = grid_reference(&p);
+        prop_assert_eq!(out.stats.filled, best);
+        prop_assert_eq!(out.stats.filled_upper_bound, best);
+        prop_assert_eq!(squares(&out), best_squares);
+    }
+
+    #[test]
+    fn grid_instances_are_solved_optimally(raw in raw(5, 5)) {
+        let mut raw = raw;
+        for s in &mut raw.0 {
+            s.2 = s.2.min(2);
+        }
+        let p = build(&raw, 30, true);
+        let out = plan(&p);
+        let (best, best_squares) = brute_force(&p);
+        prop_assert_eq!(out.stats.filled, best);
+        prop_assert_eq!(out.stats.filled_upper_bound, best);
+        prop_assert_eq!(squares(&out), best_squares);
+    }
+}

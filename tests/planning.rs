@@ -1,0 +1,263 @@
+//! The `planning` query over GraphQL, on stored artists: it sees every
+//! change to artists and availabilities, and rejects bad input as data.
+
+mod common;
+
+use common::{TestApi, on_each_backend, string};
+use serde_json::{Value, json};
+
+const PLANNING: &str = "query($input: PlanningInput!) { planning(input: $input) { __typename
+  ... on Planning {
+    assignments { slotKey startsAt endsAt artist { id name skills } reasons }
+    unfilled { slotKey startsAt endsAt missing reason explanation }
+    stats { slots positions filled coverage artistsConsidered artistsAssigned maxLoad filledUpperBound } }
+  ... on ValidationError { code fields { field message } }
+  ... on NotFoundError { code entity id } } }";
+
+fn at(hour: u32) -> String {
+    format!("2026-06-12T{hour:02}:00:00Z")
+}
+
+fn slot(key: &str, start: u32, end: u32, skills: &[&str]) -> Value {
+    json!({ "key": key, "startsAt": at(start), "endsAt": at(end), "requiredSkills": skills })
+}
+
+async fn plan(api: &TestApi, input: Value) -> Value {
+    let data = api.data(PLANNING, json!({ "input": input })).await;
+    data["planning"].clone()
+}
+
+/// (slotKey, artist name) of each assignment, in the planning's order.
+fn assigned(planning: &Value) -> Vec<(String, String)> {
+    planning["assignments"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|a| (string(&a["slotKey"]), string(&a["artist"]["name"])))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(s, a)| (s.to_string(), a.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn planning_sees_every_change_to_artists_and_availabilities() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let slots = json!({ "slots": [slot("evening", 18, 22, &["sound"])] });
+
+        let empty = plan(&api, slots.clone()).await;
+        assert_eq!(empty["__typename"], "Planning");
+        assert_eq!(empty["unfilled"][0]["reason"], "NO_ARTIST_AVAILABLE");
+        assert_eq!(empty["stats"]["filled"], 0);
+
+        let ada = api
+            .create_artist(json!({ "name": "Ada", "skills": ["light"],
+                "availabilities": [{ "startsAt": at(17), "endsAt": at(23) }] }))
+            .await;
+        let no_skill = plan(&api, slots.clone()).await;
+        assert_eq!(no_skill["unfilled"][0]["reason"], "NO_ARTIST_WITH_SKILLS");
+
+        api.data(
+            "mutation($id: ID!) { updateArtist(id: $id, input: { skills: [\"Sound\"] }) { __typename } }",
+            json!({ "id": ada }),
+        )
+        .await;
+        let planned = plan(&api, slots.clone()).await;
+        assert_eq!(assigned(&planned), pairs(&[("evening", "Ada")]));
+        assert_eq!(planned["assignments"][0]["startsAt"], at(18));
+        assert_eq!(planned["assignments"][0]["artist"]["skills"], json!(["sound"]));
+        let reasons = planned["assignments"][0]["reasons"].as_array().map_or(0, Vec::len);
+        assert!((1..=3).contains(&reasons), "{planned}");
+        assert_eq!(planned["unfilled"], json!([]));
+        assert_eq!(planned["stats"]["coverage"], 1.0);
+
+        // Her availability shrinks: no longer the whole slot.
+        let ranges = api
+            .data("query($id: ID!) { artist(id: $id) { availabilities { id } } }", json!({ "id": ada }))
+            .await;
+        let availability = ranges["artist"]["availabilities"][0]["id"].clone();
+        api.data(
+            "mutation($id: ID!, $input: AvailabilityInput!) { updateAvailability(id: $id, input: $input) { __typename } }",
+            json!({ "id": availability, "input": { "startsAt": at(19), "endsAt": at(23) } }),
+        )
+        .await;
+        assert_eq!(plan(&api, slots.clone()).await["unfilled"][0]["reason"], "NO_ARTIST_AVAILABLE");
+
+        // Two touching availabilities cover the slot together.
+        api.add_availability(&ada, &at(15), &at(19)).await;
+        assert_eq!(assigned(&plan(&api, slots.clone()).await), pairs(&[("evening", "Ada")]));
+
+        api.data(
+            "mutation($id: ID!) { deleteAvailability(id: $id) { __typename } }",
+            json!({ "id": availability }),
+        )
+        .await;
+        assert_eq!(plan(&api, slots.clone()).await["stats"]["filled"], 0);
+
+        let bob = api
+            .create_artist(json!({ "name": "Bob", "skills": ["sound"],
+                "availabilities": [{ "startsAt": at(8), "endsAt": at(23) }] }))
+            .await;
+        assert_eq!(assigned(&plan(&api, slots.clone()).await), pairs(&[("evening", "Bob")]));
+        api.data(
+            "mutation($id: ID!) { deleteArtist(id: $id) { __typename } }",
+            json!({ "id": bob }),
+        )
+        .await;
+        let after_delete = plan(&api, slots.clone()).await;
+        assert_eq!(after_delete["stats"]["filled"], 0);
+        assert_eq!(after_delete["stats"]["artistsConsidered"], 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn planning_fills_the_most_positions_and_balances_the_load() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let all_day = json!([{ "startsAt": at(8), "endsAt": at(23) }]);
+        api.create_artist(
+            json!({ "name": "Ada", "skills": ["sound", "light"], "availabilities": all_day }),
+        )
+        .await;
+        api.create_artist(json!({ "name": "Bob", "skills": ["sound"], "availabilities": all_day }))
+            .await;
+        api.create_artist(
+            json!({ "name": "Cleo", "skills": ["light"], "availabilities": all_day }),
+        )
+        .await;
+
+        // Greedy would give Ada the first "sound or light" slot and leave
+        // the light-only slot at the same time empty.
+        let planning = plan(
+            &api,
+            json!({ "slots": [
+                slot("a-sound", 10, 12, &["sound"]),
+                slot("b-light", 10, 12, &["light"]),
+                slot("c-light", 10, 12, &["light"]),
+                slot("d-any", 14, 16, &[]),
+                slot("e-any", 16, 18, &[]),
+                slot("f-any", 18, 20, &[])
+            ]}),
+        )
+        .await;
+        let stats = &planning["stats"];
+        assert_eq!(stats["filled"], 6, "{planning}");
+        assert_eq!(stats["filledUpperBound"], 6);
+        assert_eq!(stats["maxLoad"], 2, "three artists share six slots evenly");
+        assert_eq!(stats["artistsAssigned"], 3);
+        let first_three: Vec<String> = assigned(&planning)[..3]
+            .iter()
+            .map(|(_, a)| a.clone())
+            .collect();
+        assert_eq!(
+            first_three,
+            ["Bob", "Ada", "Cleo"],
+            "sorted by start, then slot key"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn planning_respects_rules_and_artist_ids() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let all_day = json!([{ "startsAt": at(0), "endsAt": at(23) }]);
+        let ada = api
+            .create_artist(json!({ "name": "Ada", "availabilities": all_day }))
+            .await;
+        api.create_artist(json!({ "name": "Bob", "availabilities": all_day }))
+            .await;
+        let slots = json!([
+            slot("s1", 8, 10, &[]),
+            slot("s2", 10, 12, &[]),
+            slot("s3", 13, 15, &[])
+        ]);
+
+        let only_ada = plan(&api, json!({ "slots": slots, "artistIds": [ada] })).await;
+        assert_eq!(only_ada["stats"]["filled"], 3);
+        assert_eq!(only_ada["stats"]["artistsConsidered"], 1);
+
+        let rested = plan(
+            &api,
+            json!({ "slots": slots, "artistIds": [ada], "rules": { "minRestMinutes": 30 } }),
+        )
+        .await;
+        assert_eq!(
+            rested["stats"]["filled"], 2,
+            "s1 and s2 touch: no rest between"
+        );
+        assert_eq!(rested["stats"]["filledUpperBound"], 2);
+        assert_eq!(rested["unfilled"][0]["reason"], "CANDIDATES_EXHAUSTED");
+        assert!(!string(&rested["unfilled"][0]["explanation"]).is_empty());
+
+        let capped = plan(
+            &api,
+            json!({ "slots": slots, "rules": { "maxSlotsPerArtist": 1 } }),
+        )
+        .await;
+        assert_eq!(capped["stats"]["filled"], 2);
+        assert_eq!(capped["stats"]["maxLoad"], 1);
+
+        let unknown = uuid::Uuid::now_v7().to_string();
+        let missing = plan(&api, json!({ "slots": slots, "artistIds": [ada, unknown] })).await;
+        assert_eq!(missing["__typename"], "NotFoundError");
+        assert_eq!(missing["entity"], "Artist");
+        assert_eq!(missing["id"], unknown.as_str());
+        let garbage = plan(&api, json!({ "slots": slots, "artistIds": ["nope"] })).await;
+        assert_eq!(garbage["id"], "nope");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn planning_lists_every_invalid_field() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let invalid = plan(
+            &api,
+            json!({
+                "slots": [
+                    { "key": "a", "startsAt": at(10), "endsAt": at(9) },
+                    { "key": "a", "startsAt": at(10), "endsAt": at(12), "positions": 0 },
+                    { "key": " ", "startsAt": at(10), "endsAt": at(12), "requiredSkills": [""] }
+                ],
+                "rules": { "maxSlotsPerArtist": -1, "minRestMinutes": -5 }
+            }),
+        )
+        .await;
+        assert_eq!(invalid["__typename"], "ValidationError");
+        let fields: Vec<String> = invalid["fields"]
+            .as_array()
+            .map(|f| f.iter().map(|e| string(&e["field"])).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            fields,
+            [
+                "input.slots[0].endsAt",
+                "input.slots[1].key",
+                "input.slots[1].positions",
+                "input.slots[2].key",
+                "input.slots[2].requiredSkills[0]",
+                "input.rules.maxSlotsPerArtist",
+                "input.rules.minRestMinutes",
+            ]
+        );
+
+        let too_many: Vec<Value> = (0..5_001).map(|i| slot(&format!("s{i}"), 8, 9, &[])).collect();
+        let limited = plan(&api, json!({ "slots": too_many })).await;
+        assert_eq!(limited["__typename"], "ValidationError");
+        assert_eq!(limited["fields"][0]["field"], "input.slots");
+
+        let crowded = plan(&api, json!({ "slots": [{ "key": "x", "startsAt": at(8), "endsAt": at(9), "positions": 20_001 }] })).await;
+        assert_eq!(crowded["fields"][0]["field"], "input.slots");
+    })
+    .await;
+}
