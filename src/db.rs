@@ -9,6 +9,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 /// How long a SQLite writer waits for another to finish before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Rows the SQLite driver may read ahead of the code consuming them.
+const SQLITE_ROW_BUFFER: usize = 4_096;
+
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
@@ -34,6 +37,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 // wrote when the process dies; only an OS crash could.
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                // The driver steps SQLite on a thread of its own and passes
+                // rows through a bounded channel: room for a whole page of
+                // availabilities keeps that thread from stalling and waking
+                // the reader every few dozen rows.
+                .row_buffer_size(SQLITE_ROW_BUFFER)
         });
     }
     Database::connect(options).await
