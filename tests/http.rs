@@ -148,8 +148,10 @@ fn one_success_then_conflicts(results: &[Value], success: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_identical_availabilities_one_wins() {
+/// On every pooled backend: an artist gets the twenty ranges `range(i)`
+/// added at once; exactly one is stored, and every other request is told
+/// it conflicts with that one.
+async fn only_one_of_twenty_concurrent_additions(range: fn(u32) -> (String, String)) {
     for db in pooled_backends().await {
         eprintln!("-- on {}", db.label);
         let server = TestServer::start(&db).await;
@@ -157,37 +159,10 @@ async fn concurrent_identical_availabilities_one_wins() {
             .graphql(CREATE, json!({ "input": { "name": "Ada" } }))
             .await;
         let artist = string(&body["data"]["createArtist"]["id"]);
-        let same = json!({ "id": artist, "input": { "startsAt": "2026-06-01T10:00:00Z", "endsAt": "2026-06-01T12:00:00Z" } });
-        let results = concurrently(&server, ADD, vec![same; 20], "addAvailability").await;
-        one_success_then_conflicts(&results, "Availability");
-        let (_, stored) = server
-            .graphql(AVAILABILITIES, json!({ "id": artist }))
-            .await;
-        assert_eq!(
-            stored["data"]["artist"]["availabilities"]
-                .as_array()
-                .map(Vec::len),
-            Some(1)
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_overlapping_availabilities_one_wins() {
-    for db in pooled_backends().await {
-        eprintln!("-- on {}", db.label);
-        let server = TestServer::start(&db).await;
-        let (_, body) = server
-            .graphql(CREATE, json!({ "input": { "name": "Ada" } }))
-            .await;
-        let artist = string(&body["data"]["createArtist"]["id"]);
-        // Twenty different ranges, each overlapping all the others.
         let variables = (0..20)
-            .map(|minute| {
-                json!({ "id": artist, "input": {
-                    "startsAt": format!("2026-06-01T10:{minute:02}:00Z"),
-                    "endsAt": format!("2026-06-01T11:{minute:02}:00Z")
-                }})
+            .map(|i| {
+                let (starts_at, ends_at) = range(i);
+                json!({ "id": artist, "input": { "startsAt": starts_at, "endsAt": ends_at } })
             })
             .collect();
         let results = concurrently(&server, ADD, variables, "addAvailability").await;
@@ -195,13 +170,31 @@ async fn concurrent_overlapping_availabilities_one_wins() {
         let (_, stored) = server
             .graphql(AVAILABILITIES, json!({ "id": artist }))
             .await;
-        assert_eq!(
-            stored["data"]["artist"]["availabilities"]
-                .as_array()
-                .map(Vec::len),
-            Some(1)
-        );
+        let stored = stored["data"]["artist"]["availabilities"]
+            .as_array()
+            .map(Vec::len);
+        assert_eq!(stored, Some(1));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_identical_availabilities_one_wins() {
+    only_one_of_twenty_concurrent_additions(|_| {
+        ("2026-06-01T10:00:00Z".into(), "2026-06-01T12:00:00Z".into())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_overlapping_availabilities_one_wins() {
+    // Twenty different ranges, each overlapping all the others.
+    only_one_of_twenty_concurrent_additions(|minute| {
+        (
+            format!("2026-06-01T10:{minute:02}:00Z"),
+            format!("2026-06-01T11:{minute:02}:00Z"),
+        )
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -22,19 +22,25 @@ pub async fn of_artists(
     db: &DatabaseConnection,
     artist_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
-    let rows = availability::Entity::find()
-        .filter(availability::Column::ArtistId.is_in(artist_ids.iter().copied()))
-        .order_by_asc(availability::Column::ArtistId)
-        .order_by_asc(availability::Column::StartsAt)
-        .all(db)
-        .await?;
-    group_by_artist(rows)
+    load(db, Some(artist_ids)).await
 }
 
+/// Every artist's availabilities, sorted by start.
 pub(crate) async fn of_all_artists(
     db: &DatabaseConnection,
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
-    let rows = availability::Entity::find()
+    load(db, None).await
+}
+
+async fn load(
+    db: &DatabaseConnection,
+    artist_ids: Option<&[Uuid]>,
+) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
+    let mut query = availability::Entity::find();
+    if let Some(ids) = artist_ids {
+        query = query.filter(availability::Column::ArtistId.is_in(ids.iter().copied()));
+    }
+    let rows = query
         .order_by_asc(availability::Column::ArtistId)
         .order_by_asc(availability::Column::StartsAt)
         .all(db)

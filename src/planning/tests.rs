@@ -944,31 +944,30 @@ fn shuffled(p: &Problem, seed: u64) -> Problem {
     q
 }
 
+/// Every hard rule holds, a grid is solved exactly, and shuffling the
+/// input changes nothing.
+fn valid_and_order_independent(p: &Problem, grid: bool, seed: u64) -> Result<(), TestCaseError> {
+    let out = plan(p);
+    prop_assert_eq!(check(p, &out), Ok(()));
+    if grid {
+        prop_assert_eq!(out.stats.filled, out.stats.filled_upper_bound);
+    }
+    let q = shuffled(p, seed);
+    prop_assert_eq!(canon(&q, &plan(&q)), canon(p, &out));
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
     fn plannings_respect_every_rule(raw in raw(14, 10), grid in any::<bool>(), seed in any::<u64>()) {
-        let p = build(&raw, 30, grid);
-        let out = plan(&p);
-        prop_assert_eq!(check(&p, &out), Ok(()));
-        if grid {
-            prop_assert_eq!(out.stats.filled, out.stats.filled_upper_bound);
-        }
-        let q = shuffled(&p, seed);
-        prop_assert_eq!(canon(&q, &plan(&q)), canon(&p, &out));
+        valid_and_order_independent(&build(&raw, 30, grid), grid, seed)?;
     }
 
     #[test]
     fn dense_plannings_respect_every_rule(raw in dense(30, 14), grid in any::<bool>(), seed in any::<u64>()) {
-        let p = build(&raw, 30, grid);
-        let out = plan(&p);
-        prop_assert_eq!(check(&p, &out), Ok(()));
-        if grid {
-            prop_assert_eq!(out.stats.filled, out.stats.filled_upper_bound);
-        }
-        let q = shuffled(&p, seed);
-        prop_assert_eq!(canon(&q, &plan(&q)), canon(&p, &out));
+        valid_and_order_independent(&build(&raw, 30, grid), grid, seed)?;
     }
 
     #[test]
