@@ -36,7 +36,8 @@ fresh_postgres() {
   pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || return 0
   PG_DB="coulisses_bench_$$_$RANDOM"
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $PG_DB" >/dev/null
-  echo "postgres://postgres@127.0.0.1:5432/$PG_DB"
+  # Loopback: TLS (libpq's default sslmode=prefer) would only add cost.
+  echo "postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=disable"
 }
 
 drop_postgres() {
