@@ -56,6 +56,10 @@ pub struct ServeConfig {
     /// Most fields a query may select, lists counted once.
     #[arg(long, env = "COULISSES_MAX_COMPLEXITY", default_value_t = 5_000)]
     pub max_complexity: usize,
+    /// Refuse schema introspection (`__schema`, `__type`); GraphiQL and
+    /// client generators need it, so it is on by default.
+    #[arg(long, env = "COULISSES_DISABLE_INTROSPECTION")]
+    pub disable_introspection: bool,
     /// Largest request body, in bytes.
     #[arg(long, env = "COULISSES_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

@@ -1,12 +1,15 @@
-//! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, GET /health.
+//! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, GET /health
+//! (the process answers and the database too), GET /ready (also migrated).
 
 use std::time::Duration;
 
+use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{MatchedPath, State};
-use axum::http::{HeaderName, Request, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
@@ -50,6 +53,7 @@ pub fn router(api: Api, db: DatabaseConnection, limits: HttpLimits) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .with_state(AppState { api, db })
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -64,12 +68,72 @@ pub fn router(api: Api, db: DatabaseConnection, limits: HttpLimits) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    state.api.execute(request.into_inner()).await.into()
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    if !is_json(&headers) {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            "POST /graphql takes a JSON body: send Content-Type: application/json",
+        );
+    }
+    match request {
+        Ok(request) => {
+            GraphQLResponse::from(state.api.execute(request.into_inner()).await).into_response()
+        }
+        Err(GraphQLRejection(ParseRequestError::PayloadTooLarge)) => request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is larger than the service accepts",
+        ),
+        Err(GraphQLRejection(rejection)) => request_error(
+            StatusCode::BAD_REQUEST,
+            &format!("the request body is not a GraphQL request in JSON: {rejection}"),
+        ),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == mime::APPLICATION
+                && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        })
+}
+
+/// A request that never reached GraphQL, answered in GraphQL's error shape
+/// so that clients parse one format.
+fn request_error(status: StatusCode, message: &str) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    (status, Json(body)).into_response()
 }
 
 async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+/// 200 when the database answers and every migration is applied: the
+/// replica may take traffic.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    match crate::db::pending_migrations(&state.db).await {
+        Ok(0) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(pending) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "migrations pending", "pending": pending })),
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unreachable" })),
+            )
+        }
+    }
 }
 
 /// 200 once the database answers, 503 while it does not.

@@ -70,6 +70,7 @@ impl App {
             Limits {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,
+                introspection: !config.disable_introspection,
             },
         );
         let router = http::router(

@@ -78,6 +78,108 @@ async fn top_level_errors_carry_a_code() {
 }
 
 #[tokio::test]
+async fn requests_that_are_no_graphql_json_get_a_json_400_and_change_nothing() {
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+    let create =
+        json!({ "query": "mutation { createArtist(input: { name: \"Ada\" }) { __typename } }" })
+            .to_string();
+    let cases = [
+        (Some("application/json"), "{ not json".to_owned()),
+        (Some("application/json"), "[1, 2]".to_owned()),
+        (Some("text/plain"), create.clone()),
+        (Some("application/x-www-form-urlencoded"), create.clone()),
+        (None, create.clone()),
+    ];
+    for (content_type, body) in cases {
+        let mut request = server
+            .client
+            .post(format!("{}/graphql", server.base))
+            .body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("request: {err}"));
+        assert_eq!(response.status(), 400, "{content_type:?} {body}");
+        let answer: Value = response.json().await.unwrap_or_default();
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+            "{answer}"
+        );
+        assert!(answer["errors"][0]["message"].is_string());
+    }
+    let (_, listed) = server
+        .graphql("{ artists { totalCount } }", json!({}))
+        .await;
+    assert_eq!(listed["data"]["artists"]["totalCount"], 0);
+
+    let charset = server
+        .client
+        .post(format!("{}/graphql", server.base))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(create)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("request: {err}"));
+    assert_eq!(charset.status(), 200, "a charset parameter is fine");
+}
+
+#[tokio::test]
+async fn ready_means_migrated() {
+    use migration::MigratorTrait;
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+    let ready = |server: &TestServer| {
+        let url = format!("{}/ready", server.base);
+        let client = server.client.clone();
+        async move {
+            let response = client
+                .get(url)
+                .send()
+                .await
+                .unwrap_or_else(|err| panic!("ready: {err}"));
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    assert_eq!(ready(&server).await, (200, json!({ "status": "ready" })));
+    if let Err(err) = migration::Migrator::down(&db.db, Some(1)).await {
+        panic!("cannot roll back: {err}");
+    }
+    assert_eq!(
+        ready(&server).await,
+        (503, json!({ "status": "migrations pending", "pending": 1 }))
+    );
+}
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let query = "{ __schema { queryType { name } } }";
+    let db = sqlite_memory().await;
+    let open = TestServer::start(&db).await;
+    let (_, body) = open.graphql(query, json!({})).await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+
+    let closed = TestServer::start_with(&db, |config| config.disable_introspection = true).await;
+    let (_, body) = closed.graphql(query, json!({})).await;
+    assert!(
+        body["errors"][0]["extensions"]["code"].is_string(),
+        "{body}"
+    );
+    assert!(
+        body["data"].is_null() || body["data"]["__schema"].is_null(),
+        "{body}"
+    );
+    let (_, body) = closed
+        .graphql("{ artists { totalCount } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["artists"]["totalCount"], 0);
+}
+
+#[tokio::test]
 async fn internal_errors_are_masked() {
     let db = sqlite_memory().await;
     let server = TestServer::start(&db).await;

@@ -3,6 +3,7 @@
 
 mod error_codes;
 mod errors;
+mod introspection;
 mod loaders;
 mod mutation;
 mod query;

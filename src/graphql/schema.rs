@@ -1,11 +1,11 @@
 use async_graphql::{EmptySubscription, Request, Response, Schema};
 use sea_orm::DatabaseConnection;
 
-use super::error_codes;
 use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
 use super::types::errors::UserError;
+use super::{error_codes, introspection};
 
 type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -14,6 +14,8 @@ type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Whether clients may query the schema (`__schema`, `__type`).
+    pub introspection: bool,
 }
 
 impl Default for Limits {
@@ -21,6 +23,7 @@ impl Default for Limits {
         Self {
             max_depth: 12,
             max_complexity: 5_000,
+            introspection: true,
         }
     }
 }
@@ -31,22 +34,33 @@ impl Default for Limits {
 pub struct Api {
     schema: AppSchema,
     db: DatabaseConnection,
+    introspection: bool,
 }
 
 impl Api {
     pub fn new(db: DatabaseConnection, limits: Limits) -> Self {
-        let schema = builder()
+        let mut builder = builder()
             .data(db.clone())
             .limit_depth(limits.max_depth)
-            .limit_complexity(limits.max_complexity)
-            .finish();
-        Self { schema, db }
+            .limit_complexity(limits.max_complexity);
+        if !limits.introspection {
+            builder = builder.disable_introspection();
+        }
+        let schema = builder.finish();
+        Self {
+            schema,
+            db,
+            introspection: limits.introspection,
+        }
     }
 
     /// Executes one request with its own DataLoaders, so that batching and
     /// caching never cross requests.
     pub async fn execute(&self, request: impl Into<Request>) -> Response {
         let request = request.into();
+        if !self.introspection && introspection::asks_for_schema(&request.query) {
+            return introspection::refusal();
+        }
         let query = request.query.clone();
         let mut response = self
             .schema

@@ -256,8 +256,14 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(db: &TestDb) -> Self {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// Starts the app with the defaults changed by `configure`.
+    pub async fn start_with(db: &TestDb, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let mut config = ServeConfig::with_database_url(db.url.clone());
         config.bind = ([127, 0, 0, 1], 0).into();
+        configure(&mut config);
         let app = match App::with_database(config, db.db.clone()).await {
             Ok(app) => app,
             Err(err) => panic!("cannot start the app: {err}"),

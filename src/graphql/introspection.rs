@@ -1,0 +1,90 @@
+//! With introspection turned off, async-graphql answers `__schema: null`
+//! without a word; a client deserves to be told why.
+
+use std::collections::HashSet;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+use async_graphql::{ErrorExtensions, Name, Response};
+
+pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
+
+/// The answer to a document that asks for the schema when it may not.
+pub fn refusal() -> Response {
+    let error = async_graphql::Error::new("introspection is turned off on this service")
+        .extend_with(|_, e| e.set("code", INTROSPECTION_DISABLED));
+    Response::from_errors(vec![error.into_server_error(Default::default())])
+}
+
+/// True when the document selects `__schema` or `__type`, which exist
+/// only at the root of a query (also through fragments).
+pub fn asks_for_schema(query: &str) -> bool {
+    // Nearly every request names neither: skip parsing those.
+    if !query.contains("__schema") && !query.contains("__type") {
+        return false;
+    }
+    // A document that does not parse is reported by the execution itself.
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let mut operations: Vec<&SelectionSet> = Vec::new();
+    match &document.operations {
+        DocumentOperations::Single(operation) => {
+            operations.push(&operation.node.selection_set.node);
+        }
+        DocumentOperations::Multiple(all) => {
+            operations.extend(all.values().map(|op| &op.node.selection_set.node));
+        }
+    }
+    let mut seen = HashSet::new();
+    operations
+        .into_iter()
+        .any(|root| selects_schema(root, &document, &mut seen))
+}
+
+fn selects_schema(
+    set: &SelectionSet,
+    document: &ExecutableDocument,
+    seen: &mut HashSet<Name>,
+) -> bool {
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
+        Selection::InlineFragment(fragment) => {
+            selects_schema(&fragment.node.selection_set.node, document, seen)
+        }
+        Selection::FragmentSpread(spread) => {
+            let name = &spread.node.fragment_name.node;
+            seen.insert(name.clone())
+                && document.fragments.get(name).is_some_and(|fragment| {
+                    selects_schema(&fragment.node.selection_set.node, document, seen)
+                })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asks_for_schema;
+
+    #[test]
+    fn finds_schema_selections_directly_and_through_fragments() {
+        assert!(asks_for_schema("{ __schema { types { name } } }"));
+        assert!(asks_for_schema("{ t: __type(name: \"Artist\") { name } }"));
+        assert!(asks_for_schema(
+            "{ ... on Query { __schema { queryType { name } } } }"
+        ));
+        assert!(asks_for_schema(
+            "query { ...F } fragment F on Query { __type(name: \"X\") { name } }"
+        ));
+        assert!(!asks_for_schema(
+            "{ artists { nodes { __typename name } } }"
+        ));
+        assert!(!asks_for_schema(
+            "{ artists { nodes { name } } } # __schema"
+        ));
+        assert!(!asks_for_schema(
+            "query { ...F } fragment F on Query { ...F }"
+        ));
+    }
+}
