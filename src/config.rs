@@ -2,9 +2,12 @@
 //! environment variable.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::auth::Role;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://coulisses.db?mode=rwc";
 
@@ -31,6 +34,26 @@ pub enum Command {
     Migrate(MigrateConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Manage bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a fresh random token, and the line that grants it to add to
+    /// the tokens file (only the token's hash is stored there).
+    New {
+        /// Who the token is for, as logs will show it.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| format!("{raw:?} is no role: use viewer or editor"))
 }
 
 #[derive(Clone, Debug, Args)]
@@ -50,6 +73,14 @@ pub struct ServeConfig {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "COULISSES_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// File of bearer tokens, one `name:role:sha256hex` a line (see
+    /// `coulisses token new`). Without it nobody is asked for a token, so
+    /// the service then binds only to a loopback address.
+    #[arg(long, env = "COULISSES_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+    /// Serve without tokens on an address other than loopback.
+    #[arg(long, env = "COULISSES_ALLOW_UNAUTHENTICATED")]
+    pub allow_unauthenticated: bool,
     /// Deepest selection a query may nest.
     #[arg(long, env = "COULISSES_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,

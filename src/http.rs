@@ -1,6 +1,7 @@
 //! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, GET /health
 //! (the process answers and the database too), GET /ready (also migrated).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::ParseRequestError;
@@ -20,6 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::{AuthError, Principal, Role, Tokens};
 use crate::graphql::Api;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -28,6 +30,32 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 struct AppState {
     api: Api,
     db: DatabaseConnection,
+    access: Access,
+}
+
+/// Who may call the API.
+#[derive(Clone)]
+pub enum Access {
+    /// Anyone, as an editor: no tokens are configured.
+    Open,
+    /// Holders of a configured bearer token, with its role.
+    Tokens(Arc<Tokens>),
+}
+
+impl Access {
+    fn principal(&self, headers: &HeaderMap) -> Result<Principal, AuthError> {
+        match self {
+            Self::Open => Ok(Principal {
+                name: "anonymous".into(),
+                role: Role::Editor,
+            }),
+            Self::Tokens(tokens) => tokens.authenticate(
+                headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|value| value.to_str().ok()),
+            ),
+        }
+    }
 }
 
 /// Limits the HTTP layer enforces before GraphQL sees a request.
@@ -37,7 +65,7 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
 }
 
-pub fn router(api: Api, db: DatabaseConnection, limits: HttpLimits) -> Router {
+pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimits) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let path = request
             .extensions()
@@ -54,7 +82,7 @@ pub fn router(api: Api, db: DatabaseConnection, limits: HttpLimits) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .with_state(AppState { api, db })
+        .with_state(AppState { api, db, access })
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -73,6 +101,10 @@ async fn graphql(
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    let principal = match state.access.principal(&headers) {
+        Ok(principal) => principal,
+        Err(err) => return unauthenticated(err),
+    };
     if !is_json(&headers) {
         return request_error(
             StatusCode::BAD_REQUEST,
@@ -81,7 +113,14 @@ async fn graphql(
     }
     match request {
         Ok(request) => {
-            GraphQLResponse::from(state.api.execute(request.into_inner()).await).into_response()
+            tracing::debug!(caller = %principal.name, role = %principal.role, "graphql request");
+            GraphQLResponse::from(
+                state
+                    .api
+                    .execute(request.into_inner(), principal.role)
+                    .await,
+            )
+            .into_response()
         }
         Err(GraphQLRejection(ParseRequestError::PayloadTooLarge)) => request_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -103,6 +142,17 @@ fn is_json(headers: &HeaderMap) -> bool {
             mime.type_() == mime::APPLICATION
                 && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
         })
+}
+
+/// 401 with the reason, in GraphQL's error shape.
+fn unauthenticated(err: AuthError) -> Response {
+    let body = json!({ "errors": [{ "message": err.to_string(), "extensions": { "code": "UNAUTHENTICATED" } }] });
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// A request that never reached GraphQL, answered in GraphQL's error shape

@@ -3,6 +3,7 @@
 //! Data flows one way: `http -> graphql -> domain -> entities/db`, and
 //! `domain -> planning`.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -31,6 +32,17 @@ pub enum StartupError {
     Database(#[source] DbErr),
     #[error("cannot migrate the database")]
     Migration(#[source] DbErr),
+    #[error("cannot use the tokens file {path}")]
+    Tokens {
+        path: std::path::PathBuf,
+        #[source]
+        source: auth::TokensFileError,
+    },
+    #[error(
+        "refusing to serve {addr} without authentication: configure --tokens-file, \
+         bind a loopback address, or pass --allow-unauthenticated"
+    )]
+    Unprotected { addr: SocketAddr },
     #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -64,6 +76,7 @@ impl App {
         config: ServeConfig,
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
+        let access = access(&config)?;
         db::migrate(&db).await.map_err(StartupError::Migration)?;
         let api = Api::new(
             db.clone(),
@@ -76,6 +89,7 @@ impl App {
         let router = http::router(
             api,
             db,
+            access,
             HttpLimits {
                 max_body_bytes: config.max_body_bytes,
                 request_timeout: config.request_timeout(),
@@ -128,6 +142,26 @@ impl App {
             }
         }
     }
+}
+
+/// Who may call: token holders, or anyone where the address is private.
+fn access(config: &ServeConfig) -> Result<http::Access, StartupError> {
+    if let Some(path) = &config.tokens_file {
+        let tokens = auth::Tokens::load(path).map_err(|source| StartupError::Tokens {
+            path: path.clone(),
+            source,
+        })?;
+        tracing::info!(path = %path.display(), "bearer tokens required");
+        return Ok(http::Access::Tokens(std::sync::Arc::new(tokens)));
+    }
+    if config.bind.ip().is_loopback() {
+        tracing::info!("no tokens file: serving without authentication, on loopback only");
+    } else if config.allow_unauthenticated {
+        tracing::warn!(addr = %config.bind, "serving WITHOUT authentication on a non-loopback address");
+    } else {
+        return Err(StartupError::Unprotected { addr: config.bind });
+    }
+    Ok(http::Access::Open)
 }
 
 async fn shutdown_signal() {

@@ -2,8 +2,8 @@
 
 use anyhow::Context as _;
 use clap::Parser;
-use coulisses::config::{Cli, Command, LogFormat, MigrateAction, MigrateConfig};
-use coulisses::{App, db, graphql, telemetry};
+use coulisses::config::{Cli, Command, LogFormat, MigrateAction, MigrateConfig, TokenCommand};
+use coulisses::{App, auth, db, graphql, telemetry};
 use migration::{Migrator, MigratorTrait};
 
 // A request allocates many small short-lived objects across threads, where
@@ -20,6 +20,13 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Migrate(config)) => migrate(config).await,
         Some(Command::Schema) => {
             print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Some(Command::Token(TokenCommand::New { name, role })) => {
+            let (token, line) =
+                auth::new_token(&name, role).context("no randomness from the system")?;
+            println!("token (give it to {name}; it is shown only now):\n{token}");
+            println!("line to add to the tokens file:\n{line}");
             Ok(())
         }
     }

@@ -1,13 +1,29 @@
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ErrorExtensions, Guard, ID, Object};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::errors::into_union;
 use super::types::inputs::{AvailabilityInput, CreateArtistInput, UpdateArtistInput};
 use super::types::results::*;
+use crate::auth::Role;
 use crate::domain::{self, DomainError};
 
 pub struct Mutation;
+
+/// Mutations are for editors: a viewer gets FORBIDDEN and nothing runs.
+struct EditorsOnly;
+
+impl Guard for EditorsOnly {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        if ctx.data_opt::<Role>() == Some(&Role::Editor) {
+            return Ok(());
+        }
+        Err(
+            async_graphql::Error::new("this operation needs the editor role")
+                .extend_with(|_, e| e.set("code", "FORBIDDEN")),
+        )
+    }
+}
 
 /// The record's id, or NotFound when the client sent something that is no id.
 fn parse_id(entity: &'static str, raw: &ID) -> Result<Uuid, DomainError> {
@@ -29,6 +45,7 @@ fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
 
 #[Object]
 impl Mutation {
+    #[graphql(guard = "EditorsOnly")]
     async fn create_artist(
         &self,
         ctx: &Context<'_>,
@@ -38,6 +55,7 @@ impl Mutation {
         into_union(result.map_err(|err| err.within("input")))
     }
 
+    #[graphql(guard = "EditorsOnly")]
     async fn update_artist(
         &self,
         ctx: &Context<'_>,
@@ -52,6 +70,7 @@ impl Mutation {
     }
 
     /// Also deletes the artist's availabilities.
+    #[graphql(guard = "EditorsOnly")]
     async fn delete_artist(
         &self,
         ctx: &Context<'_>,
@@ -68,6 +87,7 @@ impl Mutation {
         )
     }
 
+    #[graphql(guard = "EditorsOnly")]
     async fn add_availability(
         &self,
         ctx: &Context<'_>,
@@ -81,6 +101,7 @@ impl Mutation {
         into_union(result.map_err(|err| as_sent(err.within("input"), &artist_id)))
     }
 
+    #[graphql(guard = "EditorsOnly")]
     async fn update_availability(
         &self,
         ctx: &Context<'_>,
@@ -94,6 +115,7 @@ impl Mutation {
         into_union(result.map_err(|err| as_sent(err.within("input"), &id)))
     }
 
+    #[graphql(guard = "EditorsOnly")]
     async fn delete_availability(
         &self,
         ctx: &Context<'_>,
@@ -111,6 +133,7 @@ impl Mutation {
     }
 
     /// Atomically replaces all of the artist's availabilities with these.
+    #[graphql(guard = "EditorsOnly")]
     async fn set_availabilities(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,8 @@
 use async_graphql::{EmptySubscription, Request, Response, Schema};
 use sea_orm::DatabaseConnection;
 
+use crate::auth::Role;
+
 use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
@@ -54,10 +56,10 @@ impl Api {
         }
     }
 
-    /// Executes one request with its own DataLoaders, so that batching and
-    /// caching never cross requests.
-    pub async fn execute(&self, request: impl Into<Request>) -> Response {
-        let request = request.into();
+    /// Executes one request for a caller of `role`, with its own
+    /// DataLoaders, so that batching and caching never cross requests.
+    pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Response {
+        let request = request.into().data(role);
         if !self.introspection && introspection::asks_for_schema(&request.query) {
             return introspection::refusal();
         }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use coulisses::auth::Role;
 use coulisses::config::ServeConfig;
 use coulisses::graphql::{Api, Limits};
 use coulisses::{App, db};
@@ -184,7 +185,7 @@ impl TestApi {
     pub async fn execute(&self, query: &str, variables: Value) -> Value {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let response = self.api.execute(request).await;
+        let response = self.api.execute(request, Role::Editor).await;
         match serde_json::to_value(&response) {
             Ok(value) => value,
             Err(err) => panic!("response does not serialize: {err}"),
