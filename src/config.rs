@@ -78,6 +78,16 @@ pub struct ServeConfig {
     /// the service then binds only to a loopback address.
     #[arg(long, env = "COULISSES_TOKENS_FILE")]
     pub tokens_file: Option<PathBuf>,
+    /// Also accept JWTs signed with HS256 by this secret (the file's content).
+    #[arg(
+        long,
+        env = "COULISSES_JWT_SECRET_FILE",
+        conflicts_with = "jwt_public_key_file"
+    )]
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Also accept JWTs signed with RS256, checked with this public key (PEM).
+    #[arg(long, env = "COULISSES_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
     /// Serve without tokens on an address other than loopback.
     #[arg(long, env = "COULISSES_ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,

@@ -21,7 +21,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{AuthError, Principal, Role, Tokens};
+use crate::auth::{AuthError, Authenticator, Principal, Role};
 use crate::graphql::Api;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -38,8 +38,8 @@ struct AppState {
 pub enum Access {
     /// Anyone, as an editor: no tokens are configured.
     Open,
-    /// Holders of a configured bearer token, with its role.
-    Tokens(Arc<Tokens>),
+    /// Holders of a bearer token (static or JWT), with its role.
+    Required(Arc<Authenticator>),
 }
 
 impl Access {
@@ -49,7 +49,7 @@ impl Access {
                 name: "anonymous".into(),
                 role: Role::Editor,
             }),
-            Self::Tokens(tokens) => tokens.authenticate(
+            Self::Required(authenticator) => authenticator.authenticate(
                 headers
                     .get(header::AUTHORIZATION)
                     .and_then(|value| value.to_str().ok()),

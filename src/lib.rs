@@ -38,6 +38,12 @@ pub enum StartupError {
         #[source]
         source: auth::TokensFileError,
     },
+    #[error("cannot use the JWT key file {path}")]
+    JwtKey {
+        path: std::path::PathBuf,
+        #[source]
+        source: auth::JwtKeyError,
+    },
     #[error(
         "refusing to serve {addr} without authentication: configure --tokens-file, \
          bind a loopback address, or pass --allow-unauthenticated"
@@ -144,18 +150,43 @@ impl App {
     }
 }
 
-/// Who may call: token holders, or anyone where the address is private.
+/// Who may call: bearer token holders, or anyone where the address is
+/// private.
 fn access(config: &ServeConfig) -> Result<http::Access, StartupError> {
-    if let Some(path) = &config.tokens_file {
-        let tokens = auth::Tokens::load(path).map_err(|source| StartupError::Tokens {
-            path: path.clone(),
-            source,
-        })?;
-        tracing::info!(path = %path.display(), "bearer tokens required");
-        return Ok(http::Access::Tokens(std::sync::Arc::new(tokens)));
+    let tokens = match &config.tokens_file {
+        Some(path) => Some(
+            auth::Tokens::load(path).map_err(|source| StartupError::Tokens {
+                path: path.clone(),
+                source,
+            })?,
+        ),
+        None => None,
+    };
+    let jwt_key = |path: &std::path::PathBuf, source| StartupError::JwtKey {
+        path: path.clone(),
+        source,
+    };
+    let jwt = match (&config.jwt_secret_file, &config.jwt_public_key_file) {
+        (Some(path), _) => {
+            Some(auth::JwtVerifier::hs256_from_file(path).map_err(|err| jwt_key(path, err))?)
+        }
+        (None, Some(path)) => {
+            Some(auth::JwtVerifier::rs256_from_file(path).map_err(|err| jwt_key(path, err))?)
+        }
+        (None, None) => None,
+    };
+    if tokens.is_some() || jwt.is_some() {
+        tracing::info!(
+            tokens = tokens.is_some(),
+            jwt = jwt.is_some(),
+            "bearer tokens required"
+        );
+        return Ok(http::Access::Required(std::sync::Arc::new(
+            auth::Authenticator { tokens, jwt },
+        )));
     }
     if config.bind.ip().is_loopback() {
-        tracing::info!("no tokens file: serving without authentication, on loopback only");
+        tracing::info!("no tokens configured: serving without authentication, on loopback only");
     } else if config.allow_unauthenticated {
         tracing::warn!(addr = %config.bind, "serving WITHOUT authentication on a non-loopback address");
     } else {

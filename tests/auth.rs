@@ -151,3 +151,48 @@ fn token_new_prints_a_token_and_the_line_that_grants_it() {
         Ok(("foh".to_owned(), Role::Viewer))
     );
 }
+
+#[tokio::test]
+async fn jwts_from_an_identity_provider_are_accepted_beside_static_tokens() {
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
+    let secret_file = dir.path().join("jwt-secret");
+    assert!(std::fs::write(&secret_file, "idp-shared-secret\n").is_ok());
+    let (viewer, viewer_line) = token("kiosk", Role::Viewer);
+    let tokens_file = dir.path().join("tokens");
+    assert!(std::fs::write(&tokens_file, viewer_line).is_ok());
+    let db = sqlite_memory().await;
+    let server = TestServer::start_with(&db, |config| {
+        config.jwt_secret_file = Some(secret_file.clone());
+        config.tokens_file = Some(tokens_file.clone());
+    })
+    .await;
+
+    let now = chrono::Utc::now().timestamp();
+    let jwt = |role: &str, exp: i64| {
+        let claims = json!({ "sub": "sso-user", "role": role, "exp": exp });
+        let key = EncodingKey::from_secret(b"idp-shared-secret");
+        format!(
+            "Bearer {}",
+            encode(&Header::default(), &claims, &key).unwrap_or_default()
+        )
+    };
+
+    let (_, _, body) = call(&server, Some(&jwt("editor", now + 600)), CREATE).await;
+    assert_eq!(
+        body["data"]["createArtist"]["__typename"], "Artist",
+        "{body}"
+    );
+    let (_, _, body) = call(&server, Some(&jwt("viewer", now + 600)), CREATE).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    let (status, _, body) = call(&server, Some(&jwt("editor", now - 3_600)), COUNT).await;
+    assert_eq!(status, 401, "an expired token: {body}");
+    let (_, _, body) = call(&server, Some(&format!("Bearer {viewer}")), COUNT).await;
+    assert_eq!(
+        body["data"]["artists"]["totalCount"], 1,
+        "static tokens still work"
+    );
+}

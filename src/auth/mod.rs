@@ -1,6 +1,11 @@
-//! Bearer tokens and roles. Tokens are configured as SHA-256 hashes, so no
-//! secret sits in the configuration; a presented token is hashed and
-//! compared with every configured hash in constant time.
+//! Bearer tokens and roles. Static tokens are configured as SHA-256 hashes,
+//! so no secret sits in the configuration; a presented token is hashed and
+//! compared with every configured hash in constant time. JWTs from an
+//! identity provider are the other kind of bearer token (see `jwt`).
+
+mod jwt;
+
+pub use jwt::{JwtKeyError, JwtVerifier};
 
 use std::fmt;
 use std::path::Path;
@@ -120,12 +125,10 @@ impl Tokens {
 
     /// Authenticates an `Authorization` header value.
     pub fn authenticate(&self, header: Option<&str>) -> Result<Principal, AuthError> {
-        let header = header.ok_or(AuthError::Missing)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or(AuthError::Malformed)?;
+        self.holder(bearer(header)?)
+    }
+
+    fn holder(&self, token: &str) -> Result<Principal, AuthError> {
         let presented: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         // Every entry is compared, and in constant time, so that timing
         // tells nothing about which hash came close.
@@ -141,6 +144,37 @@ impl Tokens {
                 role: entry.role,
             })
             .ok_or(AuthError::Invalid)
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer(header: Option<&str>) -> Result<&str, AuthError> {
+    header
+        .ok_or(AuthError::Missing)?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(AuthError::Malformed)
+}
+
+/// Every configured way to hold a bearer token.
+pub struct Authenticator {
+    pub tokens: Option<Tokens>,
+    pub jwt: Option<JwtVerifier>,
+}
+
+impl Authenticator {
+    pub fn authenticate(&self, header: Option<&str>) -> Result<Principal, AuthError> {
+        let token = bearer(header)?;
+        if let Some(tokens) = &self.tokens
+            && let Ok(principal) = tokens.holder(token)
+        {
+            return Ok(principal);
+        }
+        match &self.jwt {
+            Some(jwt) => jwt.verify(token),
+            None => Err(AuthError::Invalid),
+        }
     }
 }
 
