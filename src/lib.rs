@@ -138,7 +138,7 @@ impl App {
             let _ = stopping_tx.send(());
         });
         let serving = tokio::spawn(serve.into_future());
-        let _ = stopping_rx.await.ok();
+        let _ = stopping_rx.await;
         // Wait for the drain, but no longer than the grace period.
         match tokio::time::timeout(grace, serving).await {
             Ok(joined) => joined.map_err(io::Error::other)?,

@@ -92,27 +92,17 @@ impl From<DbErr> for DomainError {
     }
 }
 
-/// Which unique constraint a database error violated, if it is a unique
-/// violation. PostgreSQL names the constraint; SQLite does not, so there the
-/// caller knows it from the statement (each write can break only one).
-pub(crate) fn unique_violation(err: &DbErr) -> Option<Option<String>> {
+/// True when `err` violated the unique constraint `constraint`. PostgreSQL
+/// names the violated constraint; SQLite does not, so there any unique
+/// violation counts: the caller knows it from the statement (each write can
+/// break only one).
+pub(crate) fn violates(err: &DbErr, constraint: &str) -> bool {
     let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
     | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
     else {
-        return None;
+        return false;
     };
-    let db_err = sqlx_err.as_database_error()?;
-    db_err
-        .is_unique_violation()
-        .then(|| db_err.constraint().map(str::to_owned))
-}
-
-/// True when `err` violated the unique constraint `constraint`; on SQLite,
-/// which does not name constraints, any unique violation of the statement.
-pub(crate) fn violates(err: &DbErr, constraint: &str) -> bool {
-    match unique_violation(err) {
-        Some(Some(name)) => name == constraint,
-        Some(None) => true,
-        None => false,
-    }
+    sqlx_err.as_database_error().is_some_and(|db_err| {
+        db_err.is_unique_violation() && db_err.constraint().is_none_or(|name| name == constraint)
+    })
 }

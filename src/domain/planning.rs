@@ -57,6 +57,16 @@ impl PlanningOutcome {
     pub fn artist(&self, index: usize) -> Option<&Artist> {
         self.artists.get(index).map(|details| &details.artist)
     }
+
+    /// The artists the planning assigns, each once: the only ones whose
+    /// fields a client can ask for.
+    pub fn assigned_artists(&self) -> impl Iterator<Item = &ArtistDetails> {
+        let assigned: std::collections::BTreeSet<usize> =
+            self.planning.assignments.iter().map(|a| a.artist).collect();
+        assigned
+            .into_iter()
+            .filter_map(|index| self.artists.get(index))
+    }
 }
 
 /// Validates, loads and plans. Field paths are relative to the input.
@@ -161,12 +171,13 @@ fn validate(
                 format!("{path}.key"),
                 format!("must be at most {SLOT_KEY_MAX_CHARS} characters"),
             );
-        } else if let Some(first) = first_with_key.insert(key, index) {
-            first_with_key.insert(key, first);
+        } else if let Some(&first) = first_with_key.get(key) {
             violations.add(
                 format!("{path}.key"),
                 format!("duplicates slots[{first}].key {key:?}; keys must be unique"),
             );
+        } else {
+            first_with_key.insert(key, index);
         }
         validation::time_range(slot.starts_at, slot.ends_at, &path, &mut violations);
         if slot.positions < 1 {

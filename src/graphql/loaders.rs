@@ -54,7 +54,11 @@ impl Loaders {
     }
 
     /// Seeds the caches with artists loaded with everything already.
-    pub async fn feed_details(&self, details: &[domain::ArtistDetails]) {
+    pub async fn feed_details<'a>(
+        &self,
+        details: impl IntoIterator<Item = &'a domain::ArtistDetails>,
+    ) {
+        let details: Vec<&domain::ArtistDetails> = details.into_iter().collect();
         self.artists
             .feed_many(details.iter().map(|d| (d.artist.id, d.artist.clone())))
             .await;

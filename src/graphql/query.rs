@@ -94,7 +94,9 @@ impl Query {
         if let Ok(outcome) = &outcome {
             // The assigned artists' skills and availabilities are loaded
             // already: serve their fields from them.
-            Loaders::of(ctx)?.feed_details(&outcome.artists).await;
+            Loaders::of(ctx)?
+                .feed_details(outcome.assigned_artists())
+                .await;
         }
         into_union(outcome.map_err(|err| err.within("input")))
     }

@@ -54,11 +54,8 @@ impl TestDb {
         };
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_info| {
+        db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
-            if std::env::var("DEBUG_SQL").is_ok() {
-                eprintln!("SQL: {}", _info.statement.sql);
-            }
         });
         if let Err(err) = db::migrate(&db).await {
             panic!("cannot migrate test database {label}: {err}");
