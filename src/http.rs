@@ -1,15 +1,17 @@
 //! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, GET /health
-//! (the process answers and the database too), GET /ready (also migrated).
+//! (the process answers and the database too), GET /ready (also migrated),
+//! GET /metrics (Prometheus).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use async_graphql::ParseRequestError;
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{MatchedPath, State};
-use axum::http::{HeaderMap, HeaderName, Request, StatusCode, header};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -23,8 +25,11 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthError, Authenticator, Principal, Role};
 use crate::graphql::Api;
+use crate::metrics::{self, Metrics};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// `extensions.code` of a request that is no GraphQL request in JSON.
+const BAD_REQUEST: &str = "BAD_REQUEST";
 
 #[derive(Clone)]
 struct AppState {
@@ -78,16 +83,22 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimi
             .unwrap_or_default();
         tracing::info_span!("request", method = %request.method(), path, request_id)
     });
+    let metrics = api.metrics().clone();
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(exposition))
         .with_state(AppState { api, db, access })
+        // One limit, configurable: axum's own 2 MB default would cap it.
+        .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        .layer(middleware::map_response(json_limit_errors))
+        .layer(middleware::from_fn_with_state(metrics, record))
         .layer(CorsLayer::permissive())
         // Outermost: every log line of a request carries its id, and the
         // client gets it back to quote.
@@ -99,7 +110,7 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimi
 async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: Result<GraphQLRequest, GraphQLRejection>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let principal = match state.access.principal(&headers) {
         Ok(principal) => principal,
@@ -108,27 +119,34 @@ async fn graphql(
     if !is_json(&headers) {
         return request_error(
             StatusCode::BAD_REQUEST,
+            BAD_REQUEST,
             "POST /graphql takes a JSON body: send Content-Type: application/json",
         );
     }
-    match request {
+    // Read here rather than by async-graphql's extractor, which reports a
+    // body cut off by the size limit as an opaque I/O error.
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return too_large();
+        }
+        Err(rejection) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                BAD_REQUEST,
+                &format!("cannot read the request body: {}", rejection.body_text()),
+            );
+        }
+    };
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => {
             tracing::debug!(caller = %principal.name, role = %principal.role, "graphql request");
-            GraphQLResponse::from(
-                state
-                    .api
-                    .execute(request.into_inner(), principal.role)
-                    .await,
-            )
-            .into_response()
+            GraphQLResponse::from(state.api.execute(request, principal.role).await).into_response()
         }
-        Err(GraphQLRejection(ParseRequestError::PayloadTooLarge)) => request_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the request body is larger than the service accepts",
-        ),
-        Err(GraphQLRejection(rejection)) => request_error(
+        Err(err) => request_error(
             StatusCode::BAD_REQUEST,
-            &format!("the request body is not a GraphQL request in JSON: {rejection}"),
+            BAD_REQUEST,
+            &format!("the request body is not a GraphQL request in JSON: {err}"),
         ),
     }
 }
@@ -157,10 +175,76 @@ fn unauthenticated(err: AuthError) -> Response {
 
 /// A request that never reached GraphQL, answered in GraphQL's error shape
 /// so that clients parse one format.
-fn request_error(status: StatusCode, message: &str) -> Response {
-    let body =
-        json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+fn request_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, Json(body)).into_response()
+}
+
+/// The body-limit and timeout layers answer in plain text; clients parse
+/// one format, so those answers get GraphQL's error shape too.
+async fn json_limit_errors(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    match response.status() {
+        _ if is_json => response,
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::REQUEST_TIMEOUT => request_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            "the request took longer than the service allows",
+        ),
+        _ => response,
+    }
+}
+
+fn too_large() -> Response {
+    request_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        "the request body is larger than the service accepts",
+    )
+}
+
+/// Counts and times every response, by the route it matched.
+async fn record(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics.record_http(
+        method.as_str(),
+        route.as_deref(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// Prometheus scrapes this: request counts and latencies.
+async fn exposition(State(state): State<AppState>) -> Response {
+    match state.api.metrics().encode() {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(metrics::CONTENT_TYPE),
+            )],
+            text,
+        )
+            .into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot encode the metrics");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 async fn graphiql() -> Html<String> {

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod entities;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod planning;
 pub mod telemetry;
 

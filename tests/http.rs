@@ -315,3 +315,103 @@ async fn concurrent_artists_with_one_email_one_wins() {
         assert_eq!(listed["data"]["artists"]["totalCount"], 1);
     }
 }
+
+#[tokio::test]
+async fn oversized_bodies_get_a_json_413_and_change_nothing() {
+    let db = sqlite_memory().await;
+    let server = TestServer::start_with(&db, |config| config.max_body_bytes = 1024).await;
+    let name = "A".repeat(2_000);
+    let body = json!({
+        "query": "mutation($name: String!) { createArtist(input: { name: $name }) { __typename } }",
+        "variables": { "name": name },
+    })
+    .to_string();
+    // With a Content-Length the limit layer refuses before reading; a
+    // streamed body is cut off while GraphQL reads it. Both answer alike.
+    let announced = reqwest::Body::from(body.clone());
+    let chunks: Vec<Result<String, std::io::Error>> = vec![Ok(body)];
+    let streamed = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+    for (how, payload) in [("announced", announced), ("streamed", streamed)] {
+        let response = server
+            .client
+            .post(format!("{}/graphql", server.base))
+            .header("content-type", "application/json")
+            .body(payload)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("{how}: {err}"));
+        assert_eq!(response.status(), 413, "{how}");
+        let answer: Value = response.json().await.unwrap_or_default();
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+            "{how}: {answer}"
+        );
+    }
+    let (_, listed) = server
+        .graphql("{ artists { totalCount } }", json!({}))
+        .await;
+    assert_eq!(listed["data"]["artists"]["totalCount"], 0);
+
+    // The limit is the configured one, above axum's own 2 MB default too.
+    let roomy = TestServer::start_with(&db, |config| config.max_body_bytes = 4 << 20).await;
+    let (status, answer) = roomy
+        .graphql(
+            "mutation($name: String!) { createArtist(input: { name: $name }) { __typename } }",
+            json!({ "name": "A".repeat(3 << 20) }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer["data"]["createArtist"]["__typename"],
+        "ValidationError"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_and_time_requests_by_operation() {
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+    for _ in 0..2 {
+        server
+            .graphql("query Roster { artists { totalCount } }", json!({}))
+            .await;
+    }
+    server
+        .graphql(
+            "mutation Hire { createArtist(input: { name: \"Ada\" }) { __typename } }",
+            json!({}),
+        )
+        .await;
+    server.graphql("query Broken {", json!({})).await;
+
+    let response = server
+        .client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("metrics: {err}"));
+    assert_eq!(response.status(), 200);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    let text = response.text().await.unwrap_or_default();
+    for line in [
+        r#"coulisses_graphql_requests_total{operation="Roster",kind="query",outcome="ok"} 2"#,
+        r#"coulisses_graphql_requests_total{operation="Hire",kind="mutation",outcome="ok"} 1"#,
+        r#"coulisses_graphql_requests_total{operation="invalid",kind="unknown",outcome="error"} 1"#,
+        r#"coulisses_graphql_request_duration_seconds_count{operation="Roster",kind="query"} 2"#,
+        r#"coulisses_http_requests_total{method="POST",route="/graphql",status="200"} 4"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line} in:\n{text}"
+        );
+    }
+}

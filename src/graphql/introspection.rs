@@ -19,15 +19,7 @@ pub fn refusal() -> Response {
 
 /// True when the document selects `__schema` or `__type`, which exist
 /// only at the root of a query (also through fragments).
-pub fn asks_for_schema(query: &str) -> bool {
-    // Nearly every request names neither: skip parsing those.
-    if !query.contains("__schema") && !query.contains("__type") {
-        return false;
-    }
-    // A document that does not parse is reported by the execution itself.
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return false;
-    };
+pub fn asks_for_schema(document: &ExecutableDocument) -> bool {
     let mut operations: Vec<&SelectionSet> = Vec::new();
     match &document.operations {
         DocumentOperations::Single(operation) => {
@@ -40,7 +32,7 @@ pub fn asks_for_schema(query: &str) -> bool {
     let mut seen = HashSet::new();
     operations
         .into_iter()
-        .any(|root| selects_schema(root, &document, &mut seen))
+        .any(|root| selects_schema(root, document, &mut seen))
 }
 
 fn selects_schema(
@@ -65,7 +57,12 @@ fn selects_schema(
 
 #[cfg(test)]
 mod tests {
-    use super::asks_for_schema;
+    fn asks_for_schema(query: &str) -> bool {
+        match async_graphql::parser::parse_query(query) {
+            Ok(document) => super::asks_for_schema(&document),
+            Err(err) => panic!("test document does not parse: {err}"),
+        }
+    }
 
     #[test]
     fn finds_schema_selections_directly_and_through_fragments() {

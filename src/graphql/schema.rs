@@ -1,7 +1,11 @@
+use std::sync::Arc;
+use std::time::Instant;
+
 use async_graphql::{EmptySubscription, Request, Response, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Role;
+use crate::metrics::{Metrics, Operation};
 
 use super::loaders::Loaders;
 use super::mutation::Mutation;
@@ -37,6 +41,7 @@ pub struct Api {
     schema: AppSchema,
     db: DatabaseConnection,
     introspection: bool,
+    metrics: Arc<Metrics>,
 }
 
 impl Api {
@@ -53,22 +58,43 @@ impl Api {
             schema,
             db,
             introspection: limits.introspection,
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// The metrics of every request this API executes.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Executes one request for a caller of `role`, with its own
     /// DataLoaders, so that batching and caching never cross requests.
     pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Response {
-        let request = request.into().data(role);
-        if !self.introspection && introspection::asks_for_schema(&request.query) {
-            return introspection::refusal();
-        }
-        let query = request.query.clone();
-        let mut response = self
-            .schema
-            .execute(request.data(Loaders::new(&self.db)))
-            .await;
-        error_codes::assign(&mut response, &query);
+        let started = Instant::now();
+        let mut request = request.into().data(role);
+        let requested = request.operation_name.clone();
+        // Parsed once here, kept in the request for the execution.
+        let (operation, refused) = match request.parsed_query() {
+            Ok(document) => (
+                Operation::of(document, requested.as_deref()),
+                !self.introspection && introspection::asks_for_schema(document),
+            ),
+            // The execution reports the syntax error.
+            Err(_) => (Operation::invalid(), false),
+        };
+        let response = if refused {
+            introspection::refusal()
+        } else {
+            let query = request.query.clone();
+            let mut response = self
+                .schema
+                .execute(request.data(Loaders::new(&self.db)))
+                .await;
+            error_codes::assign(&mut response, &query);
+            response
+        };
+        self.metrics
+            .record_graphql(operation, response.is_err(), started.elapsed());
         response
     }
 }
