@@ -120,11 +120,6 @@ impl App {
         self.listener.local_addr()
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
-    pub async fn run_until_stopped(self) -> io::Result<()> {
-        self.run_until(shutdown_signal()).await
-    }
-
     /// Serves until `stop` completes; new connections are then refused and
     /// in-flight requests get the grace period to finish.
     pub async fn run_until(
@@ -196,29 +191,29 @@ fn access(config: &ServeConfig) -> Result<http::Access, StartupError> {
     Ok(http::Access::Open)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Listens for SIGTERM and Ctrl-C from now on; the future completes on the
+/// first. Register it before serving: until then a signal kills the process
+/// outright, without the drain.
+pub fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            if let Err(err) = tokio::signal::ctrl_c().await {
+                tracing::error!(error = %err, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        })
     }
 }

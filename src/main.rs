@@ -34,6 +34,8 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: coulisses::config::ServeConfig) -> anyhow::Result<()> {
     telemetry::init(config.log.log_format);
+    // From the start, so that a SIGTERM during startup still stops cleanly.
+    let stop = coulisses::shutdown_signal().context("cannot listen for SIGTERM and Ctrl-C")?;
     let database = redact(&config.database.database_url);
     let app = App::build(config)
         .await
@@ -41,7 +43,7 @@ async fn serve(config: coulisses::config::ServeConfig) -> anyhow::Result<()> {
     let addr = app.local_addr()?;
     tracing::info!(%database, "database ready, migrations applied");
     tracing::info!("listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
-    app.run_until_stopped().await?;
+    app.run_until(stop).await?;
     tracing::info!("stopped");
     Ok(())
 }

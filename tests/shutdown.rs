@@ -1,0 +1,238 @@
+//! Graceful shutdown of the built binary: on SIGTERM, requests in flight
+//! complete, new connections are refused, and the process exits 0, at the
+//! latest when the grace period ends.
+//!
+//! A request is held in flight without any sleep: the test holds SQLite's
+//! write lock, so the service's mutation waits on it (busy timeout) until
+//! the test lets go.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use coulisses::db;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_coulisses");
+/// How long to wait for something that should happen at once, before
+/// calling it a failure.
+const PATIENCE: Duration = Duration::from_secs(30);
+const CREATE: &str = "mutation { createArtist(input: { name: \"Late\" }) { __typename } }";
+
+struct Service {
+    /// Taken by `exit_status`; killed on drop if a test fails first.
+    child: Option<Child>,
+    base: String,
+    logs: Receiver<String>,
+}
+
+impl Service {
+    fn start(database_url: &str, grace_secs: u64) -> Self {
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
+            .arg(database_url)
+            .args(["--shutdown-grace-secs", &grace_secs.to_string()])
+            // The debug line marks a request the handler has taken.
+            .env("RUST_LOG", "info,coulisses=debug")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run {BINARY}: {err}"));
+        let Some(stdout) = child.stdout.take() else {
+            panic!("no stdout");
+        };
+        let (sender, logs) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut service = Self {
+            child: Some(child),
+            base: String::new(),
+            logs,
+        };
+        let line = service.wait_for_log("listening on ");
+        service.base = line
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_default()
+            .to_owned();
+        service
+    }
+
+    /// Blocks until a log line contains `needle`, and returns it.
+    fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.logs.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) => panic!("no log line with {needle:?}"),
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the service exited before logging {needle:?}")
+                }
+            }
+        }
+    }
+
+    fn terminate(&self) {
+        let Some(child) = &self.child else {
+            panic!("the service was already awaited");
+        };
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit; fails if it does not in time.
+    async fn exit_status(&mut self) -> std::process::ExitStatus {
+        let Some(mut child) = self.child.take() else {
+            panic!("the service was already awaited");
+        };
+        let waited = tokio::time::timeout(
+            PATIENCE,
+            tokio::task::spawn_blocking(move || {
+                let status = child.wait();
+                (child, status)
+            }),
+        )
+        .await;
+        match waited {
+            Ok(Ok((_, Ok(status)))) => status,
+            other => panic!("the service did not exit: {other:?}"),
+        }
+    }
+
+    /// Waits until a new connection is refused, as it must once shutdown
+    /// has begun (the listener closes a moment after the log line).
+    async fn refuses_new_connections(&self) -> bool {
+        let addr = self.base.trim_start_matches("http://").to_owned();
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            match tokio::net::TcpStream::connect(&addr).await {
+                Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => return true,
+                _ => tokio::task::yield_now().await,
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A connection to the service's SQLite file that holds its write lock.
+async fn hold_write_lock(url: &str) -> DatabaseConnection {
+    // One connection, so that BEGIN and COMMIT run on the same one.
+    let db = db::connect(url, 1)
+        .await
+        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
+    db.execute_unprepared("BEGIN IMMEDIATE")
+        .await
+        .unwrap_or_else(|err| panic!("cannot take the write lock: {err}"));
+    db
+}
+
+fn post(base: &str, query: &str) -> tokio::task::JoinHandle<Result<Value, reqwest::Error>> {
+    let request = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query }));
+    tokio::spawn(async move { request.send().await?.json::<Value>().await })
+}
+
+fn sqlite_file() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("coulisses.db").display()
+    );
+    (dir, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
+    let (_dir, url) = sqlite_file();
+    let mut service = Service::start(&url, 20);
+    let lock = hold_write_lock(&url).await;
+
+    let in_flight = post(&service.base, CREATE);
+    service.wait_for_log("graphql request");
+    service.terminate();
+    service.wait_for_log("shutting down");
+
+    assert!(
+        service.refuses_new_connections().await,
+        "a new connection was still accepted during shutdown"
+    );
+    assert!(
+        !in_flight.is_finished(),
+        "the request in flight cannot finish while the lock is held"
+    );
+    lock.execute_unprepared("COMMIT")
+        .await
+        .unwrap_or_else(|err| panic!("commit: {err}"));
+
+    let answer = match in_flight.await {
+        Ok(Ok(answer)) => answer,
+        other => panic!("the request in flight got no answer: {other:?}"),
+    };
+    assert_eq!(
+        answer["data"]["createArtist"]["__typename"], "Artist",
+        "{answer}"
+    );
+    let status = service.exit_status().await;
+    assert!(status.success(), "exits 0 after draining, got {status}");
+
+    let stored = lock
+        .query_one_raw(sea_orm::Statement::from_string(
+            lock.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM artists WHERE name = 'Late'",
+        ))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|row| row.try_get::<i64>("", "n").ok());
+    assert_eq!(stored, Some(1), "the drained mutation is in the database");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_outliving_the_grace_period_does_not_hold_up_the_exit() {
+    let (_dir, url) = sqlite_file();
+    let mut service = Service::start(&url, 1);
+    let lock = hold_write_lock(&url).await;
+
+    let in_flight = post(&service.base, CREATE);
+    service.wait_for_log("graphql request");
+    service.terminate();
+    service.wait_for_log("grace period over");
+    let status = service.exit_status().await;
+    assert!(
+        status.success(),
+        "exits 0 when the grace ends, got {status}"
+    );
+
+    // The process is gone while the request still waited on the lock: the
+    // client sees the connection close, not an answer.
+    assert!(
+        matches!(in_flight.await, Ok(Err(_))),
+        "the cut-off request got no answer"
+    );
+    lock.execute_unprepared("ROLLBACK")
+        .await
+        .unwrap_or_else(|err| panic!("rollback: {err}"));
+}
