@@ -160,15 +160,16 @@ pub enum LogFormat {
 pub struct SeedConfig {
     #[command(flatten)]
     pub database: DatabaseConfig,
-    /// The demo set: 40 artists, a 3-day festival (9-11 July 2027) and a
-    /// 4-week tour (6 September to 3 October 2027). The only set so far,
-    /// hence required; the flag leaves room for others.
+    /// Load the demo set: 40 artists, a 3-day festival (9-11 July 2027)
+    /// and a 4-week tour (6 September to 3 October 2027).
+    // The only set so far, hence required: the flag leaves room for others.
     #[arg(long, required = true)]
     pub demo: bool,
-    /// When the database holds artists already, delete them all, with
-    /// their availabilities, and load the set; without it, such a database
-    /// is left untouched. (No environment variable: a leftover one would
-    /// wipe data.)
+    /// If the database holds artists, delete them all, with their
+    /// availabilities, and load the set; without it, such a database is
+    /// left untouched.
+    // No environment variable, unlike other flags: a forgotten one would
+    // wipe data on every run.
     #[arg(long)]
     pub force: bool,
 }
