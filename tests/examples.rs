@@ -30,8 +30,12 @@ struct Example {
 
 impl Example {
     fn path(&self, suffix: &str) -> PathBuf {
-        Path::new(EXAMPLES).join(format!("{}{suffix}", self.name))
+        path(&self.name, suffix)
     }
+}
+
+fn path(name: &str, suffix: &str) -> PathBuf {
+    Path::new(EXAMPLES).join(format!("{name}{suffix}"))
 }
 
 fn read(path: &Path) -> String {
@@ -52,15 +56,10 @@ fn examples() -> Vec<Example> {
     assert!(!names.is_empty(), "no example in {EXAMPLES}");
     names
         .into_iter()
-        .map(|name| {
-            let mut example = Example {
-                name,
-                query: String::new(),
-                variables: String::new(),
-            };
-            example.query = read(&example.path(".graphql"));
-            example.variables = read(&example.path(".variables.json"));
-            example
+        .map(|name| Example {
+            query: read(&path(&name, ".graphql")),
+            variables: read(&path(&name, ".variables.json")),
+            name,
         })
         .collect()
 }

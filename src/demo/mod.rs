@@ -72,7 +72,7 @@ pub enum SeedError {
     NotEmpty { artists: u64 },
     #[error("cannot count or delete the existing artists")]
     Existing(#[source] DomainError),
-    #[error("cannot load demo artist {name}")]
+    #[error("cannot load demo artist {name} (seed with --force to start over)")]
     Load {
         name: &'static str,
         #[source]

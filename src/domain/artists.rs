@@ -109,7 +109,8 @@ pub async fn create(db: &DatabaseConnection, input: NewArtist) -> Result<Artist,
 /// set (`crate::demo`). Its IDs are named by the documented examples, so
 /// that they paste into GraphiQL as they are, and the planner breaks ties
 /// on artist IDs, so only fixed IDs give the same demo planning on every
-/// run. An ID that is taken already is a fault of the caller (Internal).
+/// run. The caller must choose IDs that no record has: one taken already
+/// makes the write fail.
 pub async fn create_with_ids(
     db: &DatabaseConnection,
     ids: NewIds,
