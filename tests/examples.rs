@@ -3,7 +3,7 @@
 //! PostgreSQL when TEST_DATABASE_URL is set) and must give
 //! `NAME.response.json`, once what the run made up is masked (golden/).
 //!
-//! `UPDATE_EXAMPLES=1 cargo test --test examples` writes the responses of
+//! `UPDATE_EXAMPLES=1 cargo test --workspace --test examples` writes the responses of
 //! this run instead (from SQLite; PostgreSQL must then agree with them).
 
 mod common;
@@ -143,7 +143,7 @@ async fn check(example: Example, update: bool) -> Checked {
         }
         let Some(expected) = &expected else {
             checked.failures.push(format!(
-                "{}: no {}.response.json; run {UPDATE}=1 cargo test --test examples",
+                "{}: no {}.response.json; run {UPDATE}=1 cargo test --workspace --test examples",
                 example.name, example.name
             ));
             break;
@@ -181,7 +181,7 @@ async fn every_example_runs_as_documented() {
     let failures: Vec<&String> = all.iter().flat_map(|c| &c.failures).collect();
     assert!(
         failures.is_empty(),
-        "{} example(s) failed:\n\n{}\n\nIf the change is intended, run `{UPDATE}=1 cargo test --test examples` and review the diff of docs/examples/.",
+        "{} example(s) failed:\n\n{}\n\nIf the change is intended, run `{UPDATE}=1 cargo test --workspace --test examples` and review the diff of docs/examples/.",
         failures.len(),
         failures
             .iter()
