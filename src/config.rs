@@ -34,6 +34,8 @@ pub enum Command {
     Migrate(MigrateConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Load a data set into the database, after running pending migrations.
+    Seed(SeedConfig),
     /// Manage bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -152,6 +154,24 @@ pub struct LogConfig {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedConfig {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Load the demo set: 40 artists, a 3-day festival (9-11 July 2027)
+    /// and a 4-week tour (6 September to 3 October 2027).
+    // The only set so far, hence required: the flag leaves room for others.
+    #[arg(long, required = true)]
+    pub demo: bool,
+    /// If the database holds artists, delete them all, with their
+    /// availabilities, and load the set; without it, such a database is
+    /// left untouched.
+    // No environment variable, unlike other flags: a forgotten one would
+    // wipe data on every run.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,10 @@
 
 use anyhow::Context as _;
 use clap::Parser;
-use coulisses::config::{Cli, Command, LogFormat, MigrateAction, MigrateConfig, TokenCommand};
+use coulisses::config::{
+    Cli, Command, LogFormat, MigrateAction, MigrateConfig, SeedConfig, TokenCommand,
+};
+use coulisses::demo::{self, IfNotEmpty};
 use coulisses::{App, auth, db, graphql, telemetry};
 use migration::{Migrator, MigratorTrait};
 
@@ -22,6 +25,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Some(Command::Seed(config)) => seed(config).await,
         Some(Command::Token(TokenCommand::New { name, role })) => {
             let (token, line) =
                 auth::new_token(&name, role).context("no randomness from the system")?;
@@ -65,6 +69,39 @@ async fn migrate(config: MigrateConfig) -> anyhow::Result<()> {
             }),
     }
     .context("migration failed")
+}
+
+async fn seed(config: SeedConfig) -> anyhow::Result<()> {
+    // Clap requires `--demo`: the demo set is the only one to load so far.
+    telemetry::init(LogFormat::Text);
+    let db = db::connect(&config.database.database_url, 1)
+        .await
+        .context("cannot open the database")?;
+    db::migrate(&db).await.context("migration failed")?;
+    let if_not_empty = if config.force {
+        IfNotEmpty::Replace
+    } else {
+        IfNotEmpty::Refuse
+    };
+    let seeded = demo::seed(&db, if_not_empty).await?;
+    if seeded.deleted > 0 {
+        println!(
+            "deleted {} artists and their availabilities",
+            seeded.deleted
+        );
+    }
+    println!(
+        "loaded the demo data into {}: {} artists, {} availabilities \
+         (festival {} to {}, tour {} to {})",
+        redact(&config.database.database_url),
+        seeded.loaded.artists,
+        seeded.loaded.availabilities,
+        demo::FESTIVAL_FRIDAY,
+        demo::FESTIVAL_SUNDAY,
+        demo::TOUR_FIRST_DAY,
+        demo::TOUR_LAST_DAY,
+    );
+    Ok(())
 }
 
 /// The URL without its password, fit for a log line.

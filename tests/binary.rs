@@ -148,3 +148,77 @@ fn migrate_status_lists_the_migrations() {
     );
     assert!(text.contains("Applied"), "{text}");
 }
+
+/// Runs `coulisses seed` with these arguments on `url`.
+fn seed(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(BINARY)
+        .arg("seed")
+        .args(args)
+        .args(["--database-url", url])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {BINARY}: {err}"))
+}
+
+/// The names of the artists in the file, sorted.
+async fn artist_names(url: &str) -> Vec<String> {
+    let db = coulisses::db::connect(url, 1)
+        .await
+        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
+    let details = coulisses::domain::artists::load_details(&db, None)
+        .await
+        .unwrap_or_else(|err| panic!("cannot read the artists: {err}"));
+    let _ = db.close().await;
+    let mut names: Vec<String> = details.into_iter().map(|d| d.artist.name).collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn seed_demo_fills_an_empty_database_and_replaces_one_only_with_force() {
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
+
+    let first = seed(&url, &["--demo"]);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(first.status.success(), "{first:?}");
+    assert!(stdout.contains("40 artists, 84 availabilities"), "{stdout}");
+    let demo_names = artist_names(&url).await;
+    assert_eq!(demo_names.len(), 40);
+
+    // Someone adds an artist: the demo data is no longer alone.
+    let db = coulisses::db::connect(&url, 1)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    let added = coulisses::domain::artists::create(
+        &db,
+        coulisses::domain::NewArtist {
+            name: "Ada Lovelace".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(added.is_ok(), "{added:?}");
+    let _ = db.close().await;
+    let with_ada = artist_names(&url).await;
+    assert_eq!(with_ada.len(), 41);
+
+    let refused = seed(&url, &["--demo"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "a second seed must fail");
+    assert!(
+        stderr.contains("holds 41 artists already") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(artist_names(&url).await, with_ada, "nothing written");
+
+    let forced = seed(&url, &["--demo", "--force"]);
+    let stdout = String::from_utf8_lossy(&forced.stdout);
+    assert!(forced.status.success(), "{forced:?}");
+    assert!(stdout.contains("deleted 41 artists"), "{stdout}");
+    assert_eq!(artist_names(&url).await, demo_names, "Ada is gone");
+
+    let no_set = seed(&url, &[]);
+    assert!(!no_set.status.success(), "seed needs --demo");
+    assert!(String::from_utf8_lossy(&no_set.stderr).contains("--demo"));
+}

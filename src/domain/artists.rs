@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::errors::{DomainError, violates};
-use super::records::{Artist, ArtistChanges, ArtistDetails, NewArtist, Patch};
+use super::records::{Artist, ArtistChanges, ArtistDetails, NewArtist, NewIds, Patch};
 use super::validation::{self, Violations};
 use super::{availabilities, time, write};
 use crate::entities::{artist, artist_skill};
@@ -93,6 +93,36 @@ pub async fn load_details(
 }
 
 pub async fn create(db: &DatabaseConnection, input: NewArtist) -> Result<Artist, DomainError> {
+    let ids = NewIds {
+        artist: Uuid::now_v7(),
+        availabilities: input
+            .availabilities
+            .iter()
+            .map(|_| Uuid::now_v7())
+            .collect(),
+    };
+    create_with_ids(db, ids, input).await
+}
+
+/// As `create`, every rule included, but under IDs the caller chose: for
+/// records that must be the same in every database, such as the demo data
+/// set (`crate::demo`). Its IDs are named by the documented examples, so
+/// that they paste into GraphiQL as they are, and the planner breaks ties
+/// on artist IDs, so only fixed IDs give the same demo planning on every
+/// run. The caller must choose IDs that no record has: one taken already
+/// makes the write fail.
+pub async fn create_with_ids(
+    db: &DatabaseConnection,
+    ids: NewIds,
+    input: NewArtist,
+) -> Result<Artist, DomainError> {
+    if ids.availabilities.len() != input.availabilities.len() {
+        return Err(DomainError::internal(format!(
+            "{} availability IDs for {} availabilities",
+            ids.availabilities.len(),
+            input.availabilities.len()
+        )));
+    }
     let mut violations = Violations::default();
     let name = validation::name(&input.name, "name", &mut violations);
     let email = validation::email(input.email.as_deref(), "email", &mut violations);
@@ -104,7 +134,7 @@ pub async fn create(db: &DatabaseConnection, input: NewArtist) -> Result<Artist,
     let email_key = email.as_deref().map(validation::email_key);
     let now = time::now();
     let artist = Artist {
-        id: Uuid::now_v7(),
+        id: ids.artist,
         name,
         email,
         created_at: now,
@@ -133,7 +163,13 @@ pub async fn create(db: &DatabaseConnection, input: NewArtist) -> Result<Artist,
         return Err(email_race(db, err, email_key.as_deref()).await);
     }
     replace_skills(&txn, artist.id, &skills).await?;
-    availabilities::insert_all(&txn, artist.id, &new_availabilities).await?;
+    availabilities::insert_all(
+        &txn,
+        artist.id,
+        &new_availabilities,
+        ids.availabilities.into_iter(),
+    )
+    .await?;
     txn.commit().await?;
     Ok(artist)
 }
@@ -211,6 +247,13 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError
         return Err(DomainError::not_found("Artist", id));
     }
     Ok(())
+}
+
+/// Deletes every artist, with their skills and availabilities (ON DELETE
+/// CASCADE); returns how many there were. Only `seed --demo --force` does
+/// this: the API deletes one artist at a time.
+pub async fn delete_all(db: &DatabaseConnection) -> Result<u64, DomainError> {
+    Ok(artist::Entity::delete_many().exec(db).await?.rows_affected)
 }
 
 async fn replace_skills(

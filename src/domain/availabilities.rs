@@ -154,30 +154,40 @@ pub async fn set_all(
         .filter(availability::Column::ArtistId.eq(artist_id))
         .exec(&txn)
         .await?;
-    insert_all(&txn, artist_id, &inputs).await?;
+    insert_all(
+        &txn,
+        artist_id,
+        &inputs,
+        std::iter::repeat_with(Uuid::now_v7),
+    )
+    .await?;
     txn.commit().await?;
     Ok(artist)
 }
 
 /// Inserts validated, mutually non-overlapping availabilities of an artist
-/// that has none that could overlap them (new, or just cleared).
+/// that has none that could overlap them (new, or just cleared), each under
+/// the next of `ids`.
 pub(crate) async fn insert_all(
     txn: &DatabaseTransaction,
     artist_id: Uuid,
     inputs: &[NewAvailability],
+    ids: impl Iterator<Item = Uuid>,
 ) -> Result<(), DomainError> {
     if inputs.is_empty() {
         return Ok(());
     }
     let now = time::to_micros(time::now());
-    availability::Entity::insert_many(inputs.iter().map(|input| availability::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        artist_id: Set(artist_id),
-        starts_at: Set(time::to_micros(input.starts_at)),
-        ends_at: Set(time::to_micros(input.ends_at)),
-        note: Set(input.note.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
+    availability::Entity::insert_many(inputs.iter().zip(ids).map(|(input, id)| {
+        availability::ActiveModel {
+            id: Set(id),
+            artist_id: Set(artist_id),
+            starts_at: Set(time::to_micros(input.starts_at)),
+            ends_at: Set(time::to_micros(input.ends_at)),
+            note: Set(input.note.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
     }))
     .exec_without_returning(txn)
     .await?;

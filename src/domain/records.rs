@@ -86,6 +86,14 @@ pub struct NewArtist {
     pub availabilities: Vec<NewAvailability>,
 }
 
+/// The IDs of the records `artists::create_with_ids` makes: the artist's,
+/// and one per availability of its input, in the same order.
+#[derive(Clone, Debug)]
+pub struct NewIds {
+    pub artist: Uuid,
+    pub availabilities: Vec<Uuid>,
+}
+
 /// A change to one field: left alone, cleared, or set.
 #[derive(Clone, Debug, Default)]
 pub enum Patch<T> {
