@@ -18,7 +18,6 @@ use axum::{Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::cors::CorsLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -26,6 +25,8 @@ use tower_http::trace::TraceLayer;
 use crate::auth::{AuthError, Authenticator, Principal, Role};
 use crate::graphql::Api;
 use crate::metrics::{self, Metrics};
+
+mod body_limit;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// `extensions.code` of a request that is no GraphQL request in JSON.
@@ -90,14 +91,17 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimi
         .route("/ready", get(ready))
         .route("/metrics", get(exposition))
         .with_state(AppState { api, db, access })
-        // One limit, configurable: axum's own 2 MB default would cap it.
+        // body_limit's bound is the one: axum's own 2 MB default would cap it.
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            limits.max_body_bytes,
+            body_limit::limit_body,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
-        .layer(middleware::map_response(json_limit_errors))
+        .layer(middleware::map_response(json_timeout))
         .layer(middleware::from_fn_with_state(metrics, record))
         .layer(CorsLayer::permissive())
         // Outermost: every log line of a request carries its id, and the
@@ -123,13 +127,10 @@ async fn graphql(
             "POST /graphql takes a JSON body: send Content-Type: application/json",
         );
     }
-    // Read here rather than by async-graphql's extractor, which reports a
-    // body cut off by the size limit as an opaque I/O error.
+    // Read here rather than by async-graphql's extractor, which turns every
+    // failure into an opaque I/O error; body_limit has bounded it already.
     let body = match body {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return too_large();
-        }
         Err(rejection) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
@@ -180,23 +181,17 @@ fn request_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The body-limit and timeout layers answer in plain text; clients parse
-/// one format, so those answers get GraphQL's error shape too.
-async fn json_limit_errors(response: Response) -> Response {
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    match response.status() {
-        _ if is_json => response,
-        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-        StatusCode::REQUEST_TIMEOUT => request_error(
-            StatusCode::REQUEST_TIMEOUT,
-            "REQUEST_TIMEOUT",
-            "the request took longer than the service allows",
-        ),
-        _ => response,
+/// The timeout layer answers with an empty body; clients parse one
+/// format, so its answer gets GraphQL's error shape too.
+async fn json_timeout(response: Response) -> Response {
+    if response.status() != StatusCode::REQUEST_TIMEOUT {
+        return response;
     }
+    request_error(
+        StatusCode::REQUEST_TIMEOUT,
+        "REQUEST_TIMEOUT",
+        "the request took longer than the service allows",
+    )
 }
 
 fn too_large() -> Response {

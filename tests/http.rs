@@ -316,7 +316,9 @@ async fn concurrent_artists_with_one_email_one_wins() {
     }
 }
 
-#[tokio::test]
+// Server and client on threads of their own, as over a network: on one
+// thread the server never answers while the client is still sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_get_a_json_413_and_change_nothing() {
     let db = sqlite_memory().await;
     let server = TestServer::start_with(&db, |config| config.max_body_bytes = 1024).await;
@@ -326,8 +328,9 @@ async fn oversized_bodies_get_a_json_413_and_change_nothing() {
         "variables": { "name": name },
     })
     .to_string();
-    // With a Content-Length the limit layer refuses before reading; a
-    // streamed body is cut off while GraphQL reads it. Both answer alike.
+    // Announced by Content-Length or streamed, small or far over the
+    // limit (the client is still sending when the answer is ready): the
+    // client gets the 413, never a reset connection.
     let announced = reqwest::Body::from(body.clone());
     let chunks: Vec<Result<String, std::io::Error>> = vec![Ok(body)];
     let streamed = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
@@ -351,6 +354,26 @@ async fn oversized_bodies_get_a_json_413_and_change_nothing() {
         .graphql("{ artists { totalCount } }", json!({}))
         .await;
     assert_eq!(listed["data"]["artists"]["totalCount"], 0);
+
+    // 10 MB against the default 1 MiB: the client is still sending when
+    // the answer is ready, and must get it rather than a reset connection.
+    let standard = TestServer::start(&db).await;
+    // On a connection already open, as a client's pool would use.
+    standard
+        .graphql("{ artists { totalCount } }", json!({}))
+        .await;
+    let ten_megabytes = json!({
+        "query": "mutation($name: String!) { createArtist(input: { name: $name }) { __typename } }",
+        "variables": { "name": "é".repeat(5 << 20) },
+    });
+    let response = standard
+        .client
+        .post(format!("{}/graphql", standard.base))
+        .json(&ten_megabytes)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("10 MB: {err}"));
+    assert_eq!(response.status(), 413);
 
     // The limit is the configured one, above axum's own 2 MB default too.
     let roomy = TestServer::start_with(&db, |config| config.max_body_bytes = 4 << 20).await;
