@@ -1,0 +1,79 @@
+//! Criterion benchmarks of the API in process, without HTTP: the time one
+//! request costs the service itself, on the load test's data set (1,000
+//! artists with 10 availabilities each, in-memory SQLite).
+
+use std::hint::black_box;
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use coulisses::auth::Role;
+use coulisses::db;
+use coulisses::domain::{self, NewArtist, NewAvailability};
+use coulisses::graphql::{Api, Limits};
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+
+const LIST: &str =
+    "query List { artists(first: 50) { nodes { name availabilities { startsAt endsAt } } } }";
+const SINGLE: &str =
+    "query One($id: ID!) { artist(id: $id) { name availabilities { startsAt endsAt } } }";
+
+async fn load_data_set() -> (Api, String) {
+    let db = match db::connect("sqlite::memory:", 1).await {
+        Ok(db) => db,
+        Err(err) => panic!("database: {err}"),
+    };
+    if let Err(err) = db::migrate(&db).await {
+        panic!("migrations: {err}");
+    }
+    let season = Utc
+        .with_ymd_and_hms(2027, 1, 4, 8, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut last = String::new();
+    for index in 0..1_000 {
+        let availabilities = (0..10)
+            .map(|day| NewAvailability {
+                starts_at: season + TimeDelta::days(index % 7 + day * 7),
+                ends_at: season + TimeDelta::days(index % 7 + day * 7) + TimeDelta::hours(10),
+                note: None,
+            })
+            .collect();
+        let artist = NewArtist {
+            name: format!("Artist {index:04}"),
+            email: Some(format!("artist{index}@example.org")),
+            skills: vec!["sound".into(), "light".into()],
+            availabilities,
+        };
+        match domain::artists::create(&db, artist).await {
+            Ok(created) => last = created.id.to_string(),
+            Err(err) => panic!("seed: {err}"),
+        }
+    }
+    (Api::new(db, Limits::default()), last)
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => panic!("runtime: {err}"),
+    };
+    let (api, id) = runtime.block_on(load_data_set());
+    let execute = |query: &str, variables: serde_json::Value| {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        let response = runtime.block_on(api.execute(request, Role::Viewer));
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        response
+    };
+    let mut group = c.benchmark_group("api");
+    group.bench_function("list 50 artists with availabilities", |b| {
+        b.iter(|| black_box(execute(LIST, json!({}))))
+    });
+    group.bench_function("one artist with availabilities", |b| {
+        b.iter(|| black_box(execute(SINGLE, json!({ "id": id }))))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
