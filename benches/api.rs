@@ -12,6 +12,10 @@ use coulisses::graphql::{Api, Limits};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
+// As in the binary: measure what the service runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LIST: &str =
     "query List { artists(first: 50) { nodes { name availabilities { startsAt endsAt } } } }";
 const SINGLE: &str =

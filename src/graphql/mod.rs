@@ -6,6 +6,7 @@ mod errors;
 mod introspection;
 mod loaders;
 mod mutation;
+mod plain;
 mod query;
 mod scalars;
 mod schema;

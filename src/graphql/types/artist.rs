@@ -1,8 +1,16 @@
-use async_graphql::{Context, ID, Object};
+use std::borrow::Cow;
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, ID, Object, OutputType, Positioned, ScalarType, ServerResult,
+    Value,
+};
 
 use crate::domain;
 use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
+use crate::graphql::plain::{PlainRecord, resolve_plain_list};
 use crate::graphql::scalars::DateTime;
 
 pub struct Artist(pub domain::Artist);
@@ -45,19 +53,90 @@ impl Artist {
         ctx: &Context<'_>,
         from: Option<DateTime>,
         to: Option<DateTime>,
-    ) -> async_graphql::Result<Vec<Availability>> {
+    ) -> async_graphql::Result<AvailabilityList> {
         let loaded = Loaders::of(ctx)?
             .availabilities
             .load_one(self.0.id)
             .await
             .map_err(|err| internal(&*err))?;
         let (from, to) = (from.map(|at| at.0), to.map(|at| at.0));
-        Ok(loaded
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|availability| availability.overlaps(from, to))
-            .map(Availability)
-            .collect())
+        Ok(AvailabilityList(
+            loaded
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|availability| availability.overlaps(from, to))
+                .map(Availability)
+                .collect(),
+        ))
+    }
+}
+
+/// An artist's availabilities: `[Availability!]!` to clients, written by
+/// the lean path when the selection is plain (see `graphql::plain`).
+pub struct AvailabilityList(pub Vec<Availability>);
+
+impl OutputType for AvailabilityList {
+    fn type_name() -> Cow<'static, str> {
+        <Vec<Availability> as OutputType>::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        <Vec<Availability> as OutputType>::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        <Vec<Availability> as OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match resolve_plain_list(ctx, &self.0) {
+            Some(value) => Ok(value),
+            None => OutputType::resolve(&self.0, ctx, field).await,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub enum AvailabilityField {
+    Id,
+    StartsAt,
+    EndsAt,
+    Note,
+}
+
+impl PlainRecord for Availability {
+    type Field = AvailabilityField;
+
+    fn plain_field(name: &str) -> Option<AvailabilityField> {
+        match name {
+            "id" => Some(AvailabilityField::Id),
+            "startsAt" => Some(AvailabilityField::StartsAt),
+            "endsAt" => Some(AvailabilityField::EndsAt),
+            "note" => Some(AvailabilityField::Note),
+            _ => None,
+        }
+    }
+
+    /// The same values the resolvers below give.
+    fn value_of(&self, field: AvailabilityField) -> Value {
+        match field {
+            AvailabilityField::Id => Value::String(self.0.id.to_string()),
+            AvailabilityField::StartsAt => DateTime::from(self.0.starts_at).to_value(),
+            AvailabilityField::EndsAt => DateTime::from(self.0.ends_at).to_value(),
+            AvailabilityField::Note => self
+                .0
+                .note
+                .as_ref()
+                .map_or(Value::Null, |note| Value::String(note.clone())),
+        }
+    }
+
+    fn type_name() -> &'static str {
+        "Availability"
     }
 }
 

@@ -1,0 +1,97 @@
+//! The lean path for plain list selections (src/graphql/plain.rs) answers
+//! exactly what async-graphql's own resolvers answer. The same selection
+//! is asked for plainly (lean path) and through a fragment (async-graphql's
+//! path), with aliases, repeats and `__typename` in any order.
+
+mod common;
+
+use common::{TestApi, sqlite_memory};
+use coulisses::demo;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::json;
+
+const FIELDS: &[&str] = &["id", "startsAt", "endsAt", "note", "__typename"];
+
+/// A selection of availability fields, each maybe under an alias. An
+/// alias names one field only, as GraphQL requires of one response key.
+fn selection() -> impl Strategy<Value = String> {
+    let item = (
+        prop::sample::select(FIELDS),
+        prop::option::of(prop::sample::select(vec!["a", "b"])),
+    );
+    prop::collection::vec(item, 1..7).prop_map(|items| {
+        items
+            .into_iter()
+            .map(|(field, alias)| match alias {
+                Some(alias) => format!("{alias}{}: {field}", field.trim_start_matches('_')),
+                None => field.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    })
+}
+
+/// The same request, written so that the lean path takes it or not.
+fn shapes(selection: &str) -> [String; 3] {
+    let page = |inner: &str| {
+        format!("{{ artists(first: 8) {{ nodes {{ name availabilities {{ {inner} }} }} }} }}")
+    };
+    [
+        page(selection),
+        format!(
+            "{} fragment F on Availability {{ {selection} }}",
+            page("...F")
+        ),
+        page(&format!("... on Availability {{ {selection} }}")),
+    ]
+}
+
+#[test]
+fn plain_selections_answer_as_the_resolvers_do() {
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|err| panic!("runtime: {err}"));
+    let (_db, api): (_, TestApi) = runtime.block_on(async {
+        let db = sqlite_memory().await;
+        if let Err(err) = demo::load(&db.db).await {
+            panic!("demo data: {err}");
+        }
+        let api = db.api();
+        (db, api)
+    });
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let run = runner.run(&selection(), |selection| {
+        let [lean, fragment, inline] = shapes(&selection);
+        let lean = runtime.block_on(api.execute(&lean, json!({})));
+        let fragment = runtime.block_on(api.execute(&fragment, json!({})));
+        let inline = runtime.block_on(api.execute(&inline, json!({})));
+        prop_assert_eq!(&lean, &fragment, "{}", selection);
+        prop_assert_eq!(&lean, &inline, "{}", selection);
+        Ok(())
+    });
+    if let Err(failure) = run {
+        panic!("{failure}");
+    }
+}
+
+#[tokio::test]
+async fn directives_and_nested_fields_still_resolve() {
+    let db = sqlite_memory().await;
+    if let Err(err) = demo::load(&db.db).await {
+        panic!("demo data: {err}");
+    }
+    let api = db.api();
+    let answer = api
+        .execute(
+            "query($yes: Boolean!) { artist(id: \"de300000-0000-8000-8000-000000000001\") { availabilities { id @include(if: $yes) note @skip(if: $yes) artist { name } } } }",
+            json!({ "yes": true }),
+        )
+        .await;
+    let first = &answer["data"]["artist"]["availabilities"][0];
+    assert!(first["id"].is_string(), "{answer}");
+    assert!(first.get("note").is_none(), "@skip honoured: {answer}");
+    assert!(first["artist"]["name"].is_string(), "{answer}");
+}
