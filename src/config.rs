@@ -54,6 +54,16 @@ pub enum TokenCommand {
     },
 }
 
+/// A limit of 0 would refuse everything (or, for a timeout, fire at
+/// random), so it is refused at start instead.
+fn positive(raw: &str) -> Result<usize, String> {
+    match raw.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(value) => Ok(value),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 fn parse_role(raw: &str) -> Result<Role, String> {
     Role::parse(raw).ok_or_else(|| format!("{raw:?} is no role: use viewer or editor"))
 }
@@ -64,7 +74,12 @@ pub struct DatabaseConfig {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Most connections kept open to the database.
-    #[arg(long, env = "COULISSES_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(
+        long,
+        env = "COULISSES_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
     pub db_max_connections: u32,
 }
 
@@ -94,20 +109,25 @@ pub struct ServeConfig {
     #[arg(long, env = "COULISSES_ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,
     /// Deepest selection a query may nest.
-    #[arg(long, env = "COULISSES_MAX_DEPTH", default_value_t = 12)]
+    #[arg(long, env = "COULISSES_MAX_DEPTH", default_value_t = 12, value_parser = positive)]
     pub max_depth: usize,
     /// Most fields a query may select, lists counted once.
-    #[arg(long, env = "COULISSES_MAX_COMPLEXITY", default_value_t = 5_000)]
+    #[arg(long, env = "COULISSES_MAX_COMPLEXITY", default_value_t = 5_000, value_parser = positive)]
     pub max_complexity: usize,
     /// Refuse schema introspection (`__schema`, `__type`); GraphiQL and
     /// client generators need it, so it is on by default.
     #[arg(long, env = "COULISSES_DISABLE_INTROSPECTION")]
     pub disable_introspection: bool,
     /// Largest request body, in bytes.
-    #[arg(long, env = "COULISSES_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    #[arg(long, env = "COULISSES_MAX_BODY_BYTES", default_value_t = 1024 * 1024, value_parser = positive)]
     pub max_body_bytes: usize,
     /// Longest a request may take, in seconds.
-    #[arg(long, env = "COULISSES_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(
+        long,
+        env = "COULISSES_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     pub request_timeout_secs: u64,
     /// On SIGTERM or Ctrl-C, how long in-flight requests get to finish.
     #[arg(long, env = "COULISSES_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
@@ -193,4 +213,30 @@ pub enum MigrateAction {
     },
     /// List migrations and whether each is applied.
     Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_of_zero_are_refused_at_start() {
+        for flag in [
+            "--max-depth",
+            "--max-complexity",
+            "--max-body-bytes",
+            "--request-timeout-secs",
+            "--db-max-connections",
+        ] {
+            let parsed = Cli::try_parse_from(["coulisses", "serve", flag, "0"]);
+            let Err(err) = parsed else {
+                panic!("{flag} 0 was accepted");
+            };
+            assert!(err.to_string().contains(flag), "{flag}: {err}");
+            assert!(
+                Cli::try_parse_from(["coulisses", "serve", flag, "1"]).is_ok(),
+                "{flag} 1 is fine"
+            );
+        }
+    }
 }

@@ -7,26 +7,46 @@
 use async_graphql::{Response, ServerError};
 
 use super::errors::BAD_USER_INPUT;
+use super::schema::Limits;
 
 pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
-/// Gives each error of `response` to `query` a code, unless it has one.
-pub fn assign(response: &mut Response, query: &str) {
+/// async-graphql's words for a document over the depth and complexity
+/// limits, which do not say what the limit is.
+const TOO_DEEP: &str = "Query is nested too deep.";
+const TOO_COMPLEX: &str = "Query is too complex.";
+
+/// Gives each error of `response` a code, unless it has one; `parsed`
+/// tells whether its document parsed. The limit errors get messages that
+/// name the limit.
+pub fn assign(response: &mut Response, parsed: bool, limits: &Limits) {
     if response.errors.iter().all(has_code) {
         return;
     }
     // Errors without a path concern the whole document: it did not parse,
     // or it parsed and failed validation (unknown fields, limits). Errors
     // with a path come from coercing an argument of that field.
-    let document_code = if async_graphql::parser::parse_query(query).is_err() {
-        GRAPHQL_PARSE_FAILED
-    } else {
+    let document_code = if parsed {
         GRAPHQL_VALIDATION_FAILED
+    } else {
+        GRAPHQL_PARSE_FAILED
     };
     for error in &mut response.errors {
         if has_code(error) {
             continue;
+        }
+        if error.message == TOO_DEEP {
+            error.message = format!(
+                "the query nests deeper than this service allows ({} levels)",
+                limits.max_depth
+            );
+        } else if error.message == TOO_COMPLEX {
+            error.message = format!(
+                "the query selects more than this service allows (complexity {}: \
+                 one per field, a list counted once)",
+                limits.max_complexity
+            );
         }
         let code = if error.path.is_empty() {
             document_code

@@ -40,7 +40,7 @@ impl Default for Limits {
 pub struct Api {
     schema: AppSchema,
     db: DatabaseConnection,
-    introspection: bool,
+    limits: Limits,
     metrics: Arc<Metrics>,
 }
 
@@ -57,7 +57,7 @@ impl Api {
         Self {
             schema,
             db,
-            introspection: limits.introspection,
+            limits,
             metrics: Arc::new(Metrics::new()),
         }
     }
@@ -74,23 +74,23 @@ impl Api {
         let mut request = request.into().data(role);
         let requested = request.operation_name.clone();
         // Parsed once here, kept in the request for the execution.
-        let (operation, refused) = match request.parsed_query() {
+        let (operation, parsed, refused) = match request.parsed_query() {
             Ok(document) => (
                 Operation::of(document, requested.as_deref()),
-                !self.introspection && introspection::asks_for_schema(document),
+                true,
+                !self.limits.introspection && introspection::asks_for_schema(document),
             ),
             // The execution reports the syntax error.
-            Err(_) => (Operation::invalid(), false),
+            Err(_) => (Operation::invalid(), false, false),
         };
         let response = if refused {
             introspection::refusal()
         } else {
-            let query = request.query.clone();
             let mut response = self
                 .schema
                 .execute(request.data(Loaders::new(&self.db)))
                 .await;
-            error_codes::assign(&mut response, &query);
+            error_codes::assign(&mut response, parsed, &self.limits);
             response
         };
         self.metrics
