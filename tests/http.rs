@@ -438,3 +438,38 @@ async fn metrics_count_and_time_requests_by_operation() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_chain_of_fragments_is_refused_and_the_service_stays_up() {
+    let db = sqlite_memory().await;
+    for introspection in [true, false] {
+        let server = TestServer::start_with(&db, |config| {
+            config.disable_introspection = !introspection;
+        })
+        .await;
+        let links = 20_000;
+        let chain: String = (0..links)
+            .map(|link| format!("fragment F{link} on Query {{ ...F{} }} ", link + 1))
+            .collect();
+        let end = format!("fragment F{links} on Query {{ __typename }}");
+        // Spread from the operation, and left unused: both are refused.
+        for operation in ["query { ...F0 }", "query { __typename }"] {
+            let (status, body) = server
+                .graphql(&format!("{operation} {chain} {end}"), json!({}))
+                .await;
+            assert_eq!(status, 200, "{operation}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+                "introspection {introspection}, {operation}: {}",
+                body["errors"][0]
+            );
+        }
+        let health = server
+            .client
+            .get(format!("{}/health", server.base))
+            .send()
+            .await
+            .map(|response| response.status().as_u16());
+        assert_eq!(health.ok(), Some(200), "the service is still up");
+    }
+}

@@ -32,24 +32,43 @@ pub fn asks_for_schema(document: &ExecutableDocument) -> bool {
     let mut seen = HashSet::new();
     operations
         .into_iter()
-        .any(|root| selects_schema(root, document, &mut seen))
+        .any(|root| selects_schema(root, document, &mut seen, MAX_NESTING))
 }
+
+/// Fragments nested deeper than this are not followed. A chain of
+/// fragments, each spreading the next, is bounded only by the body size,
+/// and following thousands would overflow the stack; async-graphql refuses
+/// documents nested past its recursion limit (32) before executing them,
+/// so nothing deeper can reach the schema anyway.
+const MAX_NESTING: usize = 64;
 
 fn selects_schema(
     set: &SelectionSet,
     document: &ExecutableDocument,
     seen: &mut HashSet<Name>,
+    nesting_left: usize,
 ) -> bool {
+    let Some(nesting_left) = nesting_left.checked_sub(1) else {
+        return false;
+    };
     set.items.iter().any(|item| match &item.node {
         Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
-        Selection::InlineFragment(fragment) => {
-            selects_schema(&fragment.node.selection_set.node, document, seen)
-        }
+        Selection::InlineFragment(fragment) => selects_schema(
+            &fragment.node.selection_set.node,
+            document,
+            seen,
+            nesting_left,
+        ),
         Selection::FragmentSpread(spread) => {
             let name = &spread.node.fragment_name.node;
             seen.insert(name.clone())
                 && document.fragments.get(name).is_some_and(|fragment| {
-                    selects_schema(&fragment.node.selection_set.node, document, seen)
+                    selects_schema(
+                        &fragment.node.selection_set.node,
+                        document,
+                        seen,
+                        nesting_left,
+                    )
                 })
         }
     })
@@ -83,5 +102,17 @@ mod tests {
         assert!(!asks_for_schema(
             "query { ...F } fragment F on Query { ...F }"
         ));
+    }
+
+    #[test]
+    fn a_long_chain_of_fragments_is_no_stack_overflow() {
+        let links = 50_000;
+        let chain: String = (0..links)
+            .map(|link| format!("fragment F{link} on Query {{ ...F{} }} ", link + 1))
+            .collect();
+        let query = format!(
+            "query {{ ...F0 }} {chain} fragment F{links} on Query {{ __schema {{ description }} }}"
+        );
+        assert!(!asks_for_schema(&query));
     }
 }

@@ -3,6 +3,7 @@
 
 mod error_codes;
 mod errors;
+mod fragments;
 mod introspection;
 mod loaders;
 mod mutation;

@@ -11,7 +11,7 @@ use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
 use super::types::errors::UserError;
-use super::{error_codes, introspection};
+use super::{error_codes, fragments, introspection};
 
 type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -74,17 +74,23 @@ impl Api {
         let mut request = request.into().data(role);
         let requested = request.operation_name.clone();
         // Parsed once here, kept in the request for the execution.
-        let (operation, parsed, refused) = match request.parsed_query() {
+        let (operation, parsed, refusal) = match request.parsed_query() {
             Ok(document) => (
                 Operation::of(document, requested.as_deref()),
                 true,
-                !self.limits.introspection && introspection::asks_for_schema(document),
+                if fragments::chain_longer_than(document, fragments::MAX_CHAIN) {
+                    Some(fragments::refusal())
+                } else if !self.limits.introspection && introspection::asks_for_schema(document) {
+                    Some(introspection::refusal())
+                } else {
+                    None
+                },
             ),
             // The execution reports the syntax error.
-            Err(_) => (Operation::invalid(), false, false),
+            Err(_) => (Operation::invalid(), false, None),
         };
-        let response = if refused {
-            introspection::refusal()
+        let response = if let Some(refusal) = refusal {
+            refusal
         } else {
             let mut response = self
                 .schema
