@@ -5,16 +5,16 @@
 //! type or a typed error, and afterwards the database must hold every
 //! invariant and agree with the successes.
 //!
-//! PostgreSQL (TEST_DATABASE_URL) is the deployment this is about. The same
-//! scenario also runs on one SQLite file shared by two processes: SQLite
-//! locks the file across processes as it does across connections of one
-//! process (WAL mode on a local file system, where the shared-memory index
-//! works), the service takes the write lock at BEGIN, and a writer of
-//! either process waits on the busy timeout, so nothing in the service
-//! depends on being the only process. It is not a deployment we recommend
-//! (docs/deployment.md: one process per file), but it passed every run, so
-//! it stays as a guard for `coulisses migrate` or a seed run beside a
-//! running service.
+//! PostgreSQL (TEST_DATABASE_URL) is the deployment this is about; without
+//! it, that half prints why it is skipped. The same scenario always runs on
+//! one SQLite file shared by two processes, which holds for the same
+//! reasons as within one process: SQLite locks the file across processes
+//! (WAL on a local file system, where its shared-memory index works), the
+//! service takes the write lock at BEGIN, and a writer of either process
+//! queues on the busy timeout. It is no way to scale (writes serialize on
+//! the file), but the same locks must hold when `coulisses migrate` or
+//! `seed` runs beside a service, and it caught a start-up race of its own
+//! (see `db::connect`).
 
 mod common;
 
