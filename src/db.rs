@@ -37,7 +37,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .foreign_keys(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // In WAL mode, NORMAL loses nothing a committed transaction
-                // wrote when the process dies; only an OS crash could.
+                // wrote when the process dies (bench/durability.py kills it
+                // to check); only an OS crash or a power loss could roll
+                // back the last commits, which FULL would prevent at an
+                // fsync per commit. See docs/deployment.md.
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 // The driver steps SQLite on a thread of its own and passes
