@@ -1,10 +1,13 @@
 //! Connecting to SQLite or PostgreSQL, and migrating.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 /// How long a SQLite writer waits for another to finish before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,7 +37,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .foreign_keys(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // In WAL mode, NORMAL loses nothing a committed transaction
-                // wrote when the process dies; only an OS crash could.
+                // wrote when the process dies (bench/durability.py kills it
+                // to check); only an OS crash or a power loss could roll
+                // back the last commits, which FULL would prevent at an
+                // fsync per commit. See docs/deployment.md.
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 // The driver steps SQLite on a thread of its own and passes
@@ -43,17 +49,109 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 // the reader every few dozen rows.
                 .row_buffer_size(SQLITE_ROW_BUFFER)
         });
+        return connect_sqlite(options).await;
     }
     Database::connect(options).await
+}
+
+/// Opens a SQLite pool, waiting out another process that is switching the
+/// same new file to WAL.
+///
+/// The first connection to a new file switches it to WAL, which takes an
+/// exclusive lock. A process that had read the file's header meanwhile and
+/// tries the same switch gets SQLITE_BUSY at once: SQLite never calls the
+/// busy handler for it, since waiting while holding a shared lock could
+/// deadlock. So of two replicas started together on a new file, one
+/// could fail with "database is locked" (about 1 start in 40 in
+/// tests/replicas.rs). Retry that, for as long as the busy timeout would
+/// have waited. Once the file is in WAL mode, which is permanent, this no
+/// longer happens.
+async fn connect_sqlite(options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
+    let deadline = Instant::now() + SQLITE_BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err) if is_sqlite_busy(&err) && Instant::now() < deadline => {
+                tracing::debug!(error = %err, "SQLite file locked while opening, retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// SQLITE_BUSY (5), or one of its extended codes (5 in the low byte).
+fn is_sqlite_busy(err: &DbErr) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    let (DbErr::Conn(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
+    else {
+        return false;
+    };
+    sqlx_err
+        .as_database_error()
+        .and_then(|db_err| db_err.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
 }
 
 fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-/// Applies every pending migration.
+/// Key of the PostgreSQL advisory lock that migrations hold: any number
+/// that nothing else on the server uses ("coulisse" in ASCII).
+const MIGRATION_LOCK: i64 = 0x636f_756c_6973_7365;
+
+/// Applies every pending migration, all or none.
+///
+/// Replicas that start together on a new database all migrate it. Left to
+/// itself, the migrator reads what is pending, then creates the tables: two
+/// processes both find everything pending and the second fails on the
+/// first's tables (PostgreSQL: a duplicate key in `pg_type`; SQLite: "table
+/// already exists"), so that replica never starts. Migrating under one
+/// lock makes the others wait, then find nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let txn = begin_migrating(db).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// Rolls back the last `steps` migrations, under the same lock as `migrate`.
+pub async fn roll_back(db: &DatabaseConnection, steps: u32) -> Result<(), DbErr> {
+    let txn = begin_migrating(db).await?;
+    Migrator::down(&txn, Some(steps)).await?;
+    txn.commit().await
+}
+
+/// A transaction that no other process migrating the same database runs
+/// beside. The migrator nests each migration's own transaction in it (a
+/// savepoint); both engines have transactional DDL, so a failed migration
+/// leaves the schema as it found it.
+async fn begin_migrating(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let txn = db.begin().await?;
+            // The transaction-level lock is released at commit or rollback,
+            // and by the server when a killed process's connection drops:
+            // it can never be left held. A session-level lock would need
+            // its unlock on the same pooled connection.
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+                .await?;
+            Ok(txn)
+        }
+        // SQLite's write lock, taken at BEGIN, is the lock: other processes
+        // wait for it on the busy timeout.
+        _ => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+        }
+    }
 }
 
 /// How many migrations are not applied yet.

@@ -58,8 +58,8 @@ async fn migrate(config: MigrateConfig) -> anyhow::Result<()> {
         .await
         .context("cannot open the database")?;
     match config.action {
-        MigrateAction::Up => Migrator::up(&db, None).await,
-        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await,
+        MigrateAction::Up => db::migrate(&db).await,
+        MigrateAction::Down { steps } => db::roll_back(&db, steps).await,
         MigrateAction::Status => Migrator::get_migration_with_status(&db)
             .await
             .map(|migrations| {

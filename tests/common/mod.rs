@@ -89,6 +89,16 @@ pub async fn sqlite_file() -> TestDb {
 /// A fresh PostgreSQL database, when TEST_DATABASE_URL names a server. A
 /// server that is named but unreachable fails the test: it never skips.
 pub async fn postgres() -> Option<TestDb> {
+    let database = empty_postgres().await?;
+    let url = database.url.clone();
+    Some(TestDb::open(url, "postgres", 10, Some(database), None).await)
+}
+
+/// A fresh PostgreSQL database with no table at all (not even migrated),
+/// dropped when the value is: for tests of what happens on first start.
+/// None without TEST_DATABASE_URL; a named server that is unreachable
+/// fails the test.
+pub async fn empty_postgres() -> Option<PostgresDatabase> {
     let admin_url = std::env::var(TEST_DATABASE_URL).ok()?;
     let name = format!("coulisses_test_{}", uuid::Uuid::new_v4().simple());
     let admin = match Database::connect(&admin_url).await {
@@ -103,8 +113,11 @@ pub async fn postgres() -> Option<TestDb> {
     }
     let _ = admin.close().await;
     let url = with_database_name(&admin_url, &name);
-    let guard = PostgresDatabase { admin_url, name };
-    Some(TestDb::open(url, "postgres", 10, Some(guard), None).await)
+    Some(PostgresDatabase {
+        admin_url,
+        name,
+        url,
+    })
 }
 
 /// The databases every integration scenario runs on.
@@ -138,9 +151,11 @@ fn with_database_name(url: &str, name: &str) -> String {
 }
 
 /// Drops its database when the test ends, pass or fail.
-struct PostgresDatabase {
+pub struct PostgresDatabase {
     admin_url: String,
     name: String,
+    /// Where the database is.
+    pub url: String,
 }
 
 impl Drop for PostgresDatabase {
