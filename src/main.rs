@@ -38,12 +38,20 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: coulisses::config::ServeConfig) -> anyhow::Result<()> {
     telemetry::init(config.log.log_format);
-    // From the start, so that a SIGTERM during startup still stops cleanly.
-    let stop = coulisses::shutdown_signal().context("cannot listen for SIGTERM and Ctrl-C")?;
+    // From the start: a SIGTERM while connecting or migrating (say, waiting
+    // for another replica's migration lock) stops the process at once, and
+    // one after that drains requests.
+    let mut stop =
+        Box::pin(coulisses::shutdown_signal().context("cannot listen for SIGTERM and Ctrl-C")?);
     let database = redact(&config.database.database_url);
-    let app = App::build(config)
-        .await
-        .context("cannot start the service")?;
+    let app = tokio::select! {
+        built = App::build(config) => built.context("cannot start the service")?,
+        () = &mut stop => {
+            // Migrations run in one transaction: one cut short is rolled back.
+            tracing::info!("stopped before serving");
+            return Ok(());
+        }
+    };
     let addr = app.local_addr()?;
     tracing::info!(%database, "database ready, migrations applied");
     tracing::info!("listening on http://{addr} (GraphiQL at http://{addr}/graphql)");

@@ -19,6 +19,8 @@ const BINARY: &str = env!("CARGO_BIN_EXE_coulisses");
 /// How long to wait for something that should happen at once, before
 /// calling it a failure.
 const PATIENCE: Duration = Duration::from_secs(30);
+/// The handler's debug line for a request it took (its fields follow).
+const HANDLER_TOOK_IT: &str = "graphql request caller=";
 const CREATE: &str = "mutation { createArtist(input: { name: \"Late\" }) { __typename } }";
 
 struct Service {
@@ -29,7 +31,21 @@ struct Service {
 }
 
 impl Service {
+    /// Starts the service and waits until it listens.
     fn start(database_url: &str, grace_secs: u64) -> Self {
+        let mut service = Self::spawn(database_url, grace_secs);
+        let line = service.wait_for_log("listening on ");
+        service.base = line
+            .split("listening on ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_default()
+            .to_owned();
+        service
+    }
+
+    /// Starts the service without waiting for anything.
+    fn spawn(database_url: &str, grace_secs: u64) -> Self {
         let mut child = Command::new(BINARY)
             .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
             .arg(database_url)
@@ -52,19 +68,11 @@ impl Service {
                 }
             }
         });
-        let mut service = Self {
+        Self {
             child: Some(child),
             base: String::new(),
             logs,
-        };
-        let line = service.wait_for_log("listening on ");
-        service.base = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_default()
-            .to_owned();
-        service
+        }
     }
 
     /// Blocks until a log line contains `needle`, and returns it.
@@ -120,7 +128,8 @@ impl Service {
         while Instant::now() < deadline {
             match tokio::net::TcpStream::connect(&addr).await {
                 Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => return true,
-                _ => tokio::task::yield_now().await,
+                // Polled, not spun: the two cores are shared with the service.
+                _ => tokio::time::sleep(Duration::from_millis(10)).await,
             }
         }
         false
@@ -171,7 +180,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     let lock = hold_write_lock(&url).await;
 
     let in_flight = post(&service.base, CREATE);
-    service.wait_for_log("graphql request");
+    service.wait_for_log(HANDLER_TOOK_IT);
     service.terminate();
     service.wait_for_log("shutting down");
 
@@ -217,7 +226,7 @@ async fn a_request_outliving_the_grace_period_does_not_hold_up_the_exit() {
     let lock = hold_write_lock(&url).await;
 
     let in_flight = post(&service.base, CREATE);
-    service.wait_for_log("graphql request");
+    service.wait_for_log(HANDLER_TOOK_IT);
     service.terminate();
     service.wait_for_log("grace period over");
     let status = service.exit_status().await;
@@ -232,6 +241,31 @@ async fn a_request_outliving_the_grace_period_does_not_hold_up_the_exit() {
         matches!(in_flight.await, Ok(Err(_))),
         "the cut-off request got no answer"
     );
+    lock.execute_unprepared("ROLLBACK")
+        .await
+        .unwrap_or_else(|err| panic!("rollback: {err}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_startup_stops_at_once() {
+    let (_dir, url) = sqlite_file();
+    // Migrated first, so that the service's own start only waits for the
+    // write lock its migration step takes, which the test holds.
+    let migrated = db::connect(&url, 1)
+        .await
+        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
+    db::migrate(&migrated)
+        .await
+        .unwrap_or_else(|err| panic!("cannot migrate: {err}"));
+    let lock = hold_write_lock(&url).await;
+
+    let mut service = Service::spawn(&url, 20);
+    // Logged once the signal handlers are in place, before migrating.
+    service.wait_for_log("no tokens configured");
+    service.terminate();
+    service.wait_for_log("stopped before serving");
+    let status = service.exit_status().await;
+    assert!(status.success(), "exits 0, got {status}");
     lock.execute_unprepared("ROLLBACK")
         .await
         .unwrap_or_else(|err| panic!("rollback: {err}"));
