@@ -8,13 +8,12 @@ use std::time::{Duration, Instant};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, MatchedPath, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use tower_http::cors::CorsLayer;
@@ -36,7 +35,6 @@ const BAD_REQUEST: &str = "BAD_REQUEST";
 struct AppState {
     api: Api,
     db: DatabaseConnection,
-    access: Access,
 }
 
 /// Who may call the API.
@@ -85,25 +83,36 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimi
         tracing::info_span!("request", method = %request.method(), path, request_id)
     });
     let metrics = api.metrics().clone();
-    Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(exposition))
-        .with_state(AppState { api, db, access })
-        // body_limit's bound is the one: axum's own 2 MB default would cap it.
-        .layer(DefaultBodyLimit::disable())
+    // The caller is known before a byte of the body is read, so a stranger
+    // never gets the service to buffer (or drain) a body.
+    let execute = post(graphql)
         .layer(middleware::from_fn_with_state(
             limits.max_body_bytes,
             body_limit::limit_body,
         ))
+        .layer(middleware::from_fn_with_state(access, authenticate));
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphiql)
+                .merge(execute)
+                // Browsers on other origins may call the API (tokens, not
+                // cookies, carry the credentials); nothing else is theirs
+                // to read, /metrics included.
+                .layer(CorsLayer::permissive()),
+        )
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(exposition))
+        .with_state(AppState { api, db })
+        // body_limit's bound is the one: axum's own 2 MB default would cap it.
+        .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
         .layer(middleware::map_response(json_timeout))
         .layer(middleware::from_fn_with_state(metrics, record))
-        .layer(CorsLayer::permissive())
         // Outermost: every log line of a request carries its id, and the
         // client gets it back to quote.
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -111,15 +120,30 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimi
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
+/// Lets the caller through with its `Principal`, or answers 401.
+async fn authenticate(
+    State(access): State<Access>,
+    mut request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    match access.principal(request.headers()) {
+        Ok(principal) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Err(err) => unauthenticated(err),
+    }
+}
+
 async fn graphql(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    // Read here rather than by async-graphql's extractor, which turns every
+    // failure into an opaque I/O error; body_limit has read it already, so
+    // this cannot fail.
+    body: Bytes,
 ) -> Response {
-    let principal = match state.access.principal(&headers) {
-        Ok(principal) => principal,
-        Err(err) => return unauthenticated(err),
-    };
     if !is_json(&headers) {
         return request_error(
             StatusCode::BAD_REQUEST,
@@ -127,18 +151,6 @@ async fn graphql(
             "POST /graphql takes a JSON body: send Content-Type: application/json",
         );
     }
-    // Read here rather than by async-graphql's extractor, which turns every
-    // failure into an opaque I/O error; body_limit has bounded it already.
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            return request_error(
-                StatusCode::BAD_REQUEST,
-                BAD_REQUEST,
-                &format!("cannot read the request body: {}", rejection.body_text()),
-            );
-        }
-    };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => {
             tracing::debug!(caller = %principal.name, role = %principal.role, "graphql request");
@@ -181,16 +193,19 @@ fn request_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The timeout layer answers with an empty body; clients parse one
-/// format, so its answer gets GraphQL's error shape too.
+/// The timeout layer answers 408 with an empty body. 408 tells a client
+/// its request never arrived in full, and browsers resend such requests on
+/// their own, which for a mutation cut off after its commit would write it
+/// twice. So the answer becomes 503, in GraphQL's error shape. (The layer's
+/// 408 is only a marker: nothing else here answers 408.)
 async fn json_timeout(response: Response) -> Response {
     if response.status() != StatusCode::REQUEST_TIMEOUT {
         return response;
     }
     request_error(
-        StatusCode::REQUEST_TIMEOUT,
+        StatusCode::SERVICE_UNAVAILABLE,
         "REQUEST_TIMEOUT",
-        "the request took longer than the service allows",
+        "the request took longer than the service allows; a mutation may or may not have been applied",
     )
 }
 

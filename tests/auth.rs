@@ -102,6 +102,18 @@ async fn tokens_authenticate_and_roles_authorize() {
         Some(200),
         "probes stay open"
     );
+
+    // A stranger's body is never read: an oversized one gets the 401, not
+    // the 413 that reading it would come to.
+    let oversized = server
+        .client
+        .post(format!("{}/graphql", server.base))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"query":"{}"}}"#, " ".repeat(2 << 20)))
+        .send()
+        .await
+        .map(|response| response.status().as_u16());
+    assert_eq!(oversized.ok(), Some(401));
 }
 
 #[tokio::test]

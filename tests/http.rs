@@ -473,3 +473,40 @@ async fn a_long_chain_of_fragments_is_refused_and_the_service_stays_up() {
         assert_eq!(health.ok(), Some(200), "the service is still up");
     }
 }
+
+#[tokio::test]
+async fn browsers_on_other_origins_may_call_the_api_and_read_nothing_else() {
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+    let allowed_origin = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let preflight = server
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", server.base))
+        .header("origin", "https://planner.example.org")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("preflight: {err}"));
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(allowed_origin(&preflight).as_deref(), Some("*"));
+
+    let metrics = server
+        .client
+        .get(format!("{}/metrics", server.base))
+        .header("origin", "https://planner.example.org")
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("metrics: {err}"));
+    assert_eq!(metrics.status(), 200);
+    assert_eq!(allowed_origin(&metrics), None);
+}
