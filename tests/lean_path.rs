@@ -78,20 +78,27 @@ fn plain_selections_answer_as_the_resolvers_do() {
 }
 
 #[tokio::test]
-async fn directives_and_nested_fields_still_resolve() {
+async fn include_and_skip_apply_on_both_paths() {
     let db = sqlite_memory().await;
     if let Err(err) = demo::load(&db.db).await {
         panic!("demo data: {err}");
     }
     let api = db.api();
-    let answer = api
-        .execute(
-            "query($yes: Boolean!) { artist(id: \"de300000-0000-8000-8000-000000000001\") { availabilities { id @include(if: $yes) note @skip(if: $yes) artist { name } } } }",
-            json!({ "yes": true }),
-        )
-        .await;
-    let first = &answer["data"]["artist"]["availabilities"][0];
-    assert!(first["id"].is_string(), "{answer}");
-    assert!(first.get("note").is_none(), "@skip honoured: {answer}");
-    assert!(first["artist"]["name"].is_string(), "{answer}");
+    let artist = demo::artist_id(1);
+    // Plain (lean path), and with a sub-selection (async-graphql's path).
+    for extra in ["", "artist { name }"] {
+        let answer = api
+            .execute(
+                &format!("query($yes: Boolean!) {{ artist(id: \"{artist}\") {{ availabilities {{ id @include(if: $yes) note @skip(if: $yes) startsAt @include(if: false) {extra} }} }} }}"),
+                json!({ "yes": true }),
+            )
+            .await;
+        let first = &answer["data"]["artist"]["availabilities"][0];
+        assert!(first["id"].is_string(), "{answer}");
+        assert!(first.get("note").is_none(), "@skip honoured: {answer}");
+        assert!(
+            first.get("startsAt").is_none(),
+            "@include honoured: {answer}"
+        );
+    }
 }

@@ -8,8 +8,8 @@
 //! (tests/lean_path.rs compares the two).
 
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::Selection;
-use async_graphql::{ContextSelectionSet, Name, Value};
+use async_graphql::parser::types::{Selection, SelectionSet};
+use async_graphql::{ContextSelectionSet, Name, OutputType, Value};
 
 /// A record whose plain fields can be written without resolvers.
 pub trait PlainRecord {
@@ -18,7 +18,6 @@ pub trait PlainRecord {
     type Field: Copy;
     fn plain_field(name: &str) -> Option<Self::Field>;
     fn value_of(&self, field: Self::Field) -> Value;
-    fn type_name() -> &'static str;
 }
 
 /// One selected field: its response key, and what it writes.
@@ -27,13 +26,10 @@ enum Selected<F> {
     Typename(Name),
 }
 
-/// The selection, if every item of it is plain.
-fn plain_selection<R: PlainRecord>(
-    ctx: &ContextSelectionSet<'_>,
-) -> Option<Vec<Selected<R::Field>>> {
-    ctx.item
-        .node
-        .items
+/// The selection, if every item of it is plain. (`@skip` and `@include`
+/// are gone by now: async-graphql applies them before resolving.)
+fn plain_selection<R: PlainRecord>(set: &SelectionSet) -> Option<Vec<Selected<R::Field>>> {
+    set.items
         .iter()
         .map(|selection| match &selection.node {
             Selection::Field(field) => {
@@ -56,11 +52,12 @@ fn plain_selection<R: PlainRecord>(
 }
 
 /// The list written directly, or `None` when its selection is not plain.
-pub fn resolve_plain_list<R: PlainRecord>(
+pub fn resolve_plain_list<R: PlainRecord + OutputType>(
     ctx: &ContextSelectionSet<'_>,
     records: &[R],
 ) -> Option<Value> {
-    let selection = plain_selection::<R>(ctx)?;
+    let selection = plain_selection::<R>(&ctx.item.node)?;
+    let type_name = Value::String(R::type_name().into_owned());
     let items = records
         .iter()
         .map(|record| {
@@ -71,7 +68,7 @@ pub fn resolve_plain_list<R: PlainRecord>(
                         object.insert(key.clone(), record.value_of(*field));
                     }
                     Selected::Typename(key) => {
-                        object.insert(key.clone(), Value::String(R::type_name().to_owned()));
+                        object.insert(key.clone(), type_name.clone());
                     }
                 }
             }
@@ -79,4 +76,70 @@ pub fn resolve_plain_list<R: PlainRecord>(
         })
         .collect();
     Some(Value::List(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+
+    use super::*;
+    use crate::graphql::types::artist::Availability;
+
+    /// What the lean path makes of the selection under the document's
+    /// first field: the response keys, or `None` if it leaves it alone.
+    fn keys(query: &str) -> Option<Vec<String>> {
+        let document = match async_graphql::parser::parse_query(query) {
+            Ok(document) => document,
+            Err(err) => panic!("test document does not parse: {err}"),
+        };
+        let DocumentOperations::Single(operation) = &document.operations else {
+            panic!("one anonymous operation expected");
+        };
+        let Some(Selection::Field(field)) = operation
+            .node
+            .selection_set
+            .node
+            .items
+            .first()
+            .map(|item| &item.node)
+        else {
+            panic!("a field expected");
+        };
+        let selection = plain_selection::<Availability>(&field.node.selection_set.node)?;
+        Some(
+            selection
+                .iter()
+                .map(|selected| match selected {
+                    Selected::Field(key, _) | Selected::Typename(key) => key.to_string(),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn plain_selections_take_the_lean_path() {
+        assert_eq!(
+            keys("{ a { id from: startsAt endsAt note __typename id } }"),
+            Some(
+                vec!["id", "from", "endsAt", "note", "__typename", "id"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            )
+        );
+    }
+
+    #[test]
+    fn anything_else_is_left_to_async_graphql() {
+        for query in [
+            "{ a { id ...F } } fragment F on Availability { note }",
+            "{ a { id ... on Availability { note } } }",
+            "{ a { id artist { name } } }",
+            "{ a { id startsAt(format: 1) } }",
+            "{ a { id @deprecated } }",
+            "{ a { id unknown } }",
+        ] {
+            assert_eq!(keys(query), None, "{query}");
+        }
+    }
 }

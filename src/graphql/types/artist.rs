@@ -134,10 +134,6 @@ impl PlainRecord for Availability {
                 .map_or(Value::Null, |note| Value::String(note.clone())),
         }
     }
-
-    fn type_name() -> &'static str {
-        "Availability"
-    }
 }
 
 pub struct Availability(pub domain::Availability);
