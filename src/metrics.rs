@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::sync::RwLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -42,7 +42,9 @@ impl Operation {
     /// The operation `document` runs for a request naming `requested`.
     pub fn of(document: &ExecutableDocument, requested: Option<&str>) -> Self {
         let (name, ty) = match (&document.operations, requested) {
-            (DocumentOperations::Single(operation), _) => (ANONYMOUS, Some(operation.node.ty)),
+            (DocumentOperations::Single(operation), None) => (ANONYMOUS, Some(operation.node.ty)),
+            // async-graphql refuses a name the document does not define.
+            (DocumentOperations::Single(_), Some(_)) => (UNKNOWN, None),
             (DocumentOperations::Multiple(operations), Some(requested)) => {
                 match operations.get(requested) {
                     Some(operation) => (requested, Some(operation.node.ty)),
@@ -68,7 +70,8 @@ impl Operation {
         }
     }
 
-    /// A request whose document does not parse.
+    /// A request whose document does not parse or validate: its names are
+    /// not counted, so that junk cannot take up the bounded label set.
     pub fn invalid() -> Self {
         Self {
             name: INVALID.to_owned(),
@@ -83,18 +86,38 @@ struct OperationLabels {
     kind: &'static str,
 }
 
+/// How a GraphQL request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// An answer without top-level errors. The typed errors of result
+    /// unions are data: `ok`.
+    Ok,
+    /// An answer with top-level errors.
+    Error,
+    /// No answer: the request was cut off (timeout, client gone).
+    Cancelled,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabels {
     operation: String,
     kind: &'static str,
-    /// `ok`, or `error` when the response carries top-level errors. The
-    /// typed errors of result unions are data: `ok`.
     outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
+    method: &'static str,
     /// The matched route, never the raw path, which a client chooses.
     route: String,
     status: u16,
@@ -167,8 +190,18 @@ impl Metrics {
         }
     }
 
-    /// Counts and times one executed GraphQL request.
-    pub fn record_graphql(&self, operation: Operation, failed: bool, elapsed: Duration) {
+    /// Starts timing a GraphQL request; it is counted when the timing is
+    /// finished, or as cancelled if it is dropped first.
+    pub fn time(&self, operation: Operation) -> Timing<'_> {
+        Timing {
+            metrics: self,
+            operation: Some(operation),
+            started: Instant::now(),
+        }
+    }
+
+    /// Counts and times one GraphQL request.
+    fn record_graphql(&self, operation: Operation, outcome: Outcome, elapsed: Duration) {
         let timing = OperationLabels {
             operation: self.bounded(operation.name),
             kind: operation.kind,
@@ -180,7 +213,7 @@ impl Metrics {
             .get_or_create(&OutcomeLabels {
                 operation: timing.operation,
                 kind: timing.kind,
-                outcome: if failed { "error" } else { "ok" },
+                outcome: outcome.label(),
             })
             .inc();
     }
@@ -196,7 +229,7 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
         self.http_requests
             .get_or_create(&RouteLabels {
-                method: known_method(method).to_owned(),
+                method: known_method(method),
                 route,
                 status,
             })
@@ -236,6 +269,38 @@ impl Metrics {
             name
         } else {
             OTHER.to_owned()
+        }
+    }
+}
+
+/// A GraphQL request being timed.
+pub struct Timing<'a> {
+    metrics: &'a Metrics,
+    operation: Option<Operation>,
+    started: Instant,
+}
+
+impl Timing<'_> {
+    /// Counts the request as ended with `outcome`; as `invalid` when its
+    /// document did not validate.
+    pub fn finish(mut self, outcome: Outcome, validated: bool) {
+        if let Some(operation) = self.operation.take() {
+            let operation = if validated {
+                operation
+            } else {
+                Operation::invalid()
+            };
+            self.metrics
+                .record_graphql(operation, outcome, self.started.elapsed());
+        }
+    }
+}
+
+impl Drop for Timing<'_> {
+    fn drop(&mut self) {
+        if let Some(operation) = self.operation.take() {
+            self.metrics
+                .record_graphql(operation, Outcome::Cancelled, self.started.elapsed());
         }
     }
 }
@@ -290,6 +355,10 @@ mod tests {
             }
         );
         assert_eq!(operation(two, Some("C")).name, UNKNOWN);
+        assert_eq!(
+            operation("{ artists { totalCount } }", Some("Named")).name,
+            UNKNOWN
+        );
         assert_eq!(operation("query {", None), Operation::invalid());
     }
 
@@ -301,7 +370,7 @@ mod tests {
                 name: format!("Op{index}"),
                 kind: "query",
             };
-            metrics.record_graphql(operation, false, Duration::from_millis(1));
+            metrics.record_graphql(operation, Outcome::Ok, Duration::from_millis(1));
         }
         let text = metrics.encode().unwrap_or_default();
         assert!(text.contains("operation=\"Op0\""));
@@ -314,5 +383,28 @@ mod tests {
             kind: "query",
         };
         assert_eq!(metrics.bounded(long.name), OTHER);
+    }
+
+    #[test]
+    fn requests_cut_off_count_as_cancelled() {
+        let metrics = Metrics::new();
+        let operation = || Operation {
+            name: "Slow".into(),
+            kind: "query",
+        };
+        drop(metrics.time(operation()));
+        metrics.time(operation()).finish(Outcome::Ok, true);
+        metrics.time(operation()).finish(Outcome::Error, false);
+        let text = metrics.encode().unwrap_or_default();
+        for line in [
+            r#"coulisses_graphql_requests_total{operation="Slow",kind="query",outcome="cancelled"} 1"#,
+            r#"coulisses_graphql_requests_total{operation="Slow",kind="query",outcome="ok"} 1"#,
+            r#"coulisses_graphql_requests_total{operation="invalid",kind="unknown",outcome="error"} 1"#,
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line} in:\n{text}"
+            );
+        }
     }
 }

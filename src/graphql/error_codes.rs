@@ -60,6 +60,20 @@ pub fn assign(response: &mut Response, parsed: bool, limits: &Limits) {
     }
 }
 
+/// True unless the response says its document did not parse or validate.
+pub fn validated(response: &Response) -> bool {
+    !response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|code| {
+                *code == async_graphql::Value::from(GRAPHQL_PARSE_FAILED)
+                    || *code == async_graphql::Value::from(GRAPHQL_VALIDATION_FAILED)
+            })
+    })
+}
+
 fn has_code(error: &ServerError) -> bool {
     error
         .extensions

@@ -1,11 +1,10 @@
 use std::sync::Arc;
-use std::time::Instant;
 
 use async_graphql::{EmptySubscription, Request, Response, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Role;
-use crate::metrics::{Metrics, Operation};
+use crate::metrics::{Metrics, Operation, Outcome};
 
 use super::loaders::Loaders;
 use super::mutation::Mutation;
@@ -70,7 +69,6 @@ impl Api {
     /// Executes one request for a caller of `role`, with its own
     /// DataLoaders, so that batching and caching never cross requests.
     pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Response {
-        let started = Instant::now();
         let mut request = request.into().data(role);
         let requested = request.operation_name.clone();
         // Parsed once here, kept in the request for the execution.
@@ -89,6 +87,7 @@ impl Api {
             // The execution reports the syntax error.
             Err(_) => (Operation::invalid(), false, None),
         };
+        let timing = self.metrics.time(operation);
         let response = if let Some(refusal) = refusal {
             refusal
         } else {
@@ -99,8 +98,12 @@ impl Api {
             error_codes::assign(&mut response, parsed, &self.limits);
             response
         };
-        self.metrics
-            .record_graphql(operation, response.is_err(), started.elapsed());
+        let outcome = if response.is_err() {
+            Outcome::Error
+        } else {
+            Outcome::Ok
+        };
+        timing.finish(outcome, error_codes::validated(&response));
         response
     }
 }
