@@ -64,6 +64,17 @@ fn positive(raw: &str) -> Result<usize, String> {
     }
 }
 
+/// Validation recurses once per level, so a very deep limit would let a
+/// document exhaust the stack; 64 is far above any real query.
+fn depth(raw: &str) -> Result<usize, String> {
+    match positive(raw)? {
+        deeper if deeper > MAX_DEPTH_LIMIT => Err(format!("must be at most {MAX_DEPTH_LIMIT}")),
+        depth => Ok(depth),
+    }
+}
+
+const MAX_DEPTH_LIMIT: usize = 64;
+
 fn parse_role(raw: &str) -> Result<Role, String> {
     Role::parse(raw).ok_or_else(|| format!("{raw:?} is no role: use viewer or editor"))
 }
@@ -109,7 +120,7 @@ pub struct ServeConfig {
     #[arg(long, env = "COULISSES_ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,
     /// Deepest selection a query may nest.
-    #[arg(long, env = "COULISSES_MAX_DEPTH", default_value_t = 12, value_parser = positive)]
+    #[arg(long, env = "COULISSES_MAX_DEPTH", default_value_t = 12, value_parser = depth)]
     pub max_depth: usize,
     /// Most fields a query may select, lists counted once.
     #[arg(long, env = "COULISSES_MAX_COMPLEXITY", default_value_t = 5_000, value_parser = positive)]
@@ -238,5 +249,7 @@ mod tests {
                 "{flag} 1 is fine"
             );
         }
+        assert!(Cli::try_parse_from(["coulisses", "serve", "--max-depth", "64"]).is_ok());
+        assert!(Cli::try_parse_from(["coulisses", "serve", "--max-depth", "65"]).is_err());
     }
 }

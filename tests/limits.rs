@@ -218,7 +218,8 @@ async fn max_complexity_sets_the_limit_both_ways() {
 async fn max_depth_sets_the_limit_both_ways() {
     let db = sqlite_memory().await;
     // 14 is over the default of 12: the flag raises the limit as well.
-    for limit in [3, 14] {
+    // 40 is over async-graphql's own default recursion limit of 32 too.
+    for limit in [3, 14, 40] {
         let server = TestServer::start_with(&db, |config| config.max_depth = limit).await;
         served(&server, &of_depth(limit), json!({})).await;
         let error = refused(

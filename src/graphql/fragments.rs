@@ -5,7 +5,9 @@
 //! The parser cannot stop it: fragments are top-level definitions, bounded
 //! only by the body size. Chains are measured here without recursion, and
 //! a document whose chain is longer than async-graphql would ever execute
-//! (its recursion limit, 32) is refused before it is validated.
+//! (the schema's recursion limit: a document nesting deeper is refused
+//! anyway, so refusing it earlier changes no answer) is refused before it
+//! is validated.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,14 +16,10 @@ use async_graphql::{ErrorExtensions, Name, Response};
 
 use super::error_codes::GRAPHQL_VALIDATION_FAILED;
 
-/// async-graphql's own recursion limit: a document nesting deeper than
-/// this is refused anyway, so refusing it earlier changes no answer.
-pub const MAX_CHAIN: usize = 32;
-
-/// The answer to a document whose fragments nest too deep.
-pub fn refusal() -> Response {
+/// The answer to a document whose fragments nest more than `max` deep.
+pub fn refusal(max: usize) -> Response {
     let error = async_graphql::Error::new(format!(
-        "fragments spread one another more than {MAX_CHAIN} levels deep"
+        "fragments spread one another more than {max} levels deep"
     ))
     .extend_with(|_, e| e.set("code", GRAPHQL_VALIDATION_FAILED));
     Response::from_errors(vec![error.into_server_error(Default::default())])
@@ -132,14 +130,14 @@ mod tests {
                        fragment D on Query { __typename }";
         assert!(!longer_than(3, diamond));
         assert!(longer_than(2, diamond));
-        assert!(!longer_than(MAX_CHAIN, "{ artists { totalCount } }"));
+        assert!(!longer_than(32, "{ artists { totalCount } }"));
     }
 
     #[test]
     fn cycles_and_huge_chains_end() {
         let cycle = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
-        assert!(!longer_than(MAX_CHAIN, cycle));
+        assert!(!longer_than(32, cycle));
         assert!(longer_than(1, cycle));
-        assert!(longer_than(MAX_CHAIN, &chain(100_000)));
+        assert!(longer_than(32, &chain(100_000)));
     }
 }

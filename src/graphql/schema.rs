@@ -23,6 +23,15 @@ pub struct Limits {
     pub introspection: bool,
 }
 
+impl Limits {
+    /// How deep async-graphql may recurse into a document, fragments and
+    /// inline fragments counting as levels. Its default, 32, would refuse
+    /// a configured depth above it with a message that names 32.
+    pub fn recursion_limit(&self) -> usize {
+        self.max_depth.saturating_mul(2).max(32)
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -48,6 +57,7 @@ impl Api {
         let mut builder = builder()
             .data(db.clone())
             .limit_depth(limits.max_depth)
+            .limit_recursive_depth(limits.recursion_limit())
             .limit_complexity(limits.max_complexity);
         if !limits.introspection {
             builder = builder.disable_introspection();
@@ -76,8 +86,8 @@ impl Api {
             Ok(document) => (
                 Operation::of(document, requested.as_deref()),
                 true,
-                if fragments::chain_longer_than(document, fragments::MAX_CHAIN) {
-                    Some(fragments::refusal())
+                if fragments::chain_longer_than(document, self.limits.recursion_limit()) {
+                    Some(fragments::refusal(self.limits.recursion_limit()))
                 } else if !self.limits.introspection && introspection::asks_for_schema(document) {
                     Some(introspection::refusal())
                 } else {

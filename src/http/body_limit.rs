@@ -17,6 +17,8 @@ use http_body_util::BodyExt as _;
 
 /// Most bytes of an oversized body read only to be discarded.
 const DRAIN_MAX_BYTES: u64 = 32 << 20;
+/// Most bytes reserved up front for a body, whatever its announced length.
+const PREALLOCATE_MAX_BYTES: u64 = 64 << 10;
 
 /// Reads the body within `max_bytes` and hands it on; answers 413 over it.
 pub async fn limit_body(State(max_bytes): State<usize>, request: Request, next: Next) -> Response {
@@ -27,11 +29,23 @@ pub async fn limit_body(State(max_bytes): State<usize>, request: Request, next: 
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     let limit = u64::try_from(max_bytes).unwrap_or(u64::MAX);
-    if declared.is_some_and(|length| length > limit.saturating_add(DRAIN_MAX_BYTES)) {
+    // A client that waits for `100 Continue` has sent nothing yet: tell it
+    // now, before reading makes hyper invite the upload.
+    let waits_to_send = parts
+        .headers
+        .get(header::EXPECT)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let over_by_far = declared.is_some_and(|length| length > limit.saturating_add(DRAIN_MAX_BYTES));
+    if over_by_far || (waits_to_send && declared.is_some_and(|length| length > limit)) {
         return super::too_large();
     }
     let mut over = declared.is_some_and(|length| length > limit);
-    let expected = declared.filter(|_| !over).unwrap_or(0);
+    // Room for what is announced, within reason: the announcement is the
+    // client's word, and memory is reserved before a byte arrives.
+    let expected = declared
+        .filter(|_| !over)
+        .unwrap_or(0)
+        .min(PREALLOCATE_MAX_BYTES);
     let mut kept: Vec<u8> = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     let mut discarded: u64 = 0;
     while let Some(frame) = body.frame().await {
