@@ -510,3 +510,31 @@ async fn browsers_on_other_origins_may_call_the_api_and_read_nothing_else() {
     assert_eq!(metrics.status(), 200);
     assert_eq!(allowed_origin(&metrics), None);
 }
+
+#[tokio::test]
+async fn a_client_waiting_for_100_continue_hears_413_before_uploading() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = sqlite_memory().await;
+    let server = TestServer::start(&db).await;
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .unwrap_or_else(|err| panic!("connect: {err}"));
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        4 << 20
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .unwrap_or_else(|err| panic!("write: {err}"));
+    // No body is sent: the answer must come without it.
+    let mut answer = vec![0; 1024];
+    let read = stream
+        .read(&mut answer)
+        .await
+        .unwrap_or_else(|err| panic!("read: {err}"));
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+}
