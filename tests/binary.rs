@@ -1,50 +1,15 @@
 //! End to end: the built `coulisses` binary, as an operator runs it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod common;
 
+use std::process::Command;
+
+use common::service::{BINARY, Service};
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_coulisses");
-
-/// Starts `coulisses serve` and waits for the line that says where it listens.
-fn start(database_url: &str) -> (Child, String) {
-    let mut child = Command::new(BINARY)
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-        ])
-        .env("RUST_LOG", "info")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot run {BINARY}: {err}"));
-    let Some(stdout) = child.stdout.take() else {
-        panic!("no stdout");
-    };
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    break rest
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                }
-            }
-            _ => panic!("the service exited before listening"),
-        }
-    };
-    // Keep draining the logs so the service never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
+/// Starts `coulisses serve` and waits until it listens.
+fn start(database_url: &str) -> Service {
+    Service::serve(database_url, &[], "info")
 }
 
 async fn graphql(base: &str, query: &str, variables: Value) -> Value {
@@ -60,20 +25,14 @@ async fn graphql(base: &str, query: &str, variables: Value) -> Value {
         .unwrap_or_else(|err| panic!("not JSON: {err}"))
 }
 
-fn terminate(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
-}
-
 #[tokio::test]
 async fn the_binary_serves_persists_and_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
     let file = dir.path().join("coulisses.db");
     let url = format!("sqlite://{}?mode=rwc", file.display());
 
-    let (mut child, base) = start(&url);
+    let mut service = start(&url);
+    let base = service.base.clone();
     assert!(file.exists(), "the SQLite file is created at start");
     let health = reqwest::get(format!("{base}/health")).await;
     assert_eq!(health.map(|r| r.status().as_u16()).ok(), Some(200));
@@ -85,12 +44,13 @@ async fn the_binary_serves_persists_and_stops_gracefully() {
     .await;
     let id = created["data"]["createArtist"]["id"].clone();
     assert!(id.is_string(), "{created}");
-    terminate(&child);
-    let status = child.wait().unwrap_or_else(|err| panic!("wait: {err}"));
+    service.terminate();
+    let status = service.exit_status().await;
     assert!(status.success(), "exits 0 on SIGTERM, got {status}");
 
     // A restart on the same file sees the data.
-    let (mut child, base) = start(&url);
+    let mut service = start(&url);
+    let base = service.base.clone();
     let fetched = graphql(
         &base,
         "query($id: ID!) { artist(id: $id) { name availabilities { startsAt endsAt } } }",
@@ -101,12 +61,8 @@ async fn the_binary_serves_persists_and_stops_gracefully() {
         fetched["data"]["artist"],
         json!({ "name": "Ada", "availabilities": [{ "startsAt": "2026-06-01T08:00:00Z", "endsAt": "2026-06-01T12:00:00Z" }] })
     );
-    terminate(&child);
-    let waited = tokio::time::timeout(Duration::from_secs(30), async {
-        tokio::task::spawn_blocking(move || child.wait()).await
-    })
-    .await;
-    assert!(matches!(waited, Ok(Ok(Ok(status))) if status.success()));
+    service.terminate();
+    assert!(service.exit_status().await.success());
 }
 
 #[test]

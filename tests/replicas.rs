@@ -19,10 +19,9 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use common::service::Service;
 
 use chrono::{DateTime, TimeZone, Utc};
 use coulisses::db;
@@ -32,114 +31,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_coulisses");
-/// How long to wait for something that should happen at once before
-/// calling it a failure (a debug build on a loaded machine is slow).
-const PATIENCE: Duration = Duration::from_secs(60);
 const MUTATIONS: usize = 200;
-
-// ------------------------------------------------------------- processes
-
-/// A `coulisses serve` process, killed when dropped (a failing test must
-/// not leave it running).
-struct Replica {
-    name: &'static str,
-    child: Child,
-    /// Every line it writes, stdout and stderr: the startup error, if any,
-    /// is on stderr.
-    logs: Receiver<String>,
-    seen: Vec<String>,
-    base: String,
-}
-
-impl Replica {
-    /// Starts the process and returns at once: two replicas spawned one
-    /// after the other start together.
-    fn spawn(name: &'static str, database_url: &str) -> Self {
-        let mut child = Command::new(BINARY)
-            .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
-            .arg(database_url)
-            .env("RUST_LOG", "info")
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {BINARY}: {err}"));
-        let (sender, logs) = std::sync::mpsc::channel();
-        if let Some(stdout) = child.stdout.take() {
-            forward_lines(stdout, sender.clone());
-        }
-        if let Some(stderr) = child.stderr.take() {
-            forward_lines(stderr, sender);
-        }
-        Self {
-            name,
-            child,
-            logs,
-            seen: Vec::new(),
-            base: String::new(),
-        }
-    }
-
-    /// Blocks until the replica says where it listens; fails with its logs
-    /// if it exits or says nothing in time.
-    fn wait_until_listening(&mut self) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.logs.recv_timeout(left) {
-                Ok(line) => {
-                    let address = line
-                        .split("listening on ")
-                        .nth(1)
-                        .and_then(|rest| rest.split_whitespace().next())
-                        .map(str::to_owned);
-                    self.seen.push(line);
-                    if let Some(address) = address {
-                        self.base = address;
-                        return;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!(
-                        "{} did not listen in time:\n{}",
-                        self.name,
-                        self.seen.join("\n")
-                    )
-                }
-                Err(RecvTimeoutError::Disconnected) => panic!(
-                    "{} exited before listening:\n{}",
-                    self.name,
-                    self.seen.join("\n")
-                ),
-            }
-        }
-    }
-
-    fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Sends each line of `pipe` to `sender`, and keeps draining it so that the
-/// process never blocks on a full pipe.
-fn forward_lines(pipe: impl Read + Send + 'static, sender: Sender<String>) {
-    std::thread::spawn(move || {
-        let mut listening = true;
-        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-            if listening && sender.send(line).is_err() {
-                listening = false;
-            }
-        }
-    });
-}
 
 // ------------------------------------------------------------ the scenario
 
@@ -531,8 +423,8 @@ impl Outcome {
 async fn two_replicas_on(database_url: &str, label: &str) {
     let started = Instant::now();
     // One right after the other: both find the database empty and migrate.
-    let mut a = Replica::spawn("replica A", database_url);
-    let mut b = Replica::spawn("replica B", database_url);
+    let mut a = Service::spawn_serve("replica A", database_url, &[], "info");
+    let mut b = Service::spawn_serve("replica B", database_url, &[], "info");
     a.wait_until_listening();
     b.wait_until_listening();
 

@@ -6,143 +6,39 @@
 //! write lock, so the service's mutation waits on it (busy timeout) until
 //! the test lets go.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::service::{PATIENCE, Service};
 use coulisses::db;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_coulisses");
-/// How long to wait for something that should happen at once, before
-/// calling it a failure.
-const PATIENCE: Duration = Duration::from_secs(30);
 /// The handler's debug line for a request it took (its fields follow).
 const HANDLER_TOOK_IT: &str = "graphql request caller=";
 const CREATE: &str = "mutation { createArtist(input: { name: \"Late\" }) { __typename } }";
+/// The debug line marks a request the handler has taken.
+const LOG_FILTER: &str = "info,coulisses=debug";
 
-struct Service {
-    /// Taken by `exit_status`; killed on drop if a test fails first.
-    child: Option<Child>,
-    base: String,
-    logs: Receiver<String>,
+fn serve(database_url: &str, grace_secs: u64) -> Service {
+    let grace = grace_secs.to_string();
+    Service::serve(database_url, &["--shutdown-grace-secs", &grace], LOG_FILTER)
 }
 
-impl Service {
-    /// Starts the service and waits until it listens.
-    fn start(database_url: &str, grace_secs: u64) -> Self {
-        let mut service = Self::spawn(database_url, grace_secs);
-        let line = service.wait_for_log("listening on ");
-        service.base = line
-            .split("listening on ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_default()
-            .to_owned();
-        service
-    }
-
-    /// Starts the service without waiting for anything.
-    fn spawn(database_url: &str, grace_secs: u64) -> Self {
-        let mut child = Command::new(BINARY)
-            .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
-            .arg(database_url)
-            .args(["--shutdown-grace-secs", &grace_secs.to_string()])
-            // The debug line marks a request the handler has taken.
-            .env("RUST_LOG", "info,coulisses=debug")
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {BINARY}: {err}"));
-        let Some(stdout) = child.stdout.take() else {
-            panic!("no stdout");
-        };
-        let (sender, logs) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            child: Some(child),
-            base: String::new(),
-            logs,
+/// Waits until a new connection is refused, as it must once shutdown has
+/// begun (the listener closes a moment after the log line).
+async fn refuses_new_connections(service: &Service) -> bool {
+    let addr = service.base.trim_start_matches("http://").to_owned();
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        match tokio::net::TcpStream::connect(&addr).await {
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => return true,
+            // Polled, not spun: the two cores are shared with the service.
+            _ => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
-
-    /// Blocks until a log line contains `needle`, and returns it.
-    fn wait_for_log(&self, needle: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.logs.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return line,
-                Ok(_) => {}
-                Err(RecvTimeoutError::Timeout) => panic!("no log line with {needle:?}"),
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("the service exited before logging {needle:?}")
-                }
-            }
-        }
-    }
-
-    fn terminate(&self) {
-        let Some(child) = &self.child else {
-            panic!("the service was already awaited");
-        };
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
-    }
-
-    /// Waits for the process to exit; fails if it does not in time.
-    async fn exit_status(&mut self) -> std::process::ExitStatus {
-        let Some(mut child) = self.child.take() else {
-            panic!("the service was already awaited");
-        };
-        let waited = tokio::time::timeout(
-            PATIENCE,
-            tokio::task::spawn_blocking(move || {
-                let status = child.wait();
-                (child, status)
-            }),
-        )
-        .await;
-        match waited {
-            Ok(Ok((_, Ok(status)))) => status,
-            other => panic!("the service did not exit: {other:?}"),
-        }
-    }
-
-    /// Waits until a new connection is refused, as it must once shutdown
-    /// has begun (the listener closes a moment after the log line).
-    async fn refuses_new_connections(&self) -> bool {
-        let addr = self.base.trim_start_matches("http://").to_owned();
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            match tokio::net::TcpStream::connect(&addr).await {
-                Err(err) if err.kind() == std::io::ErrorKind::ConnectionRefused => return true,
-                // Polled, not spun: the two cores are shared with the service.
-                _ => tokio::time::sleep(Duration::from_millis(10)).await,
-            }
-        }
-        false
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+    false
 }
 
 /// A connection to the service's SQLite file that holds its write lock.
@@ -176,7 +72,7 @@ fn sqlite_file() -> (tempfile::TempDir, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     let (_dir, url) = sqlite_file();
-    let mut service = Service::start(&url, 20);
+    let mut service = serve(&url, 20);
     let lock = hold_write_lock(&url).await;
 
     let in_flight = post(&service.base, CREATE);
@@ -185,7 +81,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
     service.wait_for_log("shutting down");
 
     assert!(
-        service.refuses_new_connections().await,
+        refuses_new_connections(&service).await,
         "a new connection was still accepted during shutdown"
     );
     assert!(
@@ -222,7 +118,7 @@ async fn sigterm_lets_requests_in_flight_finish_and_refuses_new_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_outliving_the_grace_period_does_not_hold_up_the_exit() {
     let (_dir, url) = sqlite_file();
-    let mut service = Service::start(&url, 1);
+    let mut service = serve(&url, 1);
     let lock = hold_write_lock(&url).await;
 
     let in_flight = post(&service.base, CREATE);
@@ -259,7 +155,12 @@ async fn sigterm_during_startup_stops_at_once() {
         .unwrap_or_else(|err| panic!("cannot migrate: {err}"));
     let lock = hold_write_lock(&url).await;
 
-    let mut service = Service::spawn(&url, 20);
+    let mut service = Service::spawn_serve(
+        "coulisses",
+        &url,
+        &["--shutdown-grace-secs", "20"],
+        LOG_FILTER,
+    );
     // Logged once the signal handlers are in place, before migrating.
     service.wait_for_log("no tokens configured");
     service.terminate();

@@ -3,6 +3,8 @@
 //! in process, and the app over HTTP on port 0.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod service;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
