@@ -178,20 +178,33 @@ pub(crate) async fn insert_all(
         return Ok(());
     }
     let now = time::to_micros(time::now());
-    availability::Entity::insert_many(inputs.iter().zip(ids).map(|(input, id)| {
-        availability::ActiveModel {
-            id: Set(id),
-            artist_id: Set(artist_id),
-            starts_at: Set(time::to_micros(input.starts_at)),
-            ends_at: Set(time::to_micros(input.ends_at)),
-            note: Set(input.note.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-    }))
+    availability::Entity::insert_many(
+        inputs
+            .iter()
+            .zip(ids)
+            .map(|(input, id)| new_row(id, artist_id, input, now)),
+    )
     .exec_without_returning(txn)
     .await?;
     Ok(())
+}
+
+/// The row of a new availability, created and updated at `now`.
+fn new_row(
+    id: Uuid,
+    artist_id: Uuid,
+    input: &NewAvailability,
+    now: i64,
+) -> availability::ActiveModel {
+    availability::ActiveModel {
+        id: Set(id),
+        artist_id: Set(artist_id),
+        starts_at: Set(time::to_micros(input.starts_at)),
+        ends_at: Set(time::to_micros(input.ends_at)),
+        note: Set(input.note.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
 }
 
 async fn insert_one(
@@ -201,18 +214,10 @@ async fn insert_one(
     input: &NewAvailability,
 ) -> Result<(), DomainError> {
     let now = time::to_micros(time::now());
-    availability::Entity::insert(availability::ActiveModel {
-        id: Set(id),
-        artist_id: Set(artist_id),
-        starts_at: Set(time::to_micros(input.starts_at)),
-        ends_at: Set(time::to_micros(input.ends_at)),
-        note: Set(input.note.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(txn)
-    .await
-    .map_err(range_taken)?;
+    availability::Entity::insert(new_row(id, artist_id, input, now))
+        .exec_without_returning(txn)
+        .await
+        .map_err(range_taken)?;
     Ok(())
 }
 
