@@ -216,12 +216,12 @@ fn operation(example: &Example) -> (String, Vec<String>) {
         .unwrap_or_else(|err| panic!("{}.graphql does not parse: {err}", example.name));
     assert!(
         document.fragments.is_empty(),
-        "{}.graphql: use inline fragments; named ones must be unique across all files for codegen",
+        "{}.graphql: use inline fragments, so that each example reads on its own",
         example.name
     );
     let DocumentOperations::Multiple(operations) = document.operations else {
         panic!(
-            "{}.graphql: give the operation a name (codegen needs one)",
+            "{}.graphql: give the operation a name (generated clients and /metrics go by it)",
             example.name
         );
     };
