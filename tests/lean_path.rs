@@ -1,7 +1,9 @@
-//! The lean path for plain list selections (src/graphql/plain.rs) answers
-//! exactly what async-graphql's own resolvers answer. The same selection
-//! is asked for plainly (lean path) and through a fragment (async-graphql's
-//! path), with aliases, repeats and `__typename` in any order.
+//! The lean path for plain list selections (src/graphql/plain.rs and
+//! types/artist_list.rs) answers exactly what async-graphql's own resolvers
+//! answer. The same selection is asked for plainly (lean path) and through
+//! a fragment (async-graphql's path), with aliases, repeats and
+//! `__typename` in any order, of a page's artists and of their
+//! availabilities.
 
 mod common;
 
@@ -12,12 +14,25 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
 
 const FIELDS: &[&str] = &["id", "startsAt", "endsAt", "note", "__typename"];
+const ARTIST_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "createdAt",
+    "updatedAt",
+    "skills",
+    "__typename",
+];
 
 /// A selection of availability fields, each maybe under an alias. An
 /// alias names one field only, as GraphQL requires of one response key.
 fn selection() -> impl Strategy<Value = String> {
+    fields(FIELDS)
+}
+
+fn fields(names: &'static [&'static str]) -> impl Strategy<Value = String> {
     let item = (
-        prop::sample::select(FIELDS),
+        prop::sample::select(names),
         prop::option::of(prop::sample::select(vec!["a", "b"])),
     );
     prop::collection::vec(item, 1..7).prop_map(|items| {
@@ -70,6 +85,52 @@ fn plain_selections_answer_as_the_resolvers_do() {
         let inline = runtime.block_on(api.execute(&inline, json!({})));
         prop_assert_eq!(&lean, &fragment, "{}", selection);
         prop_assert_eq!(&lean, &inline, "{}", selection);
+        Ok(())
+    });
+    if let Err(failure) = run {
+        panic!("{failure}");
+    }
+}
+
+/// An artist selection: plain fields and skills, maybe availabilities
+/// (under an alias or not) with a plain selection of their own.
+fn artist_selection() -> impl Strategy<Value = String> {
+    (
+        fields(ARTIST_FIELDS),
+        prop::option::of((selection(), any::<bool>())),
+    )
+        .prop_map(|(plain, availabilities)| match availabilities {
+            None => plain,
+            Some((inner, true)) => format!("{plain} availabilities {{ {inner} }}"),
+            Some((inner, false)) => format!("slots: availabilities {{ {inner} }} {plain}"),
+        })
+}
+
+#[test]
+fn artist_pages_answer_as_the_resolvers_do() {
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|err| panic!("runtime: {err}"));
+    let (_db, api): (_, TestApi) = runtime.block_on(async {
+        let db = sqlite_memory().await;
+        if let Err(err) = demo::load(&db.db).await {
+            panic!("demo data: {err}");
+        }
+        let api = db.api();
+        (db, api)
+    });
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let run = runner.run(&artist_selection(), |selection| {
+        let page = |inner: &str| format!("{{ artists(first: 12) {{ nodes {{ {inner} }} }} }}");
+        let lean = runtime.block_on(api.execute(&page(&selection), json!({})));
+        let fragment = runtime.block_on(api.execute(
+            &format!("{} fragment F on Artist {{ {selection} }}", page("...F")),
+            json!({}),
+        ));
+        prop_assert!(lean.get("errors").is_none(), "{}: {}", selection, lean);
+        prop_assert_eq!(&lean, &fragment, "{}", selection);
         Ok(())
     });
     if let Err(failure) = run {

@@ -8,7 +8,7 @@
 //! (tests/lean_path.rs compares the two).
 
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{Selection, SelectionSet};
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::{ContextSelectionSet, Name, OutputType, Value};
 
 /// A record whose plain fields can be written without resolvers.
@@ -26,29 +26,64 @@ enum Selected<F> {
     Typename(Name),
 }
 
-/// The selection, if every item of it is plain. (`@skip` and `@include`
-/// are gone by now: async-graphql applies them before resolving.)
-fn plain_selection<R: PlainRecord>(set: &SelectionSet) -> Option<Vec<Selected<R::Field>>> {
-    set.items
-        .iter()
-        .map(|selection| match &selection.node {
-            Selection::Field(field) => {
-                let field = &field.node;
-                if !field.arguments.is_empty()
-                    || !field.directives.is_empty()
-                    || !field.selection_set.node.items.is_empty()
-                {
-                    return None;
+/// True when the field asks for nothing but its value: no arguments, no
+/// directives (`@skip` and `@include` are gone by now: async-graphql
+/// applies them before resolving), no sub-selection.
+pub fn is_plain(field: &Field) -> bool {
+    field.arguments.is_empty()
+        && field.directives.is_empty()
+        && field.selection_set.node.items.is_empty()
+}
+
+/// A selection of plain fields of `R`, ready to write records with.
+pub struct PlainSelection<R: PlainRecord> {
+    items: Vec<Selected<R::Field>>,
+    type_name: Value,
+}
+
+impl<R: PlainRecord + OutputType> PlainSelection<R> {
+    /// The selection, if every item of it is plain.
+    pub fn of(set: &SelectionSet) -> Option<Self> {
+        let items = set
+            .items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) if is_plain(&field.node) => {
+                    let key = field.node.response_key().node.clone();
+                    match field.node.name.node.as_str() {
+                        "__typename" => Some(Selected::Typename(key)),
+                        name => R::plain_field(name).map(|plain| Selected::Field(key, plain)),
+                    }
                 }
-                let key = field.response_key().node.clone();
-                match field.name.node.as_str() {
-                    "__typename" => Some(Selected::Typename(key)),
-                    name => R::plain_field(name).map(|plain| Selected::Field(key, plain)),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self {
+            items,
+            type_name: Value::String(R::type_name().into_owned()),
+        })
+    }
+
+    /// One record, as async-graphql would answer it.
+    pub fn write(&self, record: &R) -> Value {
+        let mut object = IndexMap::with_capacity(self.items.len());
+        for selected in &self.items {
+            match selected {
+                Selected::Field(key, field) => {
+                    object.insert(key.clone(), record.value_of(*field));
+                }
+                Selected::Typename(key) => {
+                    object.insert(key.clone(), self.type_name.clone());
                 }
             }
-            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => None,
-        })
-        .collect()
+        }
+        Value::Object(object)
+    }
+
+    /// A list of records.
+    pub fn write_all(&self, records: &[R]) -> Value {
+        Value::List(records.iter().map(|record| self.write(record)).collect())
+    }
 }
 
 /// The list written directly, or `None` when its selection is not plain.
@@ -56,26 +91,7 @@ pub fn resolve_plain_list<R: PlainRecord + OutputType>(
     ctx: &ContextSelectionSet<'_>,
     records: &[R],
 ) -> Option<Value> {
-    let selection = plain_selection::<R>(&ctx.item.node)?;
-    let type_name = Value::String(R::type_name().into_owned());
-    let items = records
-        .iter()
-        .map(|record| {
-            let mut object = IndexMap::with_capacity(selection.len());
-            for selected in &selection {
-                match selected {
-                    Selected::Field(key, field) => {
-                        object.insert(key.clone(), record.value_of(*field));
-                    }
-                    Selected::Typename(key) => {
-                        object.insert(key.clone(), type_name.clone());
-                    }
-                }
-            }
-            Value::Object(object)
-        })
-        .collect();
-    Some(Value::List(items))
+    Some(PlainSelection::<R>::of(&ctx.item.node)?.write_all(records))
 }
 
 #[cfg(test)]
@@ -105,9 +121,10 @@ mod tests {
         else {
             panic!("a field expected");
         };
-        let selection = plain_selection::<Availability>(&field.node.selection_set.node)?;
+        let selection = PlainSelection::<Availability>::of(&field.node.selection_set.node)?;
         Some(
             selection
+                .items
                 .iter()
                 .map(|selected| match selected {
                     Selected::Field(key, _) | Selected::Typename(key) => key.to_string(),

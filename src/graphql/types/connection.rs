@@ -4,6 +4,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use sea_orm::DatabaseConnection;
 
 use super::artist::Artist;
+use super::artist_list::ArtistList;
 use crate::domain::{self, listing::ValidFilter};
 use crate::graphql::errors::query_error;
 
@@ -47,12 +48,14 @@ impl ArtistConnection {
             .collect()
     }
 
-    async fn nodes(&self) -> Vec<Artist> {
-        self.page
-            .edges
-            .iter()
-            .map(|(_, artist)| Artist(artist.clone()))
-            .collect()
+    async fn nodes(&self) -> ArtistList {
+        ArtistList(
+            self.page
+                .edges
+                .iter()
+                .map(|(_, artist)| Artist(artist.clone()))
+                .collect(),
+        )
     }
 
     async fn page_info(&self) -> PageInfo {

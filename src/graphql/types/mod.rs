@@ -2,6 +2,7 @@
 //! records; entities never appear here.
 
 pub mod artist;
+pub mod artist_list;
 pub mod connection;
 pub mod errors;
 pub mod inputs;
