@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{TestApi, sqlite_memory};
+use common::{TestApi, TestDb, sqlite_memory};
 use coulisses::demo;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -62,22 +62,32 @@ fn shapes(selection: &str) -> [String; 3] {
     ]
 }
 
-#[test]
-fn plain_selections_answer_as_the_resolvers_do() {
+/// The API over the demo data, with a runtime to drive it from proptest.
+fn demo_api() -> (tokio::runtime::Runtime, TestDb, TestApi) {
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|err| panic!("runtime: {err}"));
-    let (_db, api): (_, TestApi) = runtime.block_on(async {
+    let db = runtime.block_on(async {
         let db = sqlite_memory().await;
         if let Err(err) = demo::load(&db.db).await {
             panic!("demo data: {err}");
         }
-        let api = db.api();
-        (db, api)
+        db
     });
-    let mut runner = TestRunner::new(Config {
+    let api = db.api();
+    (runtime, db, api)
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
         cases: 64,
         failure_persistence: None,
         ..Config::default()
-    });
+    })
+}
+
+#[test]
+fn plain_selections_answer_as_the_resolvers_do() {
+    let (runtime, _db, api) = demo_api();
+    let mut runner = runner();
     let run = runner.run(&selection(), |selection| {
         let [lean, fragment, inline] = shapes(&selection);
         let lean = runtime.block_on(api.execute(&lean, json!({})));
@@ -108,20 +118,8 @@ fn artist_selection() -> impl Strategy<Value = String> {
 
 #[test]
 fn artist_pages_answer_as_the_resolvers_do() {
-    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|err| panic!("runtime: {err}"));
-    let (_db, api): (_, TestApi) = runtime.block_on(async {
-        let db = sqlite_memory().await;
-        if let Err(err) = demo::load(&db.db).await {
-            panic!("demo data: {err}");
-        }
-        let api = db.api();
-        (db, api)
-    });
-    let mut runner = TestRunner::new(Config {
-        cases: 64,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let (runtime, _db, api) = demo_api();
+    let mut runner = runner();
     let run = runner.run(&artist_selection(), |selection| {
         let page = |inner: &str| format!("{{ artists(first: 12) {{ nodes {{ {inner} }} }} }}");
         let lean = runtime.block_on(api.execute(&page(&selection), json!({})));
