@@ -11,8 +11,13 @@ use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::{ContextSelectionSet, Name, OutputType, Value};
 
-/// A record whose plain fields can be written without resolvers.
+/// A domain record whose plain fields can be written without resolvers.
+/// Written from the record itself, so that no GraphQL wrapper has to be
+/// built (or the record cloned) for it.
 pub trait PlainRecord {
+    /// The GraphQL object the record is shown as: its name is the answer
+    /// to `__typename`.
+    type Object: OutputType;
     /// Which of the record's plain fields a name selects; `None` for any
     /// other field (one with arguments or a sub-selection, say).
     type Field: Copy;
@@ -41,7 +46,7 @@ pub struct PlainSelection<R: PlainRecord> {
     type_name: Value,
 }
 
-impl<R: PlainRecord + OutputType> PlainSelection<R> {
+impl<R: PlainRecord> PlainSelection<R> {
     /// The selection, if every item of it is plain.
     pub fn of(set: &SelectionSet) -> Option<Self> {
         let items = set
@@ -60,7 +65,7 @@ impl<R: PlainRecord + OutputType> PlainSelection<R> {
             .collect::<Option<Vec<_>>>()?;
         Some(Self {
             items,
-            type_name: Value::String(R::type_name().into_owned()),
+            type_name: Value::String(R::Object::type_name().into_owned()),
         })
     }
 
@@ -81,15 +86,23 @@ impl<R: PlainRecord + OutputType> PlainSelection<R> {
     }
 
     /// A list of records.
-    pub fn write_all(&self, records: &[R]) -> Value {
-        Value::List(records.iter().map(|record| self.write(record)).collect())
+    pub fn write_all<'r>(&self, records: impl IntoIterator<Item = &'r R>) -> Value
+    where
+        R: 'r,
+    {
+        Value::List(
+            records
+                .into_iter()
+                .map(|record| self.write(record))
+                .collect(),
+        )
     }
 }
 
 /// The list written directly, or `None` when its selection is not plain.
-pub fn resolve_plain_list<R: PlainRecord + OutputType>(
+pub fn resolve_plain_list<'r, R: PlainRecord + 'r>(
     ctx: &ContextSelectionSet<'_>,
-    records: &[R],
+    records: impl IntoIterator<Item = &'r R>,
 ) -> Option<Value> {
     Some(PlainSelection::<R>::of(&ctx.item.node)?.write_all(records))
 }
@@ -99,7 +112,7 @@ mod tests {
     use async_graphql::parser::types::{DocumentOperations, Selection};
 
     use super::*;
-    use crate::graphql::types::artist::Availability;
+    use crate::domain::Availability;
 
     /// What the lean path makes of the selection under the document's
     /// first field: the response keys, or `None` if it leaves it alone.

@@ -93,7 +93,7 @@ impl OutputType for AvailabilityList {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        match resolve_plain_list(ctx, &self.0) {
+        match resolve_plain_list(ctx, self.0.iter().map(|availability| &availability.0)) {
             Some(value) => Ok(value),
             None => OutputType::resolve(&self.0, ctx, field).await,
         }
@@ -108,7 +108,8 @@ pub enum AvailabilityField {
     Note,
 }
 
-impl PlainRecord for Availability {
+impl PlainRecord for domain::Availability {
+    type Object = Availability;
     type Field = AvailabilityField;
 
     fn plain_field(name: &str) -> Option<AvailabilityField> {
@@ -124,11 +125,10 @@ impl PlainRecord for Availability {
     /// The same values the resolvers below give.
     fn value_of(&self, field: AvailabilityField) -> Value {
         match field {
-            AvailabilityField::Id => Value::String(self.0.id.to_string()),
-            AvailabilityField::StartsAt => DateTime::from(self.0.starts_at).to_value(),
-            AvailabilityField::EndsAt => DateTime::from(self.0.ends_at).to_value(),
+            AvailabilityField::Id => Value::String(self.id.to_string()),
+            AvailabilityField::StartsAt => DateTime::from(self.starts_at).to_value(),
+            AvailabilityField::EndsAt => DateTime::from(self.ends_at).to_value(),
             AvailabilityField::Note => self
-                .0
                 .note
                 .as_ref()
                 .map_or(Value::Null, |note| Value::String(note.clone())),

@@ -17,8 +17,8 @@ use async_graphql::{
 };
 use uuid::Uuid;
 
-use super::artist::{Artist, Availability};
-use crate::domain::DomainError;
+use super::artist::Artist;
+use crate::domain::{self, DomainError};
 use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::plain::{PlainRecord, PlainSelection, is_plain};
@@ -59,7 +59,7 @@ enum Item {
     Field(Name, ArtistField),
     Typename(Name),
     Skills(Name),
-    Availabilities(Name, PlainSelection<Availability>),
+    Availabilities(Name, PlainSelection<domain::Availability>),
 }
 
 /// The items of the selection, if it is lean.
@@ -80,7 +80,7 @@ fn lean_selection(set: &SelectionSet) -> Option<Vec<Item>> {
                 _ if !is_plain(field) => None,
                 "__typename" => Some(Item::Typename(key)),
                 "skills" => Some(Item::Skills(key)),
-                name => Artist::plain_field(name).map(|plain| Item::Field(key, plain)),
+                name => domain::Artist::plain_field(name).map(|plain| Item::Field(key, plain)),
             }
         })
         .collect()
@@ -117,7 +117,7 @@ impl ArtistList {
                 let mut object = IndexMap::with_capacity(items.len());
                 for item in items {
                     let (key, value) = match item {
-                        Item::Field(key, field) => (key, artist.value_of(*field)),
+                        Item::Field(key, field) => (key, artist.0.value_of(*field)),
                         Item::Typename(key) => (key, type_name.clone()),
                         Item::Skills(key) => {
                             let names = skills.get(&artist.0.id).map_or(&[][..], Vec::as_slice);
@@ -125,11 +125,8 @@ impl ArtistList {
                             (key, Value::List(names.collect()))
                         }
                         Item::Availabilities(key, plain) => {
-                            let records: Vec<Availability> = availabilities
-                                .get(&artist.0.id)
-                                .map(|all| all.iter().cloned().map(Availability).collect())
-                                .unwrap_or_default();
-                            (key, plain.write_all(&records))
+                            let records = availabilities.get(&artist.0.id);
+                            (key, plain.write_all(records.map_or(&[][..], Vec::as_slice)))
                         }
                     };
                     object.insert(key.clone(), value);
@@ -162,7 +159,8 @@ pub enum ArtistField {
     UpdatedAt,
 }
 
-impl PlainRecord for Artist {
+impl PlainRecord for domain::Artist {
+    type Object = Artist;
     type Field = ArtistField;
 
     fn plain_field(name: &str) -> Option<ArtistField> {
@@ -179,15 +177,14 @@ impl PlainRecord for Artist {
     /// The same values the resolvers give.
     fn value_of(&self, field: ArtistField) -> Value {
         match field {
-            ArtistField::Id => Value::String(self.0.id.to_string()),
-            ArtistField::Name => Value::String(self.0.name.clone()),
+            ArtistField::Id => Value::String(self.id.to_string()),
+            ArtistField::Name => Value::String(self.name.clone()),
             ArtistField::Email => self
-                .0
                 .email
                 .as_ref()
                 .map_or(Value::Null, |email| Value::String(email.clone())),
-            ArtistField::CreatedAt => DateTime::from(self.0.created_at).to_value(),
-            ArtistField::UpdatedAt => DateTime::from(self.0.updated_at).to_value(),
+            ArtistField::CreatedAt => DateTime::from(self.created_at).to_value(),
+            ArtistField::UpdatedAt => DateTime::from(self.updated_at).to_value(),
         }
     }
 }
