@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::error::DatabaseError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -84,17 +85,22 @@ async fn connect_sqlite(options: ConnectOptions) -> Result<DatabaseConnection, D
 /// SQLITE_BUSY (5), or one of its extended codes (5 in the low byte).
 fn is_sqlite_busy(err: &DbErr) -> bool {
     const SQLITE_BUSY: i32 = 5;
+    database_error(err)
+        .and_then(|db_err| db_err.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
+}
+
+/// The error the database itself reported, if `err` is one: the driver's
+/// view of it, with its code and constraint.
+pub(crate) fn database_error(err: &DbErr) -> Option<&dyn DatabaseError> {
     let (DbErr::Conn(RuntimeErr::SqlxError(sqlx_err))
     | DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
     | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
     else {
-        return false;
+        return None;
     };
-    sqlx_err
-        .as_database_error()
-        .and_then(|db_err| db_err.code())
-        .and_then(|code| code.parse::<i32>().ok())
-        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
+    sqlx_err.as_database_error()
 }
 
 fn is_in_memory(url: &str) -> bool {

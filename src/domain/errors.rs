@@ -3,7 +3,7 @@
 
 use std::error::Error as StdError;
 
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
 /// One offending input field, with its path relative to the input that the
@@ -97,12 +97,7 @@ impl From<DbErr> for DomainError {
 /// violation counts: the caller knows it from the statement (each write can
 /// break only one).
 pub(crate) fn violates(err: &DbErr, constraint: &str) -> bool {
-    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
-    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
-    else {
-        return false;
-    };
-    sqlx_err.as_database_error().is_some_and(|db_err| {
+    crate::db::database_error(err).is_some_and(|db_err| {
         db_err.is_unique_violation() && db_err.constraint().is_none_or(|name| name == constraint)
     })
 }

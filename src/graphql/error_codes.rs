@@ -68,8 +68,8 @@ pub fn validated(response: &Response) -> bool {
             .as_ref()
             .and_then(|extensions| extensions.get("code"))
             .is_some_and(|code| {
-                *code == async_graphql::Value::from(GRAPHQL_PARSE_FAILED)
-                    || *code == async_graphql::Value::from(GRAPHQL_VALIDATION_FAILED)
+                matches!(code, async_graphql::Value::String(code)
+                    if code == GRAPHQL_PARSE_FAILED || code == GRAPHQL_VALIDATION_FAILED)
             })
     })
 }
