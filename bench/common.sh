@@ -72,3 +72,12 @@ warm_up() {
 report() {
   printf '%-9s %-24s %8s req/s  p50 %6s ms  p95 %6s ms  p99 %6s ms\n' "$1" "$2" $3
 }
+
+# Calls `run ENGINE DATABASE_URL` on a fresh SQLite file, then on a fresh
+# PostgreSQL database when a server answers.
+on_each_engine() {
+  run sqlite "sqlite://$WORK/bench.db?mode=rwc"
+  local pg
+  pg=$(fresh_postgres)
+  if [ -n "$pg" ]; then run postgres "$pg"; drop_postgres; else echo "postgres: skipped, no server on 127.0.0.1:5432"; fi
+}

@@ -22,6 +22,4 @@ run() {
 }
 
 echo "release build, $CONNECTIONS connections, ${DURATION}s a run"
-run sqlite "sqlite://$WORK/bench.db?mode=rwc"
-pg=$(fresh_postgres)
-if [ -n "$pg" ]; then run postgres "$pg"; drop_postgres; else echo "postgres: skipped, no server on 127.0.0.1:5432"; fi
+on_each_engine
