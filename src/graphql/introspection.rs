@@ -18,8 +18,13 @@ pub fn refusal() -> Response {
 }
 
 /// True when the document selects `__schema` or `__type`, which exist
-/// only at the root of a query (also through fragments).
-pub fn asks_for_schema(document: &ExecutableDocument) -> bool {
+/// only at the root of a query (also through fragments), within
+/// `recursion_limit` levels of fragments. A chain of fragments, each
+/// spreading the next, is bounded only by the body size, and following
+/// thousands would overflow the stack; async-graphql refuses documents
+/// nested past the schema's recursion limit before executing them, so
+/// nothing deeper can reach the schema anyway.
+pub fn asks_for_schema(document: &ExecutableDocument, recursion_limit: usize) -> bool {
     let mut operations: Vec<&SelectionSet> = Vec::new();
     match &document.operations {
         DocumentOperations::Single(operation) => {
@@ -32,15 +37,8 @@ pub fn asks_for_schema(document: &ExecutableDocument) -> bool {
     let mut seen = HashSet::new();
     operations
         .into_iter()
-        .any(|root| selects_schema(root, document, &mut seen, MAX_NESTING))
+        .any(|root| selects_schema(root, document, &mut seen, recursion_limit))
 }
-
-/// Fragments nested deeper than this are not followed. A chain of
-/// fragments, each spreading the next, is bounded only by the body size,
-/// and following thousands would overflow the stack; async-graphql refuses
-/// documents nested past its recursion limit (32) before executing them,
-/// so nothing deeper can reach the schema anyway.
-const MAX_NESTING: usize = 64;
 
 fn selects_schema(
     set: &SelectionSet,
@@ -78,7 +76,7 @@ fn selects_schema(
 mod tests {
     fn asks_for_schema(query: &str) -> bool {
         match async_graphql::parser::parse_query(query) {
-            Ok(document) => super::asks_for_schema(&document),
+            Ok(document) => super::asks_for_schema(&document, 32),
             Err(err) => panic!("test document does not parse: {err}"),
         }
     }

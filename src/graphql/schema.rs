@@ -81,14 +81,17 @@ impl Api {
     pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Response {
         let mut request = request.into().data(role);
         let requested = request.operation_name.clone();
+        let recursion_limit = self.limits.recursion_limit();
         // Parsed once here, kept in the request for the execution.
         let (operation, parsed, refusal) = match request.parsed_query() {
             Ok(document) => (
                 Operation::of(document, requested.as_deref()),
                 true,
-                if fragments::chain_longer_than(document, self.limits.recursion_limit()) {
-                    Some(fragments::refusal(self.limits.recursion_limit()))
-                } else if !self.limits.introspection && introspection::asks_for_schema(document) {
+                if fragments::chain_longer_than(document, recursion_limit) {
+                    Some(fragments::refusal(recursion_limit))
+                } else if !self.limits.introspection
+                    && introspection::asks_for_schema(document, recursion_limit)
+                {
                     Some(introspection::refusal())
                 } else {
                     None
