@@ -11,7 +11,9 @@
 
 mod common;
 
-use common::{TestDb, TestServer, on_each_backend, sqlite_file, sqlite_memory, string};
+use common::{
+    TestDb, TestServer, hold_write_lock, on_each_backend, sqlite_file, sqlite_memory, string,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
@@ -668,18 +670,6 @@ async fn min_rest_is_0_to_10080_minutes() {
 }
 
 // ------------------------------------------------------------ request time
-
-/// A connection to the SQLite file that holds its write lock until COMMIT.
-async fn hold_write_lock(url: &str) -> DatabaseConnection {
-    // One connection, so that BEGIN and COMMIT run on the same one.
-    let db = coulisses::db::connect(url, 1)
-        .await
-        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
-    db.execute_unprepared("BEGIN IMMEDIATE")
-        .await
-        .unwrap_or_else(|err| panic!("cannot take the write lock: {err}"));
-    db
-}
 
 /// The test holds SQLite's write lock, so the mutation waits on it (for up
 /// to the 10 s busy timeout) and cannot finish before the 1 s request

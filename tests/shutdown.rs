@@ -10,9 +10,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::hold_write_lock;
 use common::service::{PATIENCE, Service};
 use coulisses::db;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 /// The handler's debug line for a request it took (its fields follow).
@@ -39,18 +40,6 @@ async fn refuses_new_connections(service: &Service) -> bool {
         }
     }
     false
-}
-
-/// A connection to the service's SQLite file that holds its write lock.
-async fn hold_write_lock(url: &str) -> DatabaseConnection {
-    // One connection, so that BEGIN and COMMIT run on the same one.
-    let db = db::connect(url, 1)
-        .await
-        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
-    db.execute_unprepared("BEGIN IMMEDIATE")
-        .await
-        .unwrap_or_else(|err| panic!("cannot take the write lock: {err}"));
-    db
 }
 
 fn post(base: &str, query: &str) -> tokio::task::JoinHandle<Result<Value, reqwest::Error>> {

@@ -88,6 +88,20 @@ pub async fn sqlite_file() -> TestDb {
     TestDb::open(url, "sqlite-file", 8, None, Some(dir)).await
 }
 
+/// A connection to the SQLite file at `url` that holds its write lock
+/// until COMMIT or ROLLBACK: writers of the service wait on it, which
+/// holds a request in flight without any sleep.
+pub async fn hold_write_lock(url: &str) -> DatabaseConnection {
+    // One connection, so that BEGIN and COMMIT run on the same one.
+    let db = db::connect(url, 1)
+        .await
+        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
+    db.execute_unprepared("BEGIN IMMEDIATE")
+        .await
+        .unwrap_or_else(|err| panic!("cannot take the write lock: {err}"));
+    db
+}
+
 /// A fresh PostgreSQL database, when TEST_DATABASE_URL names a server. A
 /// server that is named but unreachable fails the test: it never skips.
 pub async fn postgres() -> Option<TestDb> {
