@@ -13,6 +13,12 @@ use sea_orm::{
 /// How long a SQLite writer waits for another to finish before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A pooled connection idle longer than this is pinged before it is lent
+/// out, to find one the server or a firewall dropped meanwhile. Pinging
+/// every connection on every checkout (sqlx's default) cost a round trip
+/// per statement: about a third of a PostgreSQL read's time in the service.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Rows the SQLite driver may read ahead of the code consuming them.
 const SQLITE_ROW_BUFFER: usize = 4_096;
 
@@ -21,7 +27,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     options
         .sqlx_logging(false)
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
     if url.starts_with("sqlite:") {
         if is_in_memory(url) {
             // Each in-memory connection is a database of its own: keep
@@ -52,6 +59,15 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         });
         return connect_sqlite(options).await;
     }
+    options.map_sqlx_postgres_opts(|postgres| {
+        // PostgreSQL's default random_page_cost (4) models spinning disks.
+        // With it, the planner reads a page of artists' availabilities by
+        // scanning the whole table rather than the artist index while the
+        // table holds fewer than some hundred thousand rows: 1 to 2 ms a
+        // page instead of 0.2 ms at 10,000 rows. 1.1 is the usual setting
+        // for SSDs, which is what servers and cloud databases run on.
+        postgres.options([("random_page_cost", "1.1")])
+    });
     Database::connect(options).await
 }
 
