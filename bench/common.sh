@@ -2,13 +2,14 @@
 # Source it; set DURATION and CONNECTIONS first.
 PORT="${PORT:-18181}"
 BASE="http://127.0.0.1:$PORT"
-BIN=target/release/coulisses
+# BIN=path/to/coulisses measures that binary instead (a build to compare).
+BIN="${BIN:-target/release/coulisses}"
 WORK=$(mktemp -d)
 SERVER_PID=""
 PG_DB=""
 
 command -v oha >/dev/null || { echo "oha missing: cargo install oha" >&2; exit 1; }
-cargo build --release --quiet
+[ "$BIN" = target/release/coulisses ] && cargo build --release --quiet
 
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
