@@ -22,7 +22,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthError, Authenticator, Principal, Role};
-use crate::graphql::Api;
+use crate::graphql::{Answer, Api};
 use crate::metrics::{self, Metrics};
 
 mod body_limit;
@@ -30,6 +30,10 @@ mod body_limit;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// `extensions.code` of a request that is no GraphQL request in JSON.
 const BAD_REQUEST: &str = "BAD_REQUEST";
+/// The media type async-graphql-axum answers with, and so the compiled
+/// reads too.
+const GRAPHQL_RESPONSE_JSON: HeaderValue =
+    HeaderValue::from_static("application/graphql-response+json");
 
 #[derive(Clone)]
 struct AppState {
@@ -154,7 +158,12 @@ async fn graphql(
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => {
             tracing::debug!(caller = %principal.name, role = %principal.role, "graphql request");
-            GraphQLResponse::from(state.api.execute(request, principal.role).await).into_response()
+            match state.api.answer(request, principal.role).await {
+                Answer::Written(body) => {
+                    ([(header::CONTENT_TYPE, GRAPHQL_RESPONSE_JSON)], body).into_response()
+                }
+                Answer::Executed(response) => GraphQLResponse::from(response).into_response(),
+            }
         }
         Err(err) => request_error(
             StatusCode::BAD_REQUEST,

@@ -140,6 +140,7 @@ pub struct Metrics {
     registry: Registry,
     graphql_requests: Family<OutcomeLabels, Counter>,
     graphql_durations: Timings<OperationLabels>,
+    compiled_requests: Counter,
     http_requests: Family<RouteLabels, Counter>,
     http_durations: Timings<RouteTimingLabels>,
     operation_names: RwLock<HashSet<String>>,
@@ -156,6 +157,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("coulisses");
         let graphql_requests = Family::default();
         let graphql_durations = Timings::new_with_constructor(latency_histogram as fn() -> _);
+        let compiled_requests = Counter::default();
         let http_requests = Family::default();
         let http_durations = Timings::new_with_constructor(latency_histogram as fn() -> _);
         registry.register(
@@ -168,6 +170,11 @@ impl Metrics {
             "Time to execute a GraphQL request, by operation name and kind",
             Unit::Seconds,
             graphql_durations.clone(),
+        );
+        registry.register(
+            "graphql_compiled_requests",
+            "GraphQL requests answered by a compiled read plan",
+            compiled_requests.clone(),
         );
         registry.register(
             "http_requests",
@@ -184,6 +191,7 @@ impl Metrics {
             registry,
             graphql_requests,
             graphql_durations,
+            compiled_requests,
             http_requests,
             http_durations,
             operation_names: RwLock::new(HashSet::new()),
@@ -216,6 +224,12 @@ impl Metrics {
                 outcome: outcome.label(),
             })
             .inc();
+    }
+
+    /// Counts a request a compiled read plan answered (it is counted with
+    /// the others too).
+    pub fn count_compiled(&self) {
+        self.compiled_requests.inc();
     }
 
     /// Counts and times one HTTP response. `route` is the matched route,
@@ -281,6 +295,11 @@ pub struct Timing<'a> {
 }
 
 impl Timing<'_> {
+    /// Forgets the request: another timing counts it.
+    pub fn discard(mut self) {
+        self.operation = None;
+    }
+
     /// Counts the request as ended with `outcome`; as `invalid` when its
     /// document did not validate.
     pub fn finish(mut self, outcome: Outcome, validated: bool) {

@@ -1,6 +1,7 @@
 //! The GraphQL API of the contract (shared/api-contract.graphql): its own
 //! types, converted from domain records; no SQL here.
 
+mod compiled;
 mod error_codes;
 mod errors;
 mod fragments;
@@ -13,4 +14,4 @@ mod scalars;
 mod schema;
 mod types;
 
-pub use schema::{Api, Limits, sdl};
+pub use schema::{Answer, Api, Limits, sdl};

@@ -6,9 +6,9 @@ use super::errors::{into_union, query_error};
 use super::loaders::{Loaders, Wanted};
 use super::types::artist::Artist;
 use super::types::connection::ArtistConnection;
-use super::types::inputs::{ArtistFilter, ArtistOrder};
+use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments, Listing};
 use super::types::planning::{PlanningInput, PlanningResult};
-use crate::domain::{self, listing::PageRequest};
+use crate::domain;
 
 pub struct Query;
 
@@ -48,19 +48,23 @@ impl Query {
         #[graphql(default_with = "Some(ArtistOrder::NameAsc)")] order_by: Option<ArtistOrder>,
     ) -> async_graphql::Result<ArtistConnection> {
         let db = ctx.data::<DatabaseConnection>()?;
-        let filter = domain::listing::ArtistFilter::from(filter.unwrap_or_default())
-            .validate()
-            .map_err(|err| query_error(err.within("filter")))?;
-        let request = PageRequest {
+        let Listing {
+            filter,
+            order,
+            page,
+        } = ListArguments {
             first,
             after,
             last,
             before,
-        };
-        let page =
-            domain::listing::page(db, &filter, order_by.unwrap_or_default().into(), &request)
-                .await
-                .map_err(query_error)?;
+            filter,
+            order_by,
+        }
+        .into_listing()
+        .map_err(query_error)?;
+        let page = domain::listing::page(db, &filter, order, &page)
+            .await
+            .map_err(query_error)?;
         let selection = ctx.look_ahead();
         let (nodes, edge_nodes) = (
             selection.field("nodes"),

@@ -28,8 +28,14 @@ impl ScalarType for DateTime {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        Value::String(rfc3339(self.0))
     }
+}
+
+/// How the API writes a date-time: RFC 3339 in UTC with `Z`, fractions of
+/// a second only when there are any.
+pub fn rfc3339(at: chrono::DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 impl From<chrono::DateTime<Utc>> for DateTime {

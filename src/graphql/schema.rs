@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::Role;
 use crate::metrics::{Metrics, Operation, Outcome};
 
+use super::compiled::{self, Known, Plans};
 use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
@@ -50,6 +51,15 @@ pub struct Api {
     db: DatabaseConnection,
     limits: Limits,
     metrics: Arc<Metrics>,
+    plans: Arc<Plans>,
+}
+
+/// A response, ready for the wire.
+pub enum Answer {
+    /// Written by a compiled plan: the JSON of `{"data":…}`.
+    Written(Vec<u8>),
+    /// async-graphql's response, to be serialized.
+    Executed(Response),
 }
 
 impl Api {
@@ -68,6 +78,7 @@ impl Api {
             db,
             limits,
             metrics: Arc::new(Metrics::new()),
+            plans: Arc::new(Plans::default()),
         }
     }
 
@@ -76,14 +87,52 @@ impl Api {
         &self.metrics
     }
 
-    /// Executes one request for a caller of `role`, with its own
-    /// DataLoaders, so that batching and caching never cross requests.
+    /// Answers one request for a caller of `role`: by the document's
+    /// compiled plan when it has one (see `graphql::compiled`), else by
+    /// async-graphql.
+    pub async fn answer(&self, request: impl Into<Request>, role: Role) -> Answer {
+        let request = request.into();
+        let known = self
+            .plans
+            .get(&request.query, request.operation_name.as_deref());
+        match known {
+            Some(Known::Compiled(plan)) => {
+                let timing = self.metrics.time(plan.operation.clone());
+                match compiled::run(&plan, &self.db, &request.variables).await {
+                    Ok(body) => {
+                        timing.finish(Outcome::Ok, true);
+                        self.metrics.count_compiled();
+                        Answer::Written(body)
+                    }
+                    Err(fallback) => {
+                        // The general path counts it, and reports the error.
+                        timing.discard();
+                        tracing::debug!(?fallback, "compiled plan declined the request");
+                        Answer::Executed(self.run(request, role, false).await)
+                    }
+                }
+            }
+            Some(Known::General) => Answer::Executed(self.run(request, role, false).await),
+            None => Answer::Executed(self.run(request, role, true).await),
+        }
+    }
+
+    /// Executes one request by async-graphql, never by a compiled plan.
     pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Response {
-        let mut request = request.into().data(role);
+        self.run(request.into(), role, false).await
+    }
+
+    /// Executes one request by async-graphql for a caller of `role`, with
+    /// its own DataLoaders, so that batching and caching never cross
+    /// requests. With `learn`, a document that validates and runs without
+    /// an error is remembered (compiled, where a plan can serve it).
+    async fn run(&self, request: Request, role: Role, learn: bool) -> Response {
+        let mut request = request.data(role);
         let requested = request.operation_name.clone();
         let recursion_limit = self.limits.recursion_limit();
         // Parsed once here, kept in the request for the execution.
-        let (operation, parsed, refusal) = match request.parsed_query() {
+        let query = learn.then(|| request.query.clone());
+        let (operation, parsed, refusal, known) = match request.parsed_query() {
             Ok(document) => (
                 Operation::of(document, requested.as_deref()),
                 true,
@@ -96,9 +145,10 @@ impl Api {
                 } else {
                     None
                 },
+                learn.then(|| Plans::compile(document, requested.as_deref())),
             ),
             // The execution reports the syntax error.
-            Err(_) => (Operation::invalid(), false, None),
+            Err(_) => (Operation::invalid(), false, None, None),
         };
         let timing = self.metrics.time(operation);
         let response = if let Some(refusal) = refusal {
@@ -116,7 +166,11 @@ impl Api {
         } else {
             Outcome::Ok
         };
-        timing.finish(outcome, error_codes::validated(&response));
+        let validated = error_codes::validated(&response);
+        timing.finish(outcome, validated);
+        if let (Some(query), Some(known), true) = (query, known, validated && !response.is_err()) {
+            self.plans.remember(query, requested, known);
+        }
         response
     }
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use coulisses::auth::Role;
 use coulisses::config::ServeConfig;
-use coulisses::graphql::{Api, Limits};
+use coulisses::graphql::{Answer, Api, Limits};
 use coulisses::{App, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -209,12 +209,18 @@ pub struct TestApi {
 }
 
 impl TestApi {
-    /// The whole response: `data` and `errors`.
+    /// The whole response: `data` and `errors`. A document seen before is
+    /// answered by its compiled plan, if it has one, as the server would.
     pub async fn execute(&self, query: &str, variables: Value) -> Value {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let response = self.api.execute(request, Role::Editor).await;
-        match serde_json::to_value(&response) {
+        let value = match self.api.answer(request, Role::Editor).await {
+            Answer::Written(body) => serde_json::from_slice(&body).map_err(|err| err.to_string()),
+            Answer::Executed(response) => {
+                serde_json::to_value(&response).map_err(|err| err.to_string())
+            }
+        };
+        match value {
             Ok(value) => value,
             Err(err) => panic!("response does not serialize: {err}"),
         }

@@ -42,6 +42,44 @@ pub enum ArtistOrder {
     CreatedAtDesc,
 }
 
+/// The arguments of `artists`, as the resolver and the compiled reads
+/// (`graphql::compiled`) both take them.
+#[derive(Debug, Default)]
+pub struct ListArguments {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+    pub filter: Option<ArtistFilter>,
+    pub order_by: Option<ArtistOrder>,
+}
+
+/// What the domain lists for `ListArguments`.
+pub struct Listing {
+    pub filter: domain::listing::ValidFilter,
+    pub order: domain::listing::ArtistOrder,
+    pub page: domain::listing::PageRequest,
+}
+
+impl ListArguments {
+    /// The listing, or the filter's violations under `filter`.
+    pub fn into_listing(self) -> Result<Listing, domain::DomainError> {
+        let filter = domain::listing::ArtistFilter::from(self.filter.unwrap_or_default())
+            .validate()
+            .map_err(|err| err.within("filter"))?;
+        Ok(Listing {
+            filter,
+            order: self.order_by.unwrap_or_default().into(),
+            page: domain::listing::PageRequest {
+                first: self.first,
+                after: self.after,
+                last: self.last,
+                before: self.before,
+            },
+        })
+    }
+}
+
 impl From<ArtistOrder> for domain::listing::ArtistOrder {
     fn from(order: ArtistOrder) -> Self {
         match order {

@@ -1,0 +1,112 @@
+//! Compiled reads: the hot queries answered without async-graphql's
+//! per-request work.
+//!
+//! async-graphql parses and validates every request's document, then
+//! resolves every field as a future of its own and builds the answer as a
+//! tree of values before writing it as JSON. For the queries clients send
+//! over and over (`artist(id)`, a page of `artists`) that work dwarfs the
+//! database's. So the first time a document validates and runs without an
+//! error, it is compiled into a read plan (`plan`), kept by its text. The
+//! next request with the same text and operation name binds its variables
+//! to the plan (`bind`), loads through the same domain functions as the
+//! resolvers, one statement per kind (`run`), and writes the JSON from the
+//! records in one pass (`json`).
+//!
+//! A plan only ever answers what async-graphql would answer: a plan is made
+//! only from a document async-graphql validated, only for selections it
+//! serves exactly (no fragments, directives or merged fields), and any
+//! request it cannot bind or whose load fails takes the general path, which
+//! reports the error as it always does. `tests/compiled.rs` holds the two
+//! paths to the same bytes.
+
+mod bind;
+mod json;
+mod plan;
+mod run;
+
+use std::sync::Arc;
+
+use async_graphql::parser::types::ExecutableDocument;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+pub use plan::ReadPlan;
+pub use run::run;
+
+/// Documents kept at most, and the bytes of their texts: a client's hot
+/// queries fit many times over, and no stream of distinct documents can
+/// make the cache grow past this.
+const MAX_DOCUMENTS: usize = 1_000;
+const MAX_TEXT_BYTES: u64 = 8 << 20;
+
+/// What the cache knows of a document.
+#[derive(Clone)]
+pub enum Known {
+    /// Compiled: the plan answers it.
+    Compiled(Arc<ReadPlan>),
+    /// Valid, but beyond what plans serve (a mutation, a fragment…).
+    General,
+}
+
+/// The documents seen valid, by text and operation name.
+pub struct Plans {
+    cache: Cache<Key, Known, TextWeight>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct Key {
+    query: String,
+    operation: Option<String>,
+}
+
+/// A key to look up without copying the request's text. Hashes as `Key`
+/// does: field by field, `&str` as `String`.
+#[derive(Hash)]
+struct KeyRef<'a> {
+    query: &'a str,
+    operation: Option<&'a str>,
+}
+
+impl quick_cache::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.query == key.query && self.operation == key.operation.as_deref()
+    }
+}
+
+#[derive(Clone)]
+struct TextWeight;
+
+impl Weighter<Key, Known> for TextWeight {
+    fn weight(&self, key: &Key, _: &Known) -> u64 {
+        // Never 0: the cache never evicts an entry that weighs nothing.
+        (key.query.len() as u64).max(1)
+    }
+}
+
+impl Default for Plans {
+    fn default() -> Self {
+        Self {
+            cache: Cache::with_weighter(MAX_DOCUMENTS, MAX_TEXT_BYTES, TextWeight),
+        }
+    }
+}
+
+impl Plans {
+    /// What is known of the document, if it was seen valid before.
+    pub fn get(&self, query: &str, operation: Option<&str>) -> Option<Known> {
+        self.cache.get(&KeyRef { query, operation })
+    }
+
+    /// What to remember of `document`, which a request naming `operation`
+    /// runs, once it has validated.
+    pub fn compile(document: &ExecutableDocument, operation: Option<&str>) -> Known {
+        match plan::compile(document, operation) {
+            Some(plan) => Known::Compiled(Arc::new(plan)),
+            None => Known::General,
+        }
+    }
+
+    pub fn remember(&self, query: String, operation: Option<String>, known: Known) {
+        self.cache.insert(Key { query, operation }, known);
+    }
+}

@@ -1,0 +1,414 @@
+//! Runs a read plan: binds the request's arguments, loads through the
+//! domain (the statements the resolvers run, no more), and writes the
+//! response's JSON straight from the records.
+
+use std::collections::HashMap;
+
+use async_graphql::Variables;
+use async_graphql::futures_util::future::try_join_all;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::bind::{self, BoundRoot, RequestVariables, Window};
+use super::json::JsonWriter;
+use super::plan::{
+    ArtistItem, AvailabilityItem, ConnectionItem, EdgeItem, PageInfoItem, ReadPlan, RootField,
+};
+use crate::domain::listing::Page;
+use crate::domain::{self, DomainError};
+
+/// Why a plan did not answer a request; the general path answers it then.
+#[derive(Debug)]
+pub enum Fallback {
+    /// An argument did not bind.
+    Unbound,
+    /// The domain refused (a bad cursor, say) or failed.
+    Domain,
+}
+
+impl From<bind::Unbound> for Fallback {
+    fn from(_: bind::Unbound) -> Self {
+        Self::Unbound
+    }
+}
+
+impl From<DomainError> for Fallback {
+    fn from(_: DomainError) -> Self {
+        Self::Domain
+    }
+}
+
+/// The response body, `{"data":{…}}`, as async-graphql would write it.
+pub async fn run(
+    plan: &ReadPlan,
+    db: &DatabaseConnection,
+    variables: &Variables,
+) -> Result<Vec<u8>, Fallback> {
+    let variables = RequestVariables {
+        definitions: &plan.variables,
+        values: variables,
+    };
+    let (bound, windows) = bind::plan(plan, &variables)?;
+    let loaded = try_join_all(
+        plan.fields
+            .iter()
+            .zip(&bound)
+            .map(|(field, bound)| load(db, field, bound)),
+    )
+    .await?;
+    let mut render = Render {
+        json: JsonWriter::default(),
+        windows: &windows,
+    };
+    render.json.begin_object();
+    render.json.key("data");
+    render.json.begin_object();
+    for (field, loaded) in plan.fields.iter().zip(&loaded) {
+        render.root(field, loaded);
+    }
+    render.json.end_object();
+    render.json.end_object();
+    Ok(render.json.into_bytes())
+}
+
+/// What a root field loaded.
+enum Loaded {
+    Nothing,
+    Artist(Option<domain::Artist>, Related),
+    Artists {
+        page: Page,
+        total: Option<u64>,
+        related: Related,
+    },
+}
+
+/// The skills and availabilities of the artists a root field loaded, when
+/// its selection asks for them.
+#[derive(Default)]
+struct Related {
+    skills: HashMap<Uuid, Vec<String>>,
+    availabilities: HashMap<Uuid, Vec<domain::Availability>>,
+}
+
+impl Related {
+    async fn load(
+        db: &DatabaseConnection,
+        ids: &[Uuid],
+        selections: &[&[ArtistItem]],
+    ) -> Result<Self, DomainError> {
+        let skills = async {
+            if ids.is_empty() || !selections.iter().any(|s| ArtistItem::wants_skills(s)) {
+                return Ok(HashMap::new());
+            }
+            domain::artists::skills_of(db, ids).await
+        };
+        let availabilities = async {
+            if ids.is_empty()
+                || !selections
+                    .iter()
+                    .any(|s| ArtistItem::wants_availabilities(s))
+            {
+                return Ok(HashMap::new());
+            }
+            domain::availabilities::of_artists(db, ids).await
+        };
+        let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
+        Ok(Self {
+            skills,
+            availabilities,
+        })
+    }
+}
+
+async fn load(
+    db: &DatabaseConnection,
+    field: &RootField,
+    bound: &BoundRoot,
+) -> Result<Loaded, DomainError> {
+    match (field, bound) {
+        (RootField::Artist { artist, .. }, BoundRoot::Artist(id)) => {
+            let Some(id) = id else {
+                return Ok(Loaded::Artist(None, Related::default()));
+            };
+            let found = domain::artists::get(db, *id).await?;
+            let related = match &found {
+                Some(found) => Related::load(db, &[found.id], &[artist]).await?,
+                None => Related::default(),
+            };
+            Ok(Loaded::Artist(found, related))
+        }
+        (RootField::Artists { connection, .. }, BoundRoot::Artists(listing)) => {
+            let total = async {
+                if connection
+                    .iter()
+                    .any(|item| matches!(item, ConnectionItem::TotalCount(_)))
+                {
+                    domain::listing::count(db, &listing.filter).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            };
+            let page = async {
+                let page = domain::listing::page(db, &listing.filter, listing.order, &listing.page)
+                    .await?;
+                let ids: Vec<Uuid> = page.edges.iter().map(|(_, artist)| artist.id).collect();
+                let selections: Vec<&[ArtistItem]> = artist_selections(connection).collect();
+                let related = Related::load(db, &ids, &selections).await?;
+                Ok((page, related))
+            };
+            let (total, (page, related)) = tokio::try_join!(total, page)?;
+            Ok(Loaded::Artists {
+                page,
+                total,
+                related,
+            })
+        }
+        _ => Ok(Loaded::Nothing),
+    }
+}
+
+/// The artist selections of a connection: its `nodes`, its edges' `node`.
+fn artist_selections(connection: &[ConnectionItem]) -> impl Iterator<Item = &[ArtistItem]> {
+    connection.iter().flat_map(|item| {
+        let (nodes, edges): (Option<&[ArtistItem]>, &[EdgeItem]) = match item {
+            ConnectionItem::Nodes(_, artist) => (Some(artist), &[]),
+            ConnectionItem::Edges(_, edge) => (None, edge),
+            _ => (None, &[]),
+        };
+        nodes
+            .into_iter()
+            .chain(edges.iter().filter_map(|item| match item {
+                EdgeItem::Node(_, artist) => Some(artist.as_slice()),
+                _ => None,
+            }))
+    })
+}
+
+/// Writes the response, field by field in the document's order.
+struct Render<'a> {
+    json: JsonWriter,
+    /// The plan's windows, bound.
+    windows: &'a [Window],
+}
+
+impl Render<'_> {
+    fn root(&mut self, field: &RootField, loaded: &Loaded) {
+        match (field, loaded) {
+            (RootField::Typename(key), _) => {
+                self.json.key(key);
+                self.json.string("Query");
+            }
+            (RootField::Artist { key, artist, .. }, Loaded::Artist(found, related)) => {
+                self.json.key(key);
+                match found {
+                    Some(found) => self.artist(artist, found, related),
+                    None => self.json.null(),
+                }
+            }
+            (
+                RootField::Artists {
+                    key, connection, ..
+                },
+                Loaded::Artists {
+                    page,
+                    total,
+                    related,
+                },
+            ) => {
+                self.json.key(key);
+                self.connection(connection, page, *total, related);
+            }
+            // `load` answers each root field with its own kind.
+            (RootField::Artist { key, .. } | RootField::Artists { key, .. }, _) => {
+                self.json.key(key);
+                self.json.null();
+            }
+        }
+    }
+
+    fn connection(
+        &mut self,
+        connection: &[ConnectionItem],
+        page: &Page,
+        total: Option<u64>,
+        related: &Related,
+    ) {
+        self.json.begin_object();
+        for item in connection {
+            match item {
+                ConnectionItem::Typename(key) => {
+                    self.json.key(key);
+                    self.json.string("ArtistConnection");
+                }
+                ConnectionItem::TotalCount(key) => {
+                    self.json.key(key);
+                    // As the resolver: a count beyond Int saturates.
+                    let total = total.map_or(0, |total| i32::try_from(total).unwrap_or(i32::MAX));
+                    self.json.number(total);
+                }
+                ConnectionItem::Nodes(key, artist) => {
+                    self.json.key(key);
+                    self.json.begin_array();
+                    for (_, node) in &page.edges {
+                        self.artist(artist, node, related);
+                    }
+                    self.json.end_array();
+                }
+                ConnectionItem::Edges(key, edge) => {
+                    self.json.key(key);
+                    self.json.begin_array();
+                    for (cursor, node) in &page.edges {
+                        self.edge(edge, cursor, node, related);
+                    }
+                    self.json.end_array();
+                }
+                ConnectionItem::PageInfo(key, info) => {
+                    self.json.key(key);
+                    self.page_info(info, page);
+                }
+            }
+        }
+        self.json.end_object();
+    }
+
+    fn edge(&mut self, edge: &[EdgeItem], cursor: &str, node: &domain::Artist, related: &Related) {
+        self.json.begin_object();
+        for item in edge {
+            match item {
+                EdgeItem::Typename(key) => {
+                    self.json.key(key);
+                    self.json.string("ArtistEdge");
+                }
+                EdgeItem::Cursor(key) => {
+                    self.json.key(key);
+                    self.json.string(cursor);
+                }
+                EdgeItem::Node(key, artist) => {
+                    self.json.key(key);
+                    self.artist(artist, node, related);
+                }
+            }
+        }
+        self.json.end_object();
+    }
+
+    fn page_info(&mut self, info: &[PageInfoItem], page: &Page) {
+        let json = &mut self.json;
+        json.begin_object();
+        for item in info {
+            match item {
+                PageInfoItem::Typename(key) => {
+                    json.key(key);
+                    json.string("PageInfo");
+                }
+                PageInfoItem::HasNextPage(key) => {
+                    json.key(key);
+                    json.boolean(page.has_next_page);
+                }
+                PageInfoItem::HasPreviousPage(key) => {
+                    json.key(key);
+                    json.boolean(page.has_previous_page);
+                }
+                PageInfoItem::StartCursor(key) => {
+                    json.key(key);
+                    json.optional_string(page.edges.first().map(|(cursor, _)| cursor.as_str()));
+                }
+                PageInfoItem::EndCursor(key) => {
+                    json.key(key);
+                    json.optional_string(page.edges.last().map(|(cursor, _)| cursor.as_str()));
+                }
+            }
+        }
+        json.end_object();
+    }
+
+    fn artist(&mut self, selection: &[ArtistItem], artist: &domain::Artist, related: &Related) {
+        self.json.begin_object();
+        for item in selection {
+            match item {
+                ArtistItem::Typename(key) => {
+                    self.json.key(key);
+                    self.json.string("Artist");
+                }
+                ArtistItem::Id(key) => {
+                    self.json.key(key);
+                    self.json.uuid(artist.id);
+                }
+                ArtistItem::Name(key) => {
+                    self.json.key(key);
+                    self.json.string(&artist.name);
+                }
+                ArtistItem::Email(key) => {
+                    self.json.key(key);
+                    self.json.optional_string(artist.email.as_deref());
+                }
+                ArtistItem::Skills(key) => {
+                    self.json.key(key);
+                    self.json.begin_array();
+                    for skill in related.skills.get(&artist.id).into_iter().flatten() {
+                        self.json.string(skill);
+                    }
+                    self.json.end_array();
+                }
+                ArtistItem::CreatedAt(key) => {
+                    self.json.key(key);
+                    self.json.date_time(artist.created_at);
+                }
+                ArtistItem::UpdatedAt(key) => {
+                    self.json.key(key);
+                    self.json.date_time(artist.updated_at);
+                }
+                ArtistItem::Availabilities { key, window, items } => {
+                    self.json.key(key);
+                    // `bind::plan` binds one window per index of the plan.
+                    let (from, to) = self.windows[*window];
+                    self.json.begin_array();
+                    for availability in related
+                        .availabilities
+                        .get(&artist.id)
+                        .into_iter()
+                        .flatten()
+                        .filter(|availability| availability.overlaps(from, to))
+                    {
+                        availability_object(&mut self.json, items, availability);
+                    }
+                    self.json.end_array();
+                }
+            }
+        }
+        self.json.end_object();
+    }
+}
+
+fn availability_object(
+    json: &mut JsonWriter,
+    selection: &[AvailabilityItem],
+    availability: &domain::Availability,
+) {
+    json.begin_object();
+    for item in selection {
+        match item {
+            AvailabilityItem::Typename(key) => {
+                json.key(key);
+                json.string("Availability");
+            }
+            AvailabilityItem::Id(key) => {
+                json.key(key);
+                json.uuid(availability.id);
+            }
+            AvailabilityItem::StartsAt(key) => {
+                json.key(key);
+                json.date_time(availability.starts_at);
+            }
+            AvailabilityItem::EndsAt(key) => {
+                json.key(key);
+                json.date_time(availability.ends_at);
+            }
+            AvailabilityItem::Note(key) => {
+                json.key(key);
+                json.optional_string(availability.note.as_deref());
+            }
+        }
+    }
+    json.end_object();
+}
