@@ -16,7 +16,7 @@ mod common;
 
 use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
 use async_graphql::{Request, Variables};
-use common::{TestApi, TestDb, sqlite_memory};
+use common::{TestApi, TestDb};
 use coulisses::auth::Role;
 use coulisses::demo;
 use coulisses::graphql::Answer;
@@ -211,29 +211,33 @@ fn document() -> impl Strategy<Value = String> {
     prop::collection::vec(root, 1..4).prop_map(|roots| format!("{{ {} }}", selection(roots)))
 }
 
-/// The demo data, and an artist whose strings need escaping.
-fn api() -> (tokio::runtime::Runtime, TestDb, TestApi) {
+/// The demo data, and an artist whose strings need escaping, on SQLite and
+/// (with TEST_DATABASE_URL) PostgreSQL.
+fn apis() -> (tokio::runtime::Runtime, Vec<(TestDb, TestApi)>) {
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|err| panic!("runtime: {err}"));
-    let (db, api) = runtime.block_on(async {
-        let db = sqlite_memory().await;
-        if let Err(err) = demo::load(&db.db).await {
-            panic!("demo data: {err}");
+    let apis = runtime.block_on(async {
+        let mut apis = Vec::new();
+        for db in common::backends().await {
+            if let Err(err) = demo::load(&db.db).await {
+                panic!("demo data: {err}");
+            }
+            let api = db.api();
+            api.create_artist(json!({
+                "name": "Zoë \"Z\" O'Brien \\ 🎭",
+                "email": "zoe@example.org",
+                "skills": ["Sound", "éclairage"],
+                "availabilities": [{
+                    "startsAt": "2027-07-10T17:30:00.250Z",
+                    "endsAt": "2027-07-10T23:00:00Z",
+                    "note": "line one\nline two\t\u{1}\u{7f} </script>"
+                }]
+            }))
+            .await;
+            apis.push((db, api));
         }
-        let api = db.api();
-        api.create_artist(json!({
-            "name": "Zoë \"Z\" O'Brien \\ 🎭",
-            "email": "zoe@example.org",
-            "skills": ["Sound", "éclairage"],
-            "availabilities": [{
-                "startsAt": "2027-07-10T17:30:00.250Z",
-                "endsAt": "2027-07-10T23:00:00Z",
-                "note": "line one\nline two\t\u{1}\u{7f} </script>"
-            }]
-        }))
-        .await;
-        (db, api)
+        apis
     });
-    (runtime, db, api)
+    (runtime, apis)
 }
 
 async fn general(api: &TestApi, query: &str, variables: &Value) -> Vec<u8> {
@@ -323,7 +327,13 @@ fn in_order(set: &SelectionSet, value: &async_graphql::Value, query: &str) {
 
 #[test]
 fn compiled_reads_answer_byte_for_byte_as_async_graphql() {
-    let (runtime, _db, api) = api();
+    let (runtime, apis) = apis();
+    for (_db, api) in &apis {
+        answers_match(&runtime, api);
+    }
+}
+
+fn answers_match(runtime: &tokio::runtime::Runtime, api: &TestApi) {
     let mut runner = TestRunner::new(Config {
         cases: 256,
         failure_persistence: None,
@@ -331,15 +341,15 @@ fn compiled_reads_answer_byte_for_byte_as_async_graphql() {
     });
     let outcome = runner.run(&document(), |query| {
         let no_variables = json!({});
-        let expected = runtime.block_on(general(&api, &query, &no_variables));
+        let expected = runtime.block_on(general(api, &query, &no_variables));
         prop_assert!(
             !text(&expected).contains("\"errors\""),
             "{query}: {}",
             text(&expected)
         );
         // The first answer compiles the document, the second runs the plan.
-        let (_, first) = runtime.block_on(answered(&api, &query, &no_variables));
-        let (compiled, second) = runtime.block_on(answered(&api, &query, &no_variables));
+        let (_, first) = runtime.block_on(answered(api, &query, &no_variables));
+        let (compiled, second) = runtime.block_on(answered(api, &query, &no_variables));
         prop_assert!(compiled, "no plan answered {query}");
         prop_assert_eq!(unordered(&first), unordered(&expected), "{}", query);
         prop_assert_eq!(unordered(&second), unordered(&expected), "{}", query);
@@ -355,30 +365,36 @@ fn compiled_reads_answer_byte_for_byte_as_async_graphql() {
 /// every answer is async-graphql's own, and the plan answers exactly the
 /// cases flagged `true`.
 fn check_variables(query: &str, valid: Value, cases: &[(Value, bool)]) {
-    let (runtime, _db, api) = api();
+    let (runtime, apis) = apis();
     runtime.block_on(async {
-        let (_, _) = answered(&api, query, &valid).await;
-        let (compiled, _) = answered(&api, query, &valid).await;
-        assert!(compiled, "no plan for {query}");
-        for (variables, by_plan) in cases {
-            let expected = general(&api, query, variables).await;
-            let (compiled, body) = answered(&api, query, variables).await;
-            assert_eq!(
-                unordered(&body),
-                unordered(&expected),
-                "{query} with {variables}"
-            );
-            if compiled {
-                assert_in_document_order(query, &body);
-            }
-            assert_eq!(
-                compiled,
-                *by_plan,
-                "{query} with {variables}: {}",
-                text(&body)
-            );
+        for (_db, api) in &apis {
+            variables_bind(api, query, &valid, cases).await;
         }
     });
+}
+
+async fn variables_bind(api: &TestApi, query: &str, valid: &Value, cases: &[(Value, bool)]) {
+    let (_, _) = answered(api, query, valid).await;
+    let (compiled, _) = answered(api, query, valid).await;
+    assert!(compiled, "no plan for {query}");
+    for (variables, by_plan) in cases {
+        let expected = general(api, query, variables).await;
+        let (compiled, body) = answered(api, query, variables).await;
+        assert_eq!(
+            unordered(&body),
+            unordered(&expected),
+            "{query} with {variables}"
+        );
+        if compiled {
+            assert_in_document_order(query, &body);
+        }
+        assert_eq!(
+            compiled,
+            *by_plan,
+            "{query} with {variables}: {}",
+            text(&body)
+        );
+    }
 }
 
 #[test]
@@ -459,8 +475,9 @@ fn a_variable_declared_non_null_is_not_taken_null() {
 
 #[test]
 fn documents_beyond_plans_keep_the_general_path() {
-    let (runtime, _db, api) = api();
+    let (runtime, apis) = apis();
     let no_variables = json!({});
+    let (_db, api) = &apis[0];
     runtime.block_on(async {
         for query in [
             "{ artists { nodes { ...F } } } fragment F on Artist { name }",
@@ -470,9 +487,9 @@ fn documents_beyond_plans_keep_the_general_path() {
             "{ __schema { queryType { name } } }",
             "mutation { deleteArtist(id: \"nope\") { __typename } }",
         ] {
-            let expected = general(&api, query, &no_variables).await;
+            let expected = general(api, query, &no_variables).await;
             for _ in 0..2 {
-                let (compiled, body) = answered(&api, query, &no_variables).await;
+                let (compiled, body) = answered(api, query, &no_variables).await;
                 assert!(!compiled, "a plan answered {query}");
                 assert_eq!(unordered(&body), unordered(&expected), "{query}");
             }
@@ -482,11 +499,12 @@ fn documents_beyond_plans_keep_the_general_path() {
 
 #[test]
 fn a_document_that_fails_to_validate_is_never_compiled() {
-    let (runtime, _db, api) = api();
+    let (runtime, apis) = apis();
+    let (_db, api) = &apis[0];
     runtime.block_on(async {
         let query = "{ artists { nodes { name shoeSize } } }";
         for _ in 0..2 {
-            let (compiled, body) = answered(&api, query, &json!({})).await;
+            let (compiled, body) = answered(api, query, &json!({})).await;
             assert!(!compiled);
             assert!(
                 text(&body).contains("GRAPHQL_VALIDATION_FAILED"),

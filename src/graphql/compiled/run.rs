@@ -130,11 +130,25 @@ async fn load(
             let Some(id) = id else {
                 return Ok(Loaded::Artist(None, Related::default()));
             };
-            let found = domain::artists::get(db, *id).await?;
-            let related = match &found {
-                Some(found) => Related::load(db, &[found.id], &[artist]).await?,
-                None => Related::default(),
+            // An artist's availabilities come with it, in one statement.
+            let (found, availabilities) = if ArtistItem::wants_availabilities(artist) {
+                match domain::artists::get_with_availabilities(db, *id).await? {
+                    Some((found, availabilities)) => (Some(found), Some(availabilities)),
+                    None => (None, None),
+                }
+            } else {
+                (domain::artists::get(db, *id).await?, None)
             };
+            let mut related = match (&found, ArtistItem::wants_skills(artist)) {
+                (Some(found), true) => Related {
+                    skills: domain::artists::skills_of(db, &[found.id]).await?,
+                    availabilities: HashMap::new(),
+                },
+                _ => Related::default(),
+            };
+            if let (Some(found), Some(availabilities)) = (&found, availabilities) {
+                related.availabilities.insert(found.id, availabilities);
+            }
             Ok(Loaded::Artist(found, related))
         }
         (RootField::Artists { connection, .. }, BoundRoot::Artists(listing)) => {
