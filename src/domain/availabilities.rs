@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use migration::constraints::AVAILABILITY_RANGE_UNIQUE;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -32,31 +32,39 @@ pub(crate) async fn of_all_artists(
     load(db, None).await
 }
 
+/// Reads only the columns a record needs, by position: a page of artists
+/// reads hundreds of these rows, and sea-orm's models would also decode the
+/// two timestamps of each row, and every column by name.
 async fn load(
     db: &DatabaseConnection,
     artist_ids: Option<&[Uuid]>,
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
-    let mut query = availability::Entity::find();
+    use availability::Column;
+    let mut query = availability::Entity::find().select_only().columns([
+        Column::ArtistId,
+        Column::Id,
+        Column::StartsAt,
+        Column::EndsAt,
+        Column::Note,
+    ]);
     if let Some(ids) = artist_ids {
-        query = query.filter(availability::Column::ArtistId.is_in(ids.iter().copied()));
+        query = query.filter(Column::ArtistId.is_in(ids.iter().copied()));
     }
-    let rows = query
-        .order_by_asc(availability::Column::ArtistId)
-        .order_by_asc(availability::Column::StartsAt)
+    let rows: Vec<(Uuid, Uuid, i64, i64, Option<String>)> = query
+        .order_by_asc(Column::ArtistId)
+        .order_by_asc(Column::StartsAt)
+        .into_tuple()
         .all(db)
         .await?;
-    group_by_artist(rows)
-}
-
-fn group_by_artist(
-    rows: Vec<availability::Model>,
-) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
     let mut grouped: HashMap<Uuid, Vec<Availability>> = HashMap::new();
-    for row in rows {
-        grouped
-            .entry(row.artist_id)
-            .or_default()
-            .push(Availability::try_from(row)?);
+    for (artist_id, id, starts_at, ends_at, note) in rows {
+        grouped.entry(artist_id).or_default().push(Availability {
+            id,
+            artist_id,
+            starts_at: time::from_micros(starts_at)?,
+            ends_at: time::from_micros(ends_at)?,
+            note,
+        });
     }
     Ok(grouped)
 }

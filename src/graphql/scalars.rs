@@ -2,7 +2,7 @@
 //! (async-graphql's own chrono scalar prints `+00:00`.)
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::{SecondsFormat, Utc};
+use chrono::{Datelike, SecondsFormat, Timelike, Utc};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
@@ -33,9 +33,58 @@ impl ScalarType for DateTime {
 }
 
 /// How the API writes a date-time: RFC 3339 in UTC with `Z`, fractions of
-/// a second only when there are any.
+/// a second only when there are any (in 3, 6 or 9 digits).
 pub fn rfc3339(at: chrono::DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    let mut out = String::with_capacity(30);
+    write_rfc3339(&mut out, at);
+    out
+}
+
+/// Appends `rfc3339(at)` to `out`. A page of artists writes a thousand of
+/// these: written digit by digit, they cost a tenth of chrono's general
+/// formatting and allocate nothing. Years outside 0..=9999 and leap
+/// seconds, which chrono writes its own way, are left to chrono.
+pub fn write_rfc3339(out: &mut String, at: chrono::DateTime<Utc>) {
+    let (date, time) = (at.date_naive(), at.time());
+    let nanos = time.nanosecond();
+    let Ok(year) = u32::try_from(date.year()) else {
+        out.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        return;
+    };
+    if year > 9999 || nanos >= 1_000_000_000 {
+        out.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        return;
+    }
+    push_digits(out, year, 4);
+    out.push('-');
+    push_digits(out, date.month(), 2);
+    out.push('-');
+    push_digits(out, date.day(), 2);
+    out.push('T');
+    push_digits(out, time.hour(), 2);
+    out.push(':');
+    push_digits(out, time.minute(), 2);
+    out.push(':');
+    push_digits(out, time.second(), 2);
+    if nanos != 0 {
+        out.push('.');
+        if nanos % 1_000_000 == 0 {
+            push_digits(out, nanos / 1_000_000, 3);
+        } else if nanos % 1_000 == 0 {
+            push_digits(out, nanos / 1_000, 6);
+        } else {
+            push_digits(out, nanos, 9);
+        }
+    }
+    out.push('Z');
+}
+
+/// `value` in decimal, zero-padded to `width` digits (it has no more).
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 impl From<chrono::DateTime<Utc>> for DateTime {
@@ -53,6 +102,22 @@ mod tests {
         let parsed = DateTime::parse(Value::String("2026-06-01T20:30:00+02:00".into()));
         let printed = parsed.map(|at| at.to_value()).ok();
         assert_eq!(printed, Some(Value::String("2026-06-01T18:30:00Z".into())));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_as_chrono_writes_it(seconds in -100_000_000_000i64..300_000_000_000, nanos in 0u32..2_000_000_000, rounding in 0usize..4) {
+            // Whole seconds, milli-, micro- and nanoseconds, as stored.
+            let nanos = match rounding {
+                0 => 0,
+                1 => nanos / 1_000_000 * 1_000_000,
+                2 => nanos / 1_000 * 1_000,
+                _ => nanos,
+            };
+            if let Some(at) = chrono::DateTime::from_timestamp(seconds, nanos) {
+                proptest::prop_assert_eq!(rfc3339(at), at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            }
+        }
     }
 
     #[test]

@@ -103,7 +103,7 @@ impl JsonWriter {
     pub fn date_time(&mut self, value: DateTime<Utc>) {
         self.separate();
         self.out.push('"');
-        self.out.push_str(&scalars::rfc3339(value));
+        scalars::write_rfc3339(&mut self.out, value);
         self.out.push('"');
         self.after_value = true;
     }
