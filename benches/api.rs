@@ -1,6 +1,8 @@
 //! Criterion benchmarks of the API in process, without HTTP: the time one
 //! request costs the service itself, on the load test's data set (1,000
-//! artists with 10 availabilities each, in-memory SQLite).
+//! artists with 10 availabilities each, in-memory SQLite). Each read runs
+//! as the server runs it (`answer`: by its compiled plan) and by
+//! async-graphql alone (`execute`), its peer.
 
 use std::hint::black_box;
 
@@ -8,7 +10,7 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use coulisses::auth::Role;
 use coulisses::db;
 use coulisses::domain::{self, NewArtist, NewAvailability};
-use coulisses::graphql::{Api, Limits};
+use coulisses::graphql::{Answer, Api, Limits};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
@@ -69,11 +71,34 @@ fn bench(c: &mut Criterion) {
         assert!(response.errors.is_empty(), "{:?}", response.errors);
         response
     };
+    let answer = |query: &str, variables: serde_json::Value| {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        match runtime.block_on(api.answer(request, Role::Viewer)) {
+            Answer::Written(body) => body,
+            Answer::Executed(response) => {
+                assert!(response.errors.is_empty(), "{:?}", response.errors);
+                Vec::new()
+            }
+        }
+    };
+    // The first answer compiles each document; make sure plans answer.
+    for _ in 0..2 {
+        answer(LIST, json!({}));
+        answer(SINGLE, json!({ "id": id }));
+    }
+    assert!(!answer(LIST, json!({})).is_empty(), "no plan for the list");
     let mut group = c.benchmark_group("api");
-    group.bench_function("list 50 artists with availabilities", |b| {
+    group.bench_function("list 50 artists with availabilities (compiled)", |b| {
+        b.iter(|| black_box(answer(LIST, json!({}))))
+    });
+    group.bench_function("list 50 artists with availabilities (async-graphql)", |b| {
         b.iter(|| black_box(execute(LIST, json!({}))))
     });
-    group.bench_function("one artist with availabilities", |b| {
+    group.bench_function("one artist with availabilities (compiled)", |b| {
+        b.iter(|| black_box(answer(SINGLE, json!({ "id": id }))))
+    });
+    group.bench_function("one artist with availabilities (async-graphql)", |b| {
         b.iter(|| black_box(execute(SINGLE, json!({ "id": id }))))
     });
     group.finish();
