@@ -514,3 +514,64 @@ fn a_document_that_fails_to_validate_is_never_compiled() {
         }
     });
 }
+
+/// Over HTTP, a compiled answer is the same response, with the same media
+/// type, and the metrics count it.
+#[tokio::test]
+async fn over_http_a_compiled_answer_is_the_same_response() {
+    let db = common::sqlite_memory().await;
+    if let Err(err) = demo::load(&db.db).await {
+        panic!("demo data: {err}");
+    }
+    let server = common::TestServer::start(&db).await;
+    let query =
+        "query One($id: ID!) { artist(id: $id) { name skills availabilities { startsAt note } } }";
+    let body = json!({ "query": query, "variables": { "id": demo::artist_id(4) } });
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let response = server
+            .client
+            .post(format!("{}/graphql", server.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("request: {err}"));
+        assert_eq!(response.status().as_u16(), 200);
+        let media_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        assert_eq!(
+            media_type.as_deref(),
+            Some("application/graphql-response+json")
+        );
+        let text = response
+            .text()
+            .await
+            .unwrap_or_else(|err| panic!("body: {err}"));
+        answers.push(unordered(text.as_bytes()));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0]["data"]["artist"]["name"], "Kenji Watanabe");
+
+    let metrics = server
+        .client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("metrics: {err}"))
+        .text()
+        .await
+        .unwrap_or_else(|err| panic!("metrics body: {err}"));
+    assert!(
+        metrics.contains("coulisses_graphql_compiled_requests_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "coulisses_graphql_requests_total{operation=\"One\",kind=\"query\",outcome=\"ok\"} 2\n"
+        ),
+        "{metrics}"
+    );
+}
