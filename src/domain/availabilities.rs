@@ -56,15 +56,29 @@ async fn load(
         .into_tuple()
         .all(db)
         .await?;
+    // Sorted by artist: each artist's rows come together, so the map is
+    // touched once per artist rather than once per row.
     let mut grouped: HashMap<Uuid, Vec<Availability>> = HashMap::new();
+    let mut current: Option<(Uuid, Vec<Availability>)> = None;
     for (artist_id, id, starts_at, ends_at, note) in rows {
-        grouped.entry(artist_id).or_default().push(Availability {
+        let availability = Availability {
             id,
             artist_id,
             starts_at: time::from_micros(starts_at)?,
             ends_at: time::from_micros(ends_at)?,
             note,
-        });
+        };
+        match &mut current {
+            Some((artist, list)) if *artist == artist_id => list.push(availability),
+            _ => {
+                if let Some((artist, list)) = current.replace((artist_id, vec![availability])) {
+                    grouped.insert(artist, list);
+                }
+            }
+        }
+    }
+    if let Some((artist, list)) = current {
+        grouped.insert(artist, list);
     }
     Ok(grouped)
 }
