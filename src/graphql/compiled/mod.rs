@@ -17,7 +17,10 @@
 //! serves exactly (no fragments, directives or merged fields), and any
 //! request it cannot bind or whose load fails takes the general path, which
 //! reports the error as it always does. `tests/compiled.rs` holds the two
-//! paths to the same bytes.
+//! paths to the same answers. Plans serve queries only, which every role
+//! may run, so a plan learnt from one caller serves all; and the limits a
+//! document is checked against (depth, complexity) depend on the document
+//! alone, so one that passed them once passes them always.
 
 mod bind;
 mod json;
