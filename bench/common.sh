@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the load scripts: a release server on a fresh database, and oha.
 # Source it; set DURATION and CONNECTIONS first.
 PORT="${PORT:-18181}"
@@ -71,6 +72,8 @@ warm_up() {
 }
 
 report() {
+  # $3 is "req/s p50 p95 p99", split on purpose.
+  # shellcheck disable=SC2086
   printf '%-9s %-24s %8s req/s  p50 %6s ms  p95 %6s ms  p99 %6s ms\n' "$1" "$2" $3
 }
 
