@@ -461,6 +461,28 @@ fn list_arguments_bind_or_leave_the_error_to_async_graphql() {
     );
 }
 
+/// async-graphql skips checking an argument whose variable the request
+/// left out, so an unknown field beside it passes once and is refused
+/// when the variable is given: such a document is never compiled.
+#[test]
+fn an_unknown_input_field_is_never_compiled_in() {
+    let (runtime, apis) = apis();
+    let (_db, api) = &apis[0];
+    runtime.block_on(async {
+        for query in [
+            "query($s: String) { artists(filter: { search: $s, bogus: 1 }) { totalCount } }",
+            "query($a: DateTime) { artists(filter: { availableDuring: { startsAt: $a, endsAt: \"2027-07-11T00:00:00Z\", tz: 1 } }) { totalCount } }",
+        ] {
+            for variables in [json!({}), json!({}), json!({ "s": "o", "a": "2027-07-10T00:00:00Z" })] {
+                let expected = general(api, query, &variables).await;
+                let (compiled, body) = answered(api, query, &variables).await;
+                assert!(!compiled, "a plan answered {query} with {variables}");
+                assert_eq!(unordered(&body), unordered(&expected), "{query}");
+            }
+        }
+    });
+}
+
 #[test]
 fn a_variable_declared_non_null_is_not_taken_null() {
     check_variables(

@@ -45,7 +45,7 @@ impl Query {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<ArtistFilter>,
-        #[graphql(default_with = "Some(ArtistOrder::NameAsc)")] order_by: Option<ArtistOrder>,
+        #[graphql(default_with = "Some(ArtistOrder::default())")] order_by: Option<ArtistOrder>,
     ) -> async_graphql::Result<ArtistConnection> {
         let db = ctx.data::<DatabaseConnection>()?;
         let Listing {

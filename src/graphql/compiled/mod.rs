@@ -36,11 +36,16 @@ use quick_cache::sync::Cache;
 pub use plan::ReadPlan;
 pub use run::run;
 
-/// Documents kept at most, and the bytes of their texts: a client's hot
-/// queries fit many times over, and no stream of distinct documents can
-/// make the cache grow past this.
-const MAX_DOCUMENTS: usize = 1_000;
-const MAX_TEXT_BYTES: u64 = 8 << 20;
+/// The memory the cache may take, about, counting each document's text,
+/// its plan and the cache's own bookkeeping: a client's hot queries fit
+/// many times over, and no stream of distinct documents (aliases varied
+/// by a hostile caller, say) makes the cache grow past it.
+const MAX_BYTES: u64 = 16 << 20;
+/// A guess at how many documents that holds, for the cache's layout.
+const ESTIMATED_DOCUMENTS: usize = 4_000;
+/// What an entry costs beside its text and its plan: the key, the cache's
+/// slot, an `Arc`.
+const ENTRY_OVERHEAD_BYTES: u64 = 1_024;
 
 /// What the cache knows of a document.
 #[derive(Clone)]
@@ -53,7 +58,7 @@ pub enum Known {
 
 /// The documents seen valid, by text and operation name.
 pub struct Plans {
-    cache: Cache<Key, Known, TextWeight>,
+    cache: Cache<Key, Known, MemoryWeight>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
@@ -76,20 +81,25 @@ impl quick_cache::Equivalent<Key> for KeyRef<'_> {
     }
 }
 
+/// An entry's weight: about the bytes it holds.
 #[derive(Clone)]
-struct TextWeight;
+struct MemoryWeight;
 
-impl Weighter<Key, Known> for TextWeight {
-    fn weight(&self, key: &Key, _: &Known) -> u64 {
-        // Never 0: the cache never evicts an entry that weighs nothing.
-        (key.query.len() as u64).max(1)
+impl Weighter<Key, Known> for MemoryWeight {
+    fn weight(&self, key: &Key, known: &Known) -> u64 {
+        let plan = match known {
+            Known::Compiled(plan) => plan.estimated_bytes,
+            Known::General => 0,
+        };
+        let text = key.query.len() + key.operation.as_ref().map_or(0, String::len);
+        ENTRY_OVERHEAD_BYTES + (text + plan) as u64
     }
 }
 
 impl Default for Plans {
     fn default() -> Self {
         Self {
-            cache: Cache::with_weighter(MAX_DOCUMENTS, MAX_TEXT_BYTES, TextWeight),
+            cache: Cache::with_weighter(ESTIMATED_DOCUMENTS, MAX_BYTES, MemoryWeight),
         }
     }
 }
@@ -111,5 +121,34 @@ impl Plans {
 
     pub fn remember(&self, query: String, operation: Option<String>, known: Known) {
         self.cache.insert(Key { query, operation }, known);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A caller who varies an alias sends endless distinct documents, each
+    /// compiled: the cache holds a bounded number of them.
+    #[test]
+    fn distinct_documents_do_not_grow_the_cache_past_its_bound() {
+        let plans = Plans::default();
+        let sent = 30_000;
+        for n in 0..sent {
+            let query = format!("{{ a{n}: __typename }}");
+            let document = match async_graphql::parser::parse_query(&query) {
+                Ok(document) => document,
+                Err(err) => panic!("{query}: {err}"),
+            };
+            let known = Plans::compile(&document, None);
+            assert!(matches!(known, Known::Compiled(_)), "{query}");
+            plans.remember(query, None, known);
+        }
+        let held = plans.cache.len();
+        assert!(held > 0);
+        assert!(
+            (held as u64) * ENTRY_OVERHEAD_BYTES <= MAX_BYTES,
+            "{held} of {sent} documents held"
+        );
     }
 }

@@ -62,7 +62,8 @@ pub struct Listing {
 }
 
 impl ListArguments {
-    /// The listing, or the filter's violations under `filter`.
+    /// The listing, or the filter's violations under `filter`. An absent
+    /// `orderBy` is `ArtistOrder::default()`, as the resolver's default.
     pub fn into_listing(self) -> Result<Listing, domain::DomainError> {
         let filter = domain::listing::ArtistFilter::from(self.filter.unwrap_or_default())
             .validate()
