@@ -44,6 +44,29 @@ impl Availability {
     /// True when [starts_at, ends_at) meets the half-open window; an open
     /// bound does not restrict.
     pub fn overlaps(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
+        self.span().overlaps(from, to)
+    }
+
+    pub fn span(&self) -> TimeSpan {
+        TimeSpan {
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+        }
+    }
+}
+
+/// When an availability starts and ends: all a reader that wants nothing
+/// else of it loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeSpan {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+impl TimeSpan {
+    /// True when [starts_at, ends_at) meets the half-open window; an open
+    /// bound does not restrict.
+    pub fn overlaps(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
         from.is_none_or(|from| self.ends_at > from) && to.is_none_or(|to| self.starts_at < to)
     }
 }

@@ -151,6 +151,17 @@ impl ReadPlan {
 }
 
 impl ArtistItem {
+    /// True when an `availabilities` of the selection asks for more than
+    /// when each starts and ends.
+    pub fn wants_availability_records(selection: &[Self]) -> bool {
+        selection.iter().any(|item| match item {
+            Self::Availabilities { items, .. } => items
+                .iter()
+                .any(|item| matches!(item, AvailabilityItem::Id(_) | AvailabilityItem::Note(_))),
+            _ => false,
+        })
+    }
+
     pub fn wants_skills(selection: &[Self]) -> bool {
         selection.iter().any(|item| matches!(item, Self::Skills(_)))
     }

@@ -15,7 +15,7 @@ use super::plan::{
     ArtistItem, AvailabilityItem, ConnectionItem, EdgeItem, PageInfoItem, ReadPlan, RootField,
 };
 use crate::domain::listing::Page;
-use crate::domain::{self, DomainError};
+use crate::domain::{self, DomainError, TimeSpan};
 
 /// Why a plan did not answer a request; the general path answers it then.
 #[derive(Debug)]
@@ -24,6 +24,10 @@ pub enum Fallback {
     Unbound,
     /// The domain refused (a bad cursor, say) or failed.
     Domain,
+    /// A selection asked for a field its load did not read: `Related::load`
+    /// reads whole records whenever one does, so this is a fault, answered
+    /// by the general path rather than with a wrong value.
+    Unloaded,
 }
 
 impl From<bind::Unbound> for Fallback {
@@ -64,7 +68,7 @@ pub async fn run(
     render.json.key("data");
     render.json.begin_object();
     for (field, loaded) in plan.fields.iter().zip(&loaded) {
-        render.root(field, loaded);
+        render.root(field, loaded)?;
     }
     render.json.end_object();
     render.json.end_object();
@@ -87,7 +91,21 @@ enum Loaded {
 #[derive(Default)]
 struct Related {
     skills: HashMap<Uuid, Vec<String>>,
-    availabilities: HashMap<Uuid, Vec<domain::Availability>>,
+    availabilities: Availabilities,
+}
+
+/// The artists' availabilities as loaded: whole records, or only when
+/// each starts and ends where no selection asks for more (fewer columns
+/// to read, send and decode).
+enum Availabilities {
+    Records(HashMap<Uuid, Vec<domain::Availability>>),
+    Spans(HashMap<Uuid, Vec<TimeSpan>>),
+}
+
+impl Default for Availabilities {
+    fn default() -> Self {
+        Self::Records(HashMap::new())
+    }
 }
 
 impl Related {
@@ -108,9 +126,19 @@ impl Related {
                     .iter()
                     .any(|s| ArtistItem::wants_availabilities(s))
             {
-                return Ok(HashMap::new());
+                Ok(Availabilities::default())
+            } else if selections
+                .iter()
+                .any(|s| ArtistItem::wants_availability_records(s))
+            {
+                domain::availabilities::of_artists(db, ids)
+                    .await
+                    .map(Availabilities::Records)
+            } else {
+                domain::availabilities::spans_of(db, ids)
+                    .await
+                    .map(Availabilities::Spans)
             }
-            domain::availabilities::of_artists(db, ids).await
         };
         let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
         Ok(Self {
@@ -142,12 +170,13 @@ async fn load(
             let mut related = match (&found, ArtistItem::wants_skills(artist)) {
                 (Some(found), true) => Related {
                     skills: domain::artists::skills_of(db, &[found.id]).await?,
-                    availabilities: HashMap::new(),
+                    availabilities: Availabilities::default(),
                 },
                 _ => Related::default(),
             };
             if let (Some(found), Some(availabilities)) = (&found, availabilities) {
-                related.availabilities.insert(found.id, availabilities);
+                related.availabilities =
+                    Availabilities::Records(HashMap::from([(found.id, availabilities)]));
             }
             Ok(Loaded::Artist(found, related))
         }
@@ -206,7 +235,7 @@ struct Render<'a> {
 }
 
 impl Render<'_> {
-    fn root(&mut self, field: &RootField, loaded: &Loaded) {
+    fn root(&mut self, field: &RootField, loaded: &Loaded) -> Result<(), Fallback> {
         match (field, loaded) {
             (RootField::Typename(key), _) => {
                 self.json.key(key);
@@ -215,7 +244,7 @@ impl Render<'_> {
             (RootField::Artist { key, artist, .. }, Loaded::Artist(found, related)) => {
                 self.json.key(key);
                 match found {
-                    Some(found) => self.artist(artist, found, related),
+                    Some(found) => self.artist(artist, found, related)?,
                     None => self.json.null(),
                 }
             }
@@ -230,14 +259,14 @@ impl Render<'_> {
                 },
             ) => {
                 self.json.key(key);
-                self.connection(connection, page, *total, related);
+                self.connection(connection, page, *total, related)?;
             }
             // `load` answers each root field with its own kind.
-            (RootField::Artist { key, .. } | RootField::Artists { key, .. }, _) => {
-                self.json.key(key);
-                self.json.null();
+            (RootField::Artist { .. } | RootField::Artists { .. }, _) => {
+                return Err(Fallback::Unloaded);
             }
         }
+        Ok(())
     }
 
     fn connection(
@@ -246,7 +275,7 @@ impl Render<'_> {
         page: &Page,
         total: Option<u64>,
         related: &Related,
-    ) {
+    ) -> Result<(), Fallback> {
         self.json.begin_object();
         for item in connection {
             match item {
@@ -264,7 +293,7 @@ impl Render<'_> {
                     self.json.key(key);
                     self.json.begin_array();
                     for (_, node) in &page.edges {
-                        self.artist(artist, node, related);
+                        self.artist(artist, node, related)?;
                     }
                     self.json.end_array();
                 }
@@ -272,7 +301,7 @@ impl Render<'_> {
                     self.json.key(key);
                     self.json.begin_array();
                     for (cursor, node) in &page.edges {
-                        self.edge(edge, cursor, node, related);
+                        self.edge(edge, cursor, node, related)?;
                     }
                     self.json.end_array();
                 }
@@ -283,9 +312,16 @@ impl Render<'_> {
             }
         }
         self.json.end_object();
+        Ok(())
     }
 
-    fn edge(&mut self, edge: &[EdgeItem], cursor: &str, node: &domain::Artist, related: &Related) {
+    fn edge(
+        &mut self,
+        edge: &[EdgeItem],
+        cursor: &str,
+        node: &domain::Artist,
+        related: &Related,
+    ) -> Result<(), Fallback> {
         self.json.begin_object();
         for item in edge {
             match item {
@@ -299,11 +335,12 @@ impl Render<'_> {
                 }
                 EdgeItem::Node(key, artist) => {
                     self.json.key(key);
-                    self.artist(artist, node, related);
+                    self.artist(artist, node, related)?;
                 }
             }
         }
         self.json.end_object();
+        Ok(())
     }
 
     fn page_info(&mut self, info: &[PageInfoItem], page: &Page) {
@@ -336,7 +373,12 @@ impl Render<'_> {
         json.end_object();
     }
 
-    fn artist(&mut self, selection: &[ArtistItem], artist: &domain::Artist, related: &Related) {
+    fn artist(
+        &mut self,
+        selection: &[ArtistItem],
+        artist: &domain::Artist,
+        related: &Related,
+    ) -> Result<(), Fallback> {
         self.json.begin_object();
         for item in selection {
             match item {
@@ -377,28 +419,44 @@ impl Render<'_> {
                     // `bind::plan` binds one window per index of the plan.
                     let (from, to) = self.windows[*window];
                     self.json.begin_array();
-                    for availability in related
-                        .availabilities
-                        .get(&artist.id)
-                        .into_iter()
-                        .flatten()
-                        .filter(|availability| availability.overlaps(from, to))
-                    {
-                        availability_object(&mut self.json, items, availability);
+                    match &related.availabilities {
+                        Availabilities::Records(loaded) => {
+                            for record in loaded.get(&artist.id).into_iter().flatten() {
+                                if record.overlaps(from, to) {
+                                    availability_object(
+                                        &mut self.json,
+                                        items,
+                                        record.span(),
+                                        Some(record),
+                                    )?;
+                                }
+                            }
+                        }
+                        Availabilities::Spans(loaded) => {
+                            for span in loaded.get(&artist.id).into_iter().flatten() {
+                                if span.overlaps(from, to) {
+                                    availability_object(&mut self.json, items, *span, None)?;
+                                }
+                            }
+                        }
                     }
                     self.json.end_array();
                 }
             }
         }
         self.json.end_object();
+        Ok(())
     }
 }
 
+/// One availability: when it starts and ends, and its record where the
+/// selection asks for more (its `id` or `note`).
 fn availability_object(
     json: &mut JsonWriter,
     selection: &[AvailabilityItem],
-    availability: &domain::Availability,
-) {
+    span: TimeSpan,
+    record: Option<&domain::Availability>,
+) -> Result<(), Fallback> {
     json.begin_object();
     for item in selection {
         match item {
@@ -408,21 +466,22 @@ fn availability_object(
             }
             AvailabilityItem::Id(key) => {
                 json.key(key);
-                json.uuid(availability.id);
+                json.uuid(record.ok_or(Fallback::Unloaded)?.id);
             }
             AvailabilityItem::StartsAt(key) => {
                 json.key(key);
-                json.date_time(availability.starts_at);
+                json.date_time(span.starts_at);
             }
             AvailabilityItem::EndsAt(key) => {
                 json.key(key);
-                json.date_time(availability.ends_at);
+                json.date_time(span.ends_at);
             }
             AvailabilityItem::Note(key) => {
                 json.key(key);
-                json.optional_string(availability.note.as_deref());
+                json.optional_string(record.ok_or(Fallback::Unloaded)?.note.as_deref());
             }
         }
     }
     json.end_object();
+    Ok(())
 }
