@@ -8,9 +8,9 @@
 //! database's. So the first time a document validates and runs without an
 //! error, it is compiled into a read plan (`plan`), kept by its text. The
 //! next request with the same text and operation name binds its variables
-//! to the plan (`bind`), loads through the same domain functions as the
-//! resolvers, one statement per kind (`run`), and writes the JSON from the
-//! records in one pass (`json`).
+//! to the plan (`bind`), loads through the domain only what the selection
+//! writes, one statement per kind of record (`run`), and writes the JSON
+//! from the records in one pass (`json`).
 //!
 //! A plan only ever answers what async-graphql would answer: a plan is made
 //! only from a document async-graphql validated, only for selections it

@@ -1,6 +1,8 @@
 //! Runs a read plan: binds the request's arguments, loads through the
-//! domain (the statements the resolvers run, no more), and writes the
-//! response's JSON straight from the records.
+//! domain what the selection writes (one statement per kind of record; an
+//! artist with its availabilities in one; only the availabilities' times
+//! when nothing else of them is asked), and writes the response's JSON
+//! straight from the records.
 
 use std::collections::HashMap;
 
