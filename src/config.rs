@@ -92,6 +92,45 @@ pub struct DatabaseConfig {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     pub db_max_connections: u32,
+    /// PostgreSQL only: the planner's random_page_cost for the service's
+    /// sessions, sent as a startup option when each connection opens.
+    /// `server` sends nothing and keeps the server's own (needed behind
+    /// PgBouncer, which refuses startup options). Left alone, too, when
+    /// the URL's `options` or PGOPTIONS set random_page_cost themselves.
+    #[arg(
+        long,
+        env = "COULISSES_PG_RANDOM_PAGE_COST",
+        default_value = "1.1",
+        value_parser = page_cost
+    )]
+    pub pg_random_page_cost: PageCost,
+}
+
+/// How the service's PostgreSQL sessions set `random_page_cost`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PageCost {
+    /// Keep the server's (or the role's, or the database's) setting.
+    Server,
+    Session(f64),
+}
+
+impl Default for PageCost {
+    /// The usual value for SSDs; see docs/deployment.md.
+    fn default() -> Self {
+        Self::Session(1.1)
+    }
+}
+
+fn page_cost(raw: &str) -> Result<PageCost, String> {
+    if raw == "server" {
+        return Ok(PageCost::Server);
+    }
+    match raw.parse::<f64>() {
+        Ok(cost) if cost.is_finite() && cost > 0.0 => Ok(PageCost::Session(cost)),
+        _ => Err(format!(
+            "{raw:?} is neither `server` nor a positive number like 1.1"
+        )),
+    }
 }
 
 #[derive(Clone, Debug, Args)]
@@ -229,6 +268,26 @@ pub enum MigrateAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_cost_is_a_positive_number_or_server() {
+        let parse = |value: &str| {
+            Cli::try_parse_from(["coulisses", "serve", "--pg-random-page-cost", value]).map(|cli| {
+                match cli.command {
+                    Some(Command::Serve(serve)) => serve.database.pg_random_page_cost,
+                    _ => panic!("serve expected"),
+                }
+            })
+        };
+        assert_eq!(parse("server").ok(), Some(PageCost::Server));
+        assert_eq!(parse("4").ok(), Some(PageCost::Session(4.0)));
+        for refused in ["0", "-1", "NaN", "inf", "fast"] {
+            assert!(parse(refused).is_err(), "{refused}");
+        }
+        let defaults =
+            Cli::try_parse_from(["coulisses"]).map(|cli| cli.serve.database.pg_random_page_cost);
+        assert_eq!(defaults.ok(), Some(PageCost::default()));
+    }
 
     #[test]
     fn limits_of_zero_are_refused_at_start() {

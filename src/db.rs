@@ -10,6 +10,8 @@ use sea_orm::{
     DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
+use crate::config::PageCost;
+
 /// How long a SQLite writer waits for another to finish before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -22,7 +24,17 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 /// Rows the SQLite driver may read ahead of the code consuming them.
 const SQLITE_ROW_BUFFER: usize = 4_096;
 
+/// Connects with the default session settings (see `connect_with`).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, max_connections, PageCost::default()).await
+}
+
+/// Connects; on PostgreSQL, sessions plan with `page_cost` (see below).
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    page_cost: PageCost,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
@@ -59,16 +71,31 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         });
         return connect_sqlite(options).await;
     }
-    options.map_sqlx_postgres_opts(|postgres| {
+    if let Some(cost) = session_page_cost(url, page_cost) {
         // PostgreSQL's default random_page_cost (4) models spinning disks.
         // With it, the planner reads a page of artists' availabilities by
         // scanning the whole table rather than the artist index while the
         // table holds fewer than some hundred thousand rows: 1 to 2 ms a
         // page instead of 0.2 ms at 10,000 rows. 1.1 is the usual setting
         // for SSDs, which is what servers and cloud databases run on.
-        postgres.options([("random_page_cost", "1.1")])
-    });
+        let setting = cost.to_string();
+        options.map_sqlx_postgres_opts(move |postgres| {
+            postgres.options([("random_page_cost", setting.as_str())])
+        });
+    }
     Database::connect(options).await
+}
+
+/// The random_page_cost to send, unless the operator keeps the server's or
+/// sets it already in the URL's `options` or in PGOPTIONS (which a startup
+/// option of ours would silently override).
+fn session_page_cost(url: &str, page_cost: PageCost) -> Option<f64> {
+    let PageCost::Session(cost) = page_cost else {
+        return None;
+    };
+    let set_elsewhere = url.contains("random_page_cost")
+        || std::env::var("PGOPTIONS").is_ok_and(|options| options.contains("random_page_cost"));
+    (!set_elsewhere).then_some(cost)
 }
 
 /// Opens a SQLite pool, waiting out another process that is switching the

@@ -69,9 +69,10 @@ pub struct App {
 impl App {
     /// Connects to the configured database, migrates it, and binds.
     pub async fn build(config: ServeConfig) -> Result<Self, StartupError> {
-        let db = db::connect(
+        let db = db::connect_with(
             &config.database.database_url,
             config.database.db_max_connections,
+            config.database.pg_random_page_cost,
         )
         .await
         .map_err(StartupError::Database)?;

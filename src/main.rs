@@ -62,9 +62,13 @@ async fn serve(config: coulisses::config::ServeConfig) -> anyhow::Result<()> {
 
 async fn migrate(config: MigrateConfig) -> anyhow::Result<()> {
     telemetry::init(LogFormat::Text);
-    let db = db::connect(&config.database.database_url, 1)
-        .await
-        .context("cannot open the database")?;
+    let db = db::connect_with(
+        &config.database.database_url,
+        1,
+        config.database.pg_random_page_cost,
+    )
+    .await
+    .context("cannot open the database")?;
     match config.action {
         MigrateAction::Up => db::migrate(&db).await,
         MigrateAction::Down { steps } => db::roll_back(&db, steps).await,
@@ -82,9 +86,13 @@ async fn migrate(config: MigrateConfig) -> anyhow::Result<()> {
 async fn seed(config: SeedConfig) -> anyhow::Result<()> {
     // Clap requires `--demo`: the demo set is the only one to load so far.
     telemetry::init(LogFormat::Text);
-    let db = db::connect(&config.database.database_url, 1)
-        .await
-        .context("cannot open the database")?;
+    let db = db::connect_with(
+        &config.database.database_url,
+        1,
+        config.database.pg_random_page_cost,
+    )
+    .await
+    .context("cannot open the database")?;
     db::migrate(&db).await.context("migration failed")?;
     let if_not_empty = if config.force {
         IfNotEmpty::Replace
