@@ -115,13 +115,15 @@ fn group_by_artist<T>(
             Some((artist, items)) if *artist == artist_id => items.push(item),
             _ => {
                 if let Some((artist, items)) = current.replace((artist_id, vec![item])) {
-                    grouped.insert(artist, items);
+                    // Extended, not replaced, should an artist's rows ever
+                    // not come together.
+                    grouped.entry(artist).or_default().extend(items);
                 }
             }
         }
     }
     if let Some((artist, items)) = current {
-        grouped.insert(artist, items);
+        grouped.entry(artist).or_default().extend(items);
     }
     Ok(grouped)
 }
