@@ -15,6 +15,10 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Positioned};
 use async_graphql_value::Value as InputValue;
 
+use crate::domain;
+use crate::graphql::plain::PlainRecord;
+use crate::graphql::types::artist::AvailabilityField;
+use crate::graphql::types::artist_list::ArtistField;
 use crate::metrics::Operation;
 
 /// A compiled query operation.
@@ -79,14 +83,12 @@ pub enum PageInfoItem {
 
 pub type ArtistSelection = Vec<ArtistItem>;
 
+/// The plain fields are the lean path's (`PlainRecord`): one list of them
+/// per type.
 pub enum ArtistItem {
     Typename(Name),
-    Id(Name),
-    Name(Name),
-    Email(Name),
+    Field(Name, ArtistField),
     Skills(Name),
-    CreatedAt(Name),
-    UpdatedAt(Name),
     Availabilities {
         key: Name,
         /// Index of its `from`/`to` in `ReadPlan::windows`.
@@ -97,10 +99,7 @@ pub enum ArtistItem {
 
 pub enum AvailabilityItem {
     Typename(Name),
-    Id(Name),
-    StartsAt(Name),
-    EndsAt(Name),
-    Note(Name),
+    Field(Name, AvailabilityField),
 }
 
 /// What one item of a plan takes in memory, about: its enum, its response
@@ -155,9 +154,12 @@ impl ArtistItem {
     /// when each starts and ends.
     pub fn wants_availability_records(selection: &[Self]) -> bool {
         selection.iter().any(|item| match item {
-            Self::Availabilities { items, .. } => items
-                .iter()
-                .any(|item| matches!(item, AvailabilityItem::Id(_) | AvailabilityItem::Note(_))),
+            Self::Availabilities { items, .. } => items.iter().any(|item| {
+                matches!(
+                    item,
+                    AvailabilityItem::Field(_, AvailabilityField::Id | AvailabilityField::Note)
+                )
+            }),
             _ => false,
         })
     }
@@ -408,13 +410,8 @@ impl Compiler {
         }
         match field.name.node.as_str() {
             "__typename" => Some(ArtistItem::Typename(key)),
-            "id" => Some(ArtistItem::Id(key)),
-            "name" => Some(ArtistItem::Name(key)),
-            "email" => Some(ArtistItem::Email(key)),
             "skills" => Some(ArtistItem::Skills(key)),
-            "createdAt" => Some(ArtistItem::CreatedAt(key)),
-            "updatedAt" => Some(ArtistItem::UpdatedAt(key)),
-            _ => None,
+            name => domain::Artist::plain_field(name).map(|plain| ArtistItem::Field(key, plain)),
         }
     }
 }
@@ -439,10 +436,8 @@ fn availability_item(key: Name, field: &Field) -> Option<AvailabilityItem> {
     }
     match field.name.node.as_str() {
         "__typename" => Some(AvailabilityItem::Typename(key)),
-        "id" => Some(AvailabilityItem::Id(key)),
-        "startsAt" => Some(AvailabilityItem::StartsAt(key)),
-        "endsAt" => Some(AvailabilityItem::EndsAt(key)),
-        "note" => Some(AvailabilityItem::Note(key)),
-        _ => None,
+        name => {
+            domain::Availability::plain_field(name).map(|plain| AvailabilityItem::Field(key, plain))
+        }
     }
 }

@@ -18,6 +18,8 @@ use super::plan::{
 };
 use crate::domain::listing::Page;
 use crate::domain::{self, DomainError, TimeSpan};
+use crate::graphql::types::artist::AvailabilityField;
+use crate::graphql::types::artist_list::ArtistField;
 
 /// Why a plan did not answer a request; the general path answers it then.
 #[derive(Debug)]
@@ -388,17 +390,15 @@ impl Render<'_> {
                     self.json.key(key);
                     self.json.string("Artist");
                 }
-                ArtistItem::Id(key) => {
+                ArtistItem::Field(key, field) => {
                     self.json.key(key);
-                    self.json.uuid(artist.id);
-                }
-                ArtistItem::Name(key) => {
-                    self.json.key(key);
-                    self.json.string(&artist.name);
-                }
-                ArtistItem::Email(key) => {
-                    self.json.key(key);
-                    self.json.optional_string(artist.email.as_deref());
+                    match field {
+                        ArtistField::Id => self.json.uuid(artist.id),
+                        ArtistField::Name => self.json.string(&artist.name),
+                        ArtistField::Email => self.json.optional_string(artist.email.as_deref()),
+                        ArtistField::CreatedAt => self.json.date_time(artist.created_at),
+                        ArtistField::UpdatedAt => self.json.date_time(artist.updated_at),
+                    }
                 }
                 ArtistItem::Skills(key) => {
                     self.json.key(key);
@@ -407,14 +407,6 @@ impl Render<'_> {
                         self.json.string(skill);
                     }
                     self.json.end_array();
-                }
-                ArtistItem::CreatedAt(key) => {
-                    self.json.key(key);
-                    self.json.date_time(artist.created_at);
-                }
-                ArtistItem::UpdatedAt(key) => {
-                    self.json.key(key);
-                    self.json.date_time(artist.updated_at);
                 }
                 ArtistItem::Availabilities { key, window, items } => {
                     self.json.key(key);
@@ -466,21 +458,16 @@ fn availability_object(
                 json.key(key);
                 json.string("Availability");
             }
-            AvailabilityItem::Id(key) => {
+            AvailabilityItem::Field(key, field) => {
                 json.key(key);
-                json.uuid(record.ok_or(Fallback::Unloaded)?.id);
-            }
-            AvailabilityItem::StartsAt(key) => {
-                json.key(key);
-                json.date_time(span.starts_at);
-            }
-            AvailabilityItem::EndsAt(key) => {
-                json.key(key);
-                json.date_time(span.ends_at);
-            }
-            AvailabilityItem::Note(key) => {
-                json.key(key);
-                json.optional_string(record.ok_or(Fallback::Unloaded)?.note.as_deref());
+                match field {
+                    AvailabilityField::Id => json.uuid(record.ok_or(Fallback::Unloaded)?.id),
+                    AvailabilityField::StartsAt => json.date_time(span.starts_at),
+                    AvailabilityField::EndsAt => json.date_time(span.ends_at),
+                    AvailabilityField::Note => {
+                        json.optional_string(record.ok_or(Fallback::Unloaded)?.note.as_deref())
+                    }
+                }
             }
         }
     }
