@@ -16,7 +16,7 @@ mod common;
 
 use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
 use async_graphql::{Request, Variables};
-use common::{TestApi, TestDb};
+use common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb};
 use coulisses::auth::Role;
 use coulisses::demo;
 use coulisses::graphql::Answer;
@@ -24,16 +24,6 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-const ARTIST_FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "email",
-    "createdAt",
-    "updatedAt",
-    "skills",
-    "__typename",
-];
-const AVAILABILITY_FIELDS: &[&str] = &["id", "startsAt", "endsAt", "note", "__typename"];
 const WINDOWS: &[&str] = &[
     "",
     "(from: \"2027-07-10T00:00:00Z\")",

@@ -7,27 +7,16 @@
 
 mod common;
 
-use common::{TestApi, TestDb, sqlite_memory};
+use common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb, sqlite_memory};
 use coulisses::demo;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
 
-const FIELDS: &[&str] = &["id", "startsAt", "endsAt", "note", "__typename"];
-const ARTIST_FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "email",
-    "createdAt",
-    "updatedAt",
-    "skills",
-    "__typename",
-];
-
 /// A selection of availability fields, each maybe under an alias. An
 /// alias names one field only, as GraphQL requires of one response key.
 fn selection() -> impl Strategy<Value = String> {
-    fields(FIELDS)
+    fields(AVAILABILITY_FIELDS)
 }
 
 fn fields(names: &'static [&'static str]) -> impl Strategy<Value = String> {

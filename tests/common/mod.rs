@@ -202,6 +202,20 @@ impl Drop for PostgresDatabase {
     }
 }
 
+/// The fields of an Artist that take no argument and have no sub-selection.
+pub const ARTIST_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "createdAt",
+    "updatedAt",
+    "skills",
+    "__typename",
+];
+/// The fields of an Availability that take no argument and have no
+/// sub-selection.
+pub const AVAILABILITY_FIELDS: &[&str] = &["id", "startsAt", "endsAt", "note", "__typename"];
+
 /// The API in process: `schema.execute` with per-request loaders.
 #[derive(Clone)]
 pub struct TestApi {
