@@ -8,6 +8,7 @@ BIN="${BIN:-target/release/coulisses}"
 WORK=$(mktemp -d)
 SERVER_PID=""
 PG_DB=""
+PG_URL=""
 
 command -v oha >/dev/null || { echo "oha missing: cargo install oha" >&2; exit 1; }
 [ "$BIN" = target/release/coulisses ] && cargo build --release --quiet
@@ -33,13 +34,24 @@ stop_server() {
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 }
 
-# A fresh PostgreSQL database URL, or nothing when no server answers.
+# Creates a fresh PostgreSQL database, named in PG_DB, its URL in PG_URL;
+# leaves both empty when no server answers. Call it directly, not in a
+# subshell: cleanup drops the database PG_DB names.
 fresh_postgres() {
+  PG_DB=""
+  PG_URL=""
   pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || return 0
   PG_DB="coulisses_bench_$$_$RANDOM"
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $PG_DB" >/dev/null
   # Loopback: TLS (libpq's default sslmode=prefer) would only add cost.
-  echo "postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=disable"
+  PG_URL="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=disable"
+}
+
+# After the bulk load, what autovacuum does soon after on a live database:
+# the planner's statistics, and the visibility map that lets index-only
+# scans skip the table. A no-op outside PostgreSQL.
+settle_postgres() {
+  [ -z "$PG_DB" ] || psql -q -h 127.0.0.1 -U postgres -d "$PG_DB" -c "VACUUM ANALYZE" >/dev/null
 }
 
 drop_postgres() {
@@ -81,7 +93,6 @@ report() {
 # PostgreSQL database when a server answers.
 on_each_engine() {
   run sqlite "sqlite://$WORK/bench.db?mode=rwc"
-  local pg
-  pg=$(fresh_postgres)
-  if [ -n "$pg" ]; then run postgres "$pg"; drop_postgres; else echo "postgres: skipped, no server on 127.0.0.1:5432"; fi
+  fresh_postgres
+  if [ -n "$PG_URL" ]; then run postgres "$PG_URL"; drop_postgres; else echo "postgres: skipped, no server on 127.0.0.1:5432"; fi
 }

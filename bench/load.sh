@@ -18,6 +18,7 @@ run() {
   start_server "$2"
   local id one
   id=$(python3 bench/seed.py "$BASE" 1000 10)
+  settle_postgres
   one="{\"query\":\"{ artist(id: \\\"$id\\\") { name availabilities { startsAt endsAt } } }\"}"
   warm_up "$LIST"
   report "$1" "artists(first: 50)" "$(measure "$LIST")"

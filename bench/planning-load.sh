@@ -14,6 +14,7 @@ source bench/common.sh
 run() {
   start_server "$2"
   python3 bench/seed.py "$BASE" 100 7 >/dev/null
+  settle_postgres
   local body
   body=$(python3 bench/planning_request.py)
   warm_up "$body"

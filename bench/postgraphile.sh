@@ -16,7 +16,8 @@ source bench/common.sh
 PEER_PORT=18191
 PEER_PID=""
 
-pg=$(fresh_postgres)
+fresh_postgres
+pg="$PG_URL"
 [ -n "$pg" ] || { echo "no PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
 npm install --silent --no-audit --no-fund --prefix "$WORK/peer" postgraphile@4.14 >/dev/null
 
@@ -24,7 +25,7 @@ npm install --silent --no-audit --no-fund --prefix "$WORK/peer" postgraphile@4.1
 start_server "$pg"
 id=$(python3 bench/seed.py "$BASE" 1000 10)
 stop_server
-psql -q -h 127.0.0.1 -U postgres -d "$PG_DB" -c "ANALYZE" >/dev/null
+settle_postgres
 
 # The planner setting Coulisses gives its own sessions (src/db.rs), so
 # that both read the availabilities by index.
