@@ -303,10 +303,68 @@ async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
         }
         assert_eq!(costs, [2, 2, 2], "one page statement and one availabilities batch");
 
+        // Only their times: the read of the load test, which loads less.
+        let times = "query($n: Int) { artists(first: $n) { nodes { availabilities { startsAt endsAt } } } }";
+        let mut costs = Vec::new();
+        for size in [1, 10, 100, 1, 10, 100] {
+            let before = t.statements();
+            let data = api.data(times, json!({ "n": size })).await;
+            costs.push(t.statements() - before);
+            assert_eq!(data["artists"]["nodes"][size - 1]["availabilities"].as_array().map(Vec::len), Some(2));
+        }
+        assert_eq!(costs, [2; 6], "the same, by async-graphql and then by the read plan");
+
         let with_everything = "{ artists(first: 100) { totalCount nodes { skills availabilities { artist { name } } } } }";
         let before = t.statements();
         api.data(with_everything, json!({})).await;
         assert_eq!(t.statements() - before, 4, "page, count, skills, availabilities");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_page_lists_availabilities_by_start_whatever_order_they_were_added_in() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let days = [5, 1, 4, 2, 3];
+        for name in ["first", "second"] {
+            let id = api.create_artist(json!({ "name": name })).await;
+            for day in days {
+                let added = api
+                    .add_availability(
+                        &id,
+                        &format!("2026-06-0{day}T08:00:00Z"),
+                        &format!("2026-06-0{day}T12:00:00Z"),
+                    )
+                    .await;
+                assert_eq!(added["__typename"], "Availability", "{added}");
+            }
+        }
+        let expected: Vec<String> = (1..=5)
+            .map(|day| format!("2026-06-0{day}T08:00:00Z"))
+            .collect();
+        // Whole records, then only the times, each answered by
+        // async-graphql and then by its read plan.
+        for read in [
+            "{ artists { nodes { availabilities { id startsAt } } } }",
+            "{ artists { nodes { availabilities { startsAt endsAt } } } }",
+        ] {
+            for _ in 0..2 {
+                let data = api.data(read, json!({})).await;
+                let nodes = data["artists"]["nodes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                assert_eq!(nodes.len(), 2);
+                for node in nodes {
+                    let starts: Vec<String> = node["availabilities"]
+                        .as_array()
+                        .map(|all| all.iter().map(|a| string(&a["startsAt"])).collect())
+                        .unwrap_or_default();
+                    assert_eq!(starts, expected, "{read}");
+                }
+            }
+        }
     })
     .await;
 }

@@ -64,6 +64,14 @@ pub struct TimeSpan {
 }
 
 impl TimeSpan {
+    /// From the stored microseconds since the epoch.
+    pub fn from_micros(starts_at: i64, ends_at: i64) -> Result<Self, DomainError> {
+        Ok(Self {
+            starts_at: from_micros(starts_at)?,
+            ends_at: from_micros(ends_at)?,
+        })
+    }
+
     /// True when [starts_at, ends_at) meets the half-open window; an open
     /// bound does not restrict.
     pub fn overlaps(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
