@@ -16,12 +16,14 @@ mod common;
 
 use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
 use async_graphql::{Request, Variables};
+use common::service::Service;
 use common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb};
 use coulisses::auth::Role;
 use coulisses::demo;
 use coulisses::graphql::Answer;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const WINDOWS: &[&str] = &[
@@ -586,4 +588,58 @@ async fn over_http_a_compiled_answer_is_the_same_response() {
         ),
         "{metrics}"
     );
+}
+
+/// A plan whose load fails (here a stored time out of range, which only a
+/// broken database holds) logs the cause, and the general path answers:
+/// with the generic internal error, the cause logged again by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_that_fails_to_load_logs_why_and_leaves_the_answer_to_the_general_path() {
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("coulisses.db").display()
+    );
+    let mut service = Service::serve(&url, &[], "info");
+    let client = reqwest::Client::new();
+    let post = |body: Value| {
+        let request = client.post(format!("{}/graphql", service.base)).json(&body);
+        async move {
+            let response = request
+                .send()
+                .await
+                .unwrap_or_else(|err| panic!("request: {err}"));
+            response
+                .json::<Value>()
+                .await
+                .unwrap_or_else(|err| panic!("body: {err}"))
+        }
+    };
+    let created = post(json!({ "query": "mutation { createArtist(input: { name: \"Ada\", availabilities: [{ startsAt: \"2027-01-01T08:00:00Z\", endsAt: \"2027-01-01T12:00:00Z\" }] }) { ... on Artist { id } } }" })).await;
+    let id = created["data"]["createArtist"]["id"].clone();
+    let read = json!({
+        "query": "query($id: ID!) { artist(id: $id) { availabilities { startsAt endsAt } } }",
+        "variables": { "id": id }
+    });
+    let first = post(read.clone()).await;
+    assert_eq!(
+        first["data"]["artist"]["availabilities"][0]["endsAt"], "2027-01-01T12:00:00Z",
+        "{first}"
+    );
+
+    let db = coulisses::db::connect(&url, 1)
+        .await
+        .unwrap_or_else(|err| panic!("connect: {err}"));
+    db.execute_unprepared("UPDATE availabilities SET ends_at = 9223372036854775807")
+        .await
+        .unwrap_or_else(|err| panic!("update: {err}"));
+
+    let second = post(read).await;
+    assert_eq!(
+        second["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR",
+        "{second}"
+    );
+    let logged = service.wait_for_log("a read plan failed");
+    assert!(logged.contains("out of range"), "{logged}");
+    service.wait_for_log("internal error");
 }

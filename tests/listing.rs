@@ -349,9 +349,14 @@ async fn a_page_lists_availabilities_by_start_whatever_order_they_were_added_in(
             "{ artists { nodes { availabilities { id startsAt } } } }",
             "{ artists { nodes { availabilities { startsAt endsAt } } } }",
         ] {
-            for _ in 0..2 {
-                let data = api.data(read, json!({})).await;
-                let nodes = data["artists"]["nodes"]
+            for pass in 0..2 {
+                let (response, by_plan) = api.answer(read, json!({})).await;
+                assert_eq!(
+                    by_plan,
+                    pass == 1,
+                    "{read}: the plan answers the second time"
+                );
+                let nodes = response["data"]["artists"]["nodes"]
                     .as_array()
                     .cloned()
                     .unwrap_or_default();

@@ -63,9 +63,8 @@ fn validation_error(fields: Vec<crate::domain::FieldError>) -> ValidationError {
     }
 }
 
-/// Logs an internal fault with its whole cause chain (inside the request's
-/// span, so with its request id) and returns the generic error a client sees.
-pub fn internal(cause: &(dyn StdError + 'static)) -> async_graphql::Error {
+/// The error and its sources, outermost first, joined by ": ".
+pub fn cause_chain(cause: &(dyn StdError + 'static)) -> String {
     let mut chain = cause.to_string();
     let mut source = cause.source();
     while let Some(next) = source {
@@ -73,7 +72,13 @@ pub fn internal(cause: &(dyn StdError + 'static)) -> async_graphql::Error {
         chain.push_str(&next.to_string());
         source = next.source();
     }
-    tracing::error!(cause = %chain, "internal error");
+    chain
+}
+
+/// Logs an internal fault with its whole cause chain (inside the request's
+/// span, so with its request id) and returns the generic error a client sees.
+pub fn internal(cause: &(dyn StdError + 'static)) -> async_graphql::Error {
+    tracing::error!(cause = %cause_chain(cause), "internal error");
     async_graphql::Error::new("Internal server error")
         .extend_with(|_, e| e.set("code", INTERNAL_SERVER_ERROR))
 }

@@ -4,14 +4,15 @@ use async_graphql::{EmptySubscription, Request, Response, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Role;
+use crate::domain::DomainError;
 use crate::metrics::{Metrics, Operation, Outcome};
 
-use super::compiled::{self, Known, Plans};
+use super::compiled::{self, Fallback, Known, Plans};
 use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
 use super::types::errors::UserError;
-use super::{error_codes, fragments, introspection};
+use super::{error_codes, errors, fragments, introspection};
 
 type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -106,8 +107,17 @@ impl Api {
                     }
                     Err(fallback) => {
                         // The general path counts it, and reports the error.
+                        // A fault only the plan's load can meet would not
+                        // show there, so it is logged here with its cause.
                         timing.discard();
-                        tracing::debug!(?fallback, "compiled plan declined the request");
+                        if let Fallback::Domain(DomainError::Internal(cause)) = &fallback {
+                            tracing::warn!(
+                                cause = %errors::cause_chain(&**cause),
+                                "a read plan failed; the general path answers"
+                            );
+                        } else {
+                            tracing::debug!(?fallback, "compiled plan declined the request");
+                        }
                         Answer::Executed(self.run(request, role, false).await)
                     }
                 }

@@ -226,16 +226,25 @@ impl TestApi {
     /// The whole response: `data` and `errors`. A document seen before is
     /// answered by its compiled plan, if it has one, as the server would.
     pub async fn execute(&self, query: &str, variables: Value) -> Value {
+        self.answer(query, variables).await.0
+    }
+
+    /// As `execute`, and whether a compiled plan wrote the answer.
+    pub async fn answer(&self, query: &str, variables: Value) -> (Value, bool) {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let value = match self.api.answer(request, Role::Editor).await {
-            Answer::Written(body) => serde_json::from_slice(&body).map_err(|err| err.to_string()),
-            Answer::Executed(response) => {
-                serde_json::to_value(&response).map_err(|err| err.to_string())
-            }
+        let (value, by_plan) = match self.api.answer(request, Role::Editor).await {
+            Answer::Written(body) => (
+                serde_json::from_slice(&body).map_err(|err| err.to_string()),
+                true,
+            ),
+            Answer::Executed(response) => (
+                serde_json::to_value(&response).map_err(|err| err.to_string()),
+                false,
+            ),
         };
         match value {
-            Ok(value) => value,
+            Ok(value) => (value, by_plan),
             Err(err) => panic!("response does not serialize: {err}"),
         }
     }

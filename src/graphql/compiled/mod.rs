@@ -34,7 +34,7 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
 pub use plan::ReadPlan;
-pub use run::run;
+pub use run::{Fallback, run};
 
 /// The memory the cache may take, about, counting each document's text,
 /// its plan and the cache's own bookkeeping: a client's hot queries fit

@@ -27,7 +27,7 @@ pub enum Fallback {
     /// An argument did not bind.
     Unbound,
     /// The domain refused (a bad cursor, say) or failed.
-    Domain,
+    Domain(DomainError),
     /// A selection asked for a field its load did not read: `Related::load`
     /// reads whole records whenever one does, so this is a fault, answered
     /// by the general path rather than with a wrong value.
@@ -41,8 +41,8 @@ impl From<bind::Unbound> for Fallback {
 }
 
 impl From<DomainError> for Fallback {
-    fn from(_: DomainError) -> Self {
-        Self::Domain
+    fn from(err: DomainError) -> Self {
+        Self::Domain(err)
     }
 }
 
