@@ -13,7 +13,9 @@ PG_URL=""
 command -v oha >/dev/null || { echo "oha missing: cargo install oha" >&2; exit 1; }
 [ "$BIN" = target/release/coulisses ] && cargo build --release --quiet
 
+# Every step runs, whatever fails, so the database goes and WORK too.
 cleanup() {
+  set +e
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
   if [ -n "$PG_DB" ]; then psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; fi
   rm -rf "$WORK"
@@ -83,10 +85,15 @@ warm_up() {
   oha --no-tui -c "$CONNECTIONS" -n 2000 -m POST -H 'content-type: application/json' -d "$1" "$BASE/graphql" >/dev/null
 }
 
+# report ENGINE LABEL BODY: measures BODY and prints one line. A failed
+# measurement ends the script (a command substitution inside the
+# arguments would not).
 report() {
-  # $3 is "req/s p50 p95 p99", split on purpose.
+  local figures
+  figures=$(measure "$3")
+  # "req/s p50 p95 p99", split on purpose.
   # shellcheck disable=SC2086
-  printf '%-9s %-24s %8s req/s  p50 %6s ms  p95 %6s ms  p99 %6s ms\n' "$1" "$2" $3
+  printf '%-9s %-24s %8s req/s  p50 %6s ms  p95 %6s ms  p99 %6s ms\n' "$1" "$2" $figures
 }
 
 # Calls `run ENGINE DATABASE_URL` on a fresh SQLite file, then on a fresh

@@ -33,7 +33,7 @@ peer_url="$pg&options=-c%20random_page_cost%3D1.1"
 "$WORK/peer/node_modules/.bin/postgraphile" --connection "$peer_url" --port "$PEER_PORT" \
   --disable-query-log --no-setof-functions-contain-nulls >"$WORK/peer.log" 2>&1 &
 PEER_PID=$!
-trap 'kill "$PEER_PID" 2>/dev/null; cleanup' EXIT
+trap 'kill "$PEER_PID" 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 1 100); do
   kill -0 "$PEER_PID" 2>/dev/null || { echo "PostGraphile stopped:" >&2; cat "$WORK/peer.log" >&2; exit 1; }
   curl -sf "http://127.0.0.1:$PEER_PORT/graphql" -H 'content-type: application/json' \
@@ -47,5 +47,5 @@ LIST='{"query":"{ allArtists(first: 50, orderBy: NAME_KEY_ASC) { nodes { name av
 ONE="{\"query\":\"{ artistById(id: \\\"$id\\\") { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } }\"}"
 echo "PostGraphile 4.14, $CONNECTIONS connections, ${DURATION}s a run, 1,000 artists x 10 availabilities"
 warm_up "$LIST"
-report postgraphile "allArtists(first: 50)" "$(measure "$LIST")"
-report postgraphile "artistById(id)" "$(measure "$ONE")"
+report postgraphile "allArtists(first: 50)" "$LIST"
+report postgraphile "artistById(id)" "$ONE"
