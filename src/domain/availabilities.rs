@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use migration::constraints::AVAILABILITY_RANGE_UNIQUE;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
@@ -111,10 +112,6 @@ async fn spans_per_row(
 /// artists is 50 rows rather than 500, and a client-server database spends
 /// less sending them and the service much less receiving them. The ids go
 /// as one array, so every page size shares one prepared statement.
-///
-/// The arrays are not sorted by PostgreSQL (that would cost a sort per
-/// artist); both are built from the same rows in the same order, so they
-/// pair up, and the pairs are sorted here.
 async fn spans_per_artist(
     db: &DatabaseConnection,
     artist_ids: &[Uuid],
@@ -132,19 +129,48 @@ async fn spans_per_artist(
     let mut grouped = HashMap::with_capacity(rows.len());
     for row in rows {
         let artist_id: Uuid = row.try_get_by_index(0)?;
-        let starts: Vec<i64> = row.try_get_by_index(1)?;
-        let ends: Vec<i64> = row.try_get_by_index(2)?;
-        let mut spans = starts
-            .into_iter()
-            .zip(ends)
-            .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
-            .collect::<Result<Vec<_>, _>>()?;
-        // An artist's availabilities never overlap, so their starts are
-        // distinct and order them fully.
-        spans.sort_unstable_by_key(|span| span.starts_at);
+        let spans = spans_from_arrays(row.try_get_by_index(1)?, row.try_get_by_index(2)?)?;
         grouped.insert(artist_id, spans);
     }
     Ok(grouped)
+}
+
+/// PostgreSQL: the starts and the ends of the availabilities of the artist
+/// whose id is `artist_id`, as two arrays named `starts` and `ends` (null
+/// when there is none), for `spans_from_arrays`. For a lateral join.
+pub(super) fn spans_aggregate(artist_id: impl IntoColumnRef) -> SelectStatement {
+    use availability::Column;
+    Query::select()
+        .expr_as(
+            Func::cust("array_agg").arg(Expr::col(Column::StartsAt)),
+            "starts",
+        )
+        .expr_as(
+            Func::cust("array_agg").arg(Expr::col(Column::EndsAt)),
+            "ends",
+        )
+        .from(availability::Entity)
+        .and_where(Expr::col((availability::Entity, Column::ArtistId)).equals(artist_id))
+        .to_owned()
+}
+
+/// An artist's spans from the two arrays PostgreSQL aggregated. They are
+/// not sorted there (that would cost a sort per artist); both arrays are
+/// built from the same rows in the same order, so they pair up, and the
+/// pairs are sorted here.
+pub(super) fn spans_from_arrays(
+    starts: Vec<i64>,
+    ends: Vec<i64>,
+) -> Result<Vec<TimeSpan>, DomainError> {
+    let mut spans = starts
+        .into_iter()
+        .zip(ends)
+        .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
+        .collect::<Result<Vec<_>, _>>()?;
+    // An artist's availabilities never overlap, so their starts are
+    // distinct and order them fully.
+    spans.sort_unstable_by_key(|span| span.starts_at);
+    Ok(spans)
 }
 
 /// Rows sorted by artist, grouped: each artist's rows come together, so

@@ -112,11 +112,42 @@ impl Default for Availabilities {
     }
 }
 
+/// What the selections of a root field's artists ask of their
+/// availabilities.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AvailabilityNeed {
+    None,
+    /// When each starts and ends, and nothing else.
+    Spans,
+    Records,
+}
+
+impl AvailabilityNeed {
+    fn of(selections: &[&[ArtistItem]]) -> Self {
+        if !selections
+            .iter()
+            .any(|s| ArtistItem::wants_availabilities(s))
+        {
+            Self::None
+        } else if selections
+            .iter()
+            .any(|s| ArtistItem::wants_availability_records(s))
+        {
+            Self::Records
+        } else {
+            Self::Spans
+        }
+    }
+}
+
 impl Related {
+    /// Loads what the selections ask of these artists, but for the spans
+    /// already loaded with them.
     async fn load(
         db: &DatabaseConnection,
         ids: &[Uuid],
         selections: &[&[ArtistItem]],
+        loaded_spans: Option<HashMap<Uuid, Vec<TimeSpan>>>,
     ) -> Result<Self, DomainError> {
         let skills = async {
             if ids.is_empty() || !selections.iter().any(|s| ArtistItem::wants_skills(s)) {
@@ -125,23 +156,20 @@ impl Related {
             domain::artists::skills_of(db, ids).await
         };
         let availabilities = async {
-            if ids.is_empty()
-                || !selections
-                    .iter()
-                    .any(|s| ArtistItem::wants_availabilities(s))
-            {
-                Ok(Availabilities::default())
-            } else if selections
-                .iter()
-                .any(|s| ArtistItem::wants_availability_records(s))
-            {
-                domain::availabilities::of_artists(db, ids)
+            if let Some(spans) = loaded_spans {
+                return Ok(Availabilities::Spans(spans));
+            }
+            if ids.is_empty() {
+                return Ok(Availabilities::default());
+            }
+            match AvailabilityNeed::of(selections) {
+                AvailabilityNeed::None => Ok(Availabilities::default()),
+                AvailabilityNeed::Records => domain::availabilities::of_artists(db, ids)
                     .await
-                    .map(Availabilities::Records)
-            } else {
-                domain::availabilities::spans_of(db, ids)
+                    .map(Availabilities::Records),
+                AvailabilityNeed::Spans => domain::availabilities::spans_of(db, ids)
                     .await
-                    .map(Availabilities::Spans)
+                    .map(Availabilities::Spans),
             }
         };
         let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
@@ -196,11 +224,23 @@ async fn load(
                 }
             };
             let page = async {
-                let page = domain::listing::page(db, &listing.filter, listing.order, &listing.page)
-                    .await?;
-                let ids: Vec<Uuid> = page.edges.iter().map(|(_, artist)| artist.id).collect();
                 let selections: Vec<&[ArtistItem]> = artist_selections(connection).collect();
-                let related = Related::load(db, &ids, &selections).await?;
+                let (filter, order, window) = (&listing.filter, listing.order, &listing.page);
+                // The page's times come with it: in one statement, where the
+                // database can.
+                let (page, spans) = if AvailabilityNeed::of(&selections) == AvailabilityNeed::Spans
+                {
+                    let (page, spans) =
+                        domain::listing::page_with_spans(db, filter, order, window).await?;
+                    (page, Some(spans))
+                } else {
+                    (
+                        domain::listing::page(db, filter, order, window).await?,
+                        None,
+                    )
+                };
+                let ids: Vec<Uuid> = page.edges.iter().map(|(_, artist)| artist.id).collect();
+                let related = Related::load(db, &ids, &selections, spans).await?;
                 Ok((page, related))
             };
             let (total, (page, related)) = tokio::try_join!(total, page)?;
