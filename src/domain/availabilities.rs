@@ -8,7 +8,7 @@ use migration::constraints::AVAILABILITY_RANGE_UNIQUE;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -75,21 +75,11 @@ async fn load(
 }
 
 /// When each availability of these artists starts and ends, sorted by
-/// start; one statement for any number. For readers that want nothing
-/// else of them: the list page's hot read.
-pub async fn spans_of(
-    db: &DatabaseConnection,
-    artist_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<TimeSpan>>, DomainError> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => spans_per_artist(db, artist_ids).await,
-        _ => spans_per_row(db, artist_ids).await,
-    }
-}
-
-/// Three columns a row (the unique index on an artist's ranges holds all
-/// three, so the table itself is not read).
-async fn spans_per_row(
+/// start; one statement for any number, three columns a row (the unique
+/// index on an artist's ranges holds all three, so the table itself is not
+/// read). PostgreSQL reads a page's with the page instead
+/// (`listing::page_with_spans`).
+pub(super) async fn spans_of(
     db: &DatabaseConnection,
     artist_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<TimeSpan>>, DomainError> {
@@ -106,33 +96,6 @@ async fn spans_per_row(
     group_by_artist(rows.into_iter().map(|(artist_id, starts_at, ends_at)| {
         Ok((artist_id, TimeSpan::from_micros(starts_at, ends_at)?))
     }))
-}
-
-/// One row per artist, its starts and its ends in two arrays: a page of 50
-/// artists is 50 rows rather than 500, and a client-server database spends
-/// less sending them and the service much less receiving them. The ids go
-/// as one array, so every page size shares one prepared statement.
-async fn spans_per_artist(
-    db: &DatabaseConnection,
-    artist_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<TimeSpan>>, DomainError> {
-    const SQL: &str = "SELECT artist_id, array_agg(starts_at), array_agg(ends_at) \
-        FROM availabilities WHERE artist_id = ANY($1) GROUP BY artist_id";
-    let ids = Value::from(artist_ids.to_vec());
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            SQL,
-            [ids],
-        ))
-        .await?;
-    let mut grouped = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let artist_id: Uuid = row.try_get_by_index(0)?;
-        let spans = spans_from_arrays(row.try_get_by_index(1)?, row.try_get_by_index(2)?)?;
-        grouped.insert(artist_id, spans);
-    }
-    Ok(grouped)
 }
 
 /// PostgreSQL: the starts and the ends of the availabilities of the artist

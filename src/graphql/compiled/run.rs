@@ -1,8 +1,9 @@
 //! Runs a read plan: binds the request's arguments, loads through the
 //! domain what the selection writes (one statement per kind of record; an
 //! artist with its availabilities in one; only the availabilities' times
-//! when nothing else of them is asked), and writes the response's JSON
-//! straight from the records.
+//! when nothing else of them is asked, and on PostgreSQL a page with those
+//! times in one), and writes the response's JSON straight from the
+//! records.
 
 use std::collections::HashMap;
 
@@ -141,13 +142,14 @@ impl AvailabilityNeed {
 }
 
 impl Related {
-    /// Loads what the selections ask of these artists, but for the spans
-    /// already loaded with them.
+    /// Loads what the selections ask of these artists. `spans`: their
+    /// availabilities' times, read with the page when the selections ask
+    /// nothing else of them; otherwise whole records are read here.
     async fn load(
         db: &DatabaseConnection,
         ids: &[Uuid],
         selections: &[&[ArtistItem]],
-        loaded_spans: Option<HashMap<Uuid, Vec<TimeSpan>>>,
+        spans: Option<HashMap<Uuid, Vec<TimeSpan>>>,
     ) -> Result<Self, DomainError> {
         let skills = async {
             if ids.is_empty() || !selections.iter().any(|s| ArtistItem::wants_skills(s)) {
@@ -156,20 +158,16 @@ impl Related {
             domain::artists::skills_of(db, ids).await
         };
         let availabilities = async {
-            if let Some(spans) = loaded_spans {
-                return Ok(Availabilities::Spans(spans));
-            }
-            if ids.is_empty() {
-                return Ok(Availabilities::default());
-            }
-            match AvailabilityNeed::of(selections) {
-                AvailabilityNeed::None => Ok(Availabilities::default()),
-                AvailabilityNeed::Records => domain::availabilities::of_artists(db, ids)
+            match spans {
+                Some(spans) => Ok(Availabilities::Spans(spans)),
+                None if ids.is_empty()
+                    || AvailabilityNeed::of(selections) == AvailabilityNeed::None =>
+                {
+                    Ok(Availabilities::default())
+                }
+                None => domain::availabilities::of_artists(db, ids)
                     .await
                     .map(Availabilities::Records),
-                AvailabilityNeed::Spans => domain::availabilities::spans_of(db, ids)
-                    .await
-                    .map(Availabilities::Spans),
             }
         };
         let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
