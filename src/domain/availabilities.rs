@@ -74,30 +74,6 @@ async fn load(
     )
 }
 
-/// When each availability of these artists starts and ends, sorted by
-/// start; one statement for any number, three columns a row (the unique
-/// index on an artist's ranges holds all three, so the table itself is not
-/// read). PostgreSQL reads a page's with the page instead
-/// (`listing::page_with_spans`).
-pub(super) async fn spans_of(
-    db: &DatabaseConnection,
-    artist_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<TimeSpan>>, DomainError> {
-    use availability::Column;
-    let rows: Vec<(Uuid, i64, i64)> = availability::Entity::find()
-        .select_only()
-        .columns([Column::ArtistId, Column::StartsAt, Column::EndsAt])
-        .filter(Column::ArtistId.is_in(artist_ids.iter().copied()))
-        .order_by_asc(Column::ArtistId)
-        .order_by_asc(Column::StartsAt)
-        .into_tuple()
-        .all(db)
-        .await?;
-    group_by_artist(rows.into_iter().map(|(artist_id, starts_at, ends_at)| {
-        Ok((artist_id, TimeSpan::from_micros(starts_at, ends_at)?))
-    }))
-}
-
 /// PostgreSQL: the starts and the ends of the availabilities of the artist
 /// whose id is `artist_id`, as two arrays named `starts` and `ends` (null
 /// when there is none), for `spans_from_arrays`. For a lateral join.
@@ -117,17 +93,45 @@ pub(super) fn spans_aggregate(artist_id: impl IntoColumnRef) -> SelectStatement 
         .to_owned()
 }
 
-/// An artist's spans from the two arrays PostgreSQL aggregated. They are
-/// not sorted there (that would cost a sort per artist); both arrays are
-/// built from the same rows in the same order, so they pair up, and the
-/// pairs are sorted here.
+/// SQLite: the availabilities of the artist whose id is `artist_id`, as a
+/// JSON array of `[starts_at, ends_at]` pairs, for `spans_from_json`. For
+/// a correlated subquery: SQLite has no arrays, and one text per artist
+/// costs its driver far less than a row per availability.
+pub(super) fn spans_json(artist_id: impl IntoColumnRef) -> Expr {
+    use availability::Column;
+    let pairs = Query::select()
+        .expr(
+            Func::cust("json_group_array").arg(
+                Func::cust("json_array")
+                    .arg(Expr::col(Column::StartsAt))
+                    .arg(Expr::col(Column::EndsAt)),
+            ),
+        )
+        .from(availability::Entity)
+        .and_where(Expr::col((availability::Entity, Column::ArtistId)).equals(artist_id))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(pairs.into()))
+}
+
+/// An artist's spans from the two arrays PostgreSQL aggregated: both are
+/// built from the same rows in the same order, so they pair up.
 pub(super) fn spans_from_arrays(
     starts: Vec<i64>,
     ends: Vec<i64>,
 ) -> Result<Vec<TimeSpan>, DomainError> {
-    let mut spans = starts
-        .into_iter()
-        .zip(ends)
+    sorted_spans(starts.into_iter().zip(ends))
+}
+
+/// An artist's spans from the JSON pairs SQLite aggregated.
+pub(super) fn spans_from_json(pairs: &str) -> Result<Vec<TimeSpan>, DomainError> {
+    let pairs: Vec<(i64, i64)> = serde_json::from_str(pairs).map_err(DomainError::internal)?;
+    sorted_spans(pairs.into_iter())
+}
+
+/// Neither aggregate is sorted by the database (that would cost a sort per
+/// artist): an artist's few spans are sorted here.
+fn sorted_spans(pairs: impl Iterator<Item = (i64, i64)>) -> Result<Vec<TimeSpan>, DomainError> {
+    let mut spans = pairs
         .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
         .collect::<Result<Vec<_>, _>>()?;
     // An artist's availabilities never overlap, so their starts are
