@@ -1,9 +1,8 @@
 //! Runs a read plan: binds the request's arguments, loads through the
 //! domain what the selection writes (one statement per kind of record; an
 //! artist with its availabilities in one; only the availabilities' times
-//! when nothing else of them is asked, and on PostgreSQL a page with those
-//! times in one), and writes the response's JSON straight from the
-//! records.
+//! when nothing else of them is asked, and then a page with those times
+//! in one), and writes the response's JSON straight from the records.
 
 use std::collections::HashMap;
 
