@@ -112,6 +112,11 @@ impl ArtistFilter {
 }
 
 impl ValidFilter {
+    /// True when the filter restricts nothing.
+    pub fn is_empty(&self) -> bool {
+        self.search.is_none() && self.skills.is_empty() && self.available_during.is_none()
+    }
+
     fn condition(&self) -> Condition {
         let mut condition = Condition::all();
         if let Some(search) = &self.search {
@@ -210,7 +215,10 @@ pub async fn page(
 /// artist's times come aggregated: on PostgreSQL as two arrays by a
 /// lateral join, on SQLite as a JSON text by a correlated subquery. A page
 /// of 50 is 50 rows, where reading the times apart would cost a second
-/// statement of 500.
+/// statement of 500. For unfiltered pages only: the aggregates sit beside
+/// the page's ORDER BY and LIMIT, so where a filter makes the database
+/// sort its matches (skills, say), it would aggregate every match's times
+/// first (224 ms against 27 ms at 20,000 matching artists, measured).
 pub async fn page_with_spans(
     db: &DatabaseConnection,
     filter: &ValidFilter,
@@ -242,7 +250,7 @@ pub async fn page_with_spans(
     let mut spans = HashMap::with_capacity(read.len());
     for row in read {
         let artist = artist::Model::from_query_result(&row, "")?;
-        // Null: an artist without availabilities.
+        // Null (PostgreSQL's arrays): an artist without availabilities.
         let times = if backend == DbBackend::Postgres {
             let starts: Option<Vec<i64>> = row.try_get("", "starts")?;
             let ends: Option<Vec<i64>> = row.try_get("", "ends")?;

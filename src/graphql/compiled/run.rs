@@ -223,9 +223,12 @@ async fn load(
             let page = async {
                 let selections: Vec<&[ArtistItem]> = artist_selections(connection).collect();
                 let (filter, order, window) = (&listing.filter, listing.order, &listing.page);
-                // The page's times come with it: in one statement, where the
-                // database can.
+                // The page's times come with it, in one statement, when no
+                // filter is set: a filter can make the database aggregate
+                // the times of every matching artist before it sorts and
+                // limits (listing::page_with_spans).
                 let (page, spans) = if AvailabilityNeed::of(&selections) == AvailabilityNeed::Spans
+                    && filter.is_empty()
                 {
                     let (page, spans) =
                         domain::listing::page_with_spans(db, filter, order, window).await?;
