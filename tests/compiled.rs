@@ -16,7 +16,7 @@ mod common;
 
 use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
 use async_graphql::{Request, Variables};
-use common::service::Service;
+use common::service::{Service, sqlite_file};
 use common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb};
 use coulisses::auth::Role;
 use coulisses::demo;
@@ -595,11 +595,7 @@ async fn over_http_a_compiled_answer_is_the_same_response() {
 /// with the generic internal error, the cause logged again by it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_that_fails_to_load_logs_why_and_leaves_the_answer_to_the_general_path() {
-    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("coulisses.db").display()
-    );
+    let (_dir, url) = sqlite_file();
     let mut service = Service::serve(&url, &[], "info");
     let client = reqwest::Client::new();
     let post = |body: Value| {

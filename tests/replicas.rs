@@ -21,7 +21,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
-use common::service::Service;
+use common::service::{Service, sqlite_file};
 
 use chrono::{DateTime, TimeZone, Utc};
 use coulisses::db;
@@ -826,11 +826,7 @@ async fn two_replicas_on_one_postgres_database_keep_every_invariant() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_sqlite_file_keep_every_invariant() {
-    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("coulisses.db").display()
-    );
+    let (_dir, url) = sqlite_file();
     two_replicas_on(&url, "sqlite").await;
 }
 
@@ -892,8 +888,7 @@ async fn replicas_migrating_one_empty_postgres_database_at_once_all_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_migrating_one_empty_sqlite_file_at_once_all_start() {
     for _ in 0..SQLITE_ROUNDS {
-        let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
+        let (_dir, url) = sqlite_file();
         concurrent_migrations_on(&url, "sqlite").await;
     }
 }

@@ -11,7 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::hold_write_lock;
-use common::service::{PATIENCE, Service};
+use common::service::{PATIENCE, Service, sqlite_file};
 use coulisses::db;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -47,15 +47,6 @@ fn post(base: &str, query: &str) -> tokio::task::JoinHandle<Result<Value, reqwes
         .post(format!("{base}/graphql"))
         .json(&json!({ "query": query }));
     tokio::spawn(async move { request.send().await?.json::<Value>().await })
-}
-
-fn sqlite_file() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("coulisses.db").display()
-    );
-    (dir, url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

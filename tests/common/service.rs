@@ -159,3 +159,14 @@ fn forward_lines(pipe: impl Read + Send + 'static, sender: Sender<String>) {
         }
     });
 }
+
+/// A SQLite file URL in a fresh directory, for a service to create; the
+/// directory goes when the returned guard drops.
+pub fn sqlite_file() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("tempdir: {err}"));
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("coulisses.db").display()
+    );
+    (dir, url)
+}
