@@ -224,14 +224,13 @@ async fn load(
                 let selections: Vec<&[ArtistItem]> = artist_selections(connection).collect();
                 let (filter, order, window) = (&listing.filter, listing.order, &listing.page);
                 // The page's times come with it, in one statement, when no
-                // filter is set: a filter can make the database aggregate
-                // the times of every matching artist before it sorts and
-                // limits (listing::page_with_spans).
+                // filter is set (listing::unfiltered_page_with_spans says
+                // why).
                 let (page, spans) = if AvailabilityNeed::of(&selections) == AvailabilityNeed::Spans
                     && filter.is_empty()
                 {
                     let (page, spans) =
-                        domain::listing::page_with_spans(db, filter, order, window).await?;
+                        domain::listing::unfiltered_page_with_spans(db, order, window).await?;
                     (page, Some(spans))
                 } else {
                     (
