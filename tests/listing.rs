@@ -294,7 +294,6 @@ async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
         let mut costs = Vec::new();
         for size in [1, 10, 100] {
             let before = t.statements();
-            eprintln!("=== size {size}");
             let data = api.data(query, json!({ "n": size })).await;
             costs.push(t.statements() - before);
             let nodes = data["artists"]["nodes"].as_array().map_or(0, Vec::len);
@@ -312,6 +311,23 @@ async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
             let data = api.data(times, json!({ "n": size })).await;
             costs.push(t.statements() - before);
             assert_eq!(data["artists"]["nodes"][size - 1]["availabilities"].as_array().map(Vec::len), Some(2));
+        }
+        assert_eq!(costs, [2, 1, 1], "async-graphql, then the read plan");
+
+        // Filtered and read backward, the same: the page is limited before
+        // its times are read.
+        let filtered = "query($n: Int) { artists(last: $n, filter: { skills: [\"sound\"] }, orderBy: CREATED_AT_DESC) { nodes { name availabilities { startsAt endsAt } } } }";
+        let mut costs = Vec::new();
+        for size in [1, 10, 100] {
+            let before = t.statements();
+            let data = api.data(filtered, json!({ "n": size })).await;
+            costs.push(t.statements() - before);
+            let nodes = data["artists"]["nodes"].as_array().cloned().unwrap_or_default();
+            // The last of 120 by creation, newest first: the oldest ones.
+            let expected: Vec<String> = (0..size).rev().map(|i| format!("artist {i:03}")).collect();
+            let names: Vec<String> = nodes.iter().map(|node| string(&node["name"])).collect();
+            assert_eq!(names, expected);
+            assert!(nodes.iter().all(|node| node["availabilities"].as_array().map(Vec::len) == Some(2)));
         }
         assert_eq!(costs, [2, 1, 1], "async-graphql, then the read plan");
 

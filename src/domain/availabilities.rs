@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use migration::constraints::AVAILABILITY_RANGE_UNIQUE;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, JoinType, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -17,6 +17,11 @@ use super::records::{Artist, Availability, NewAvailability, TimeSpan};
 use super::validation::{self, Violations};
 use super::{time, write};
 use crate::entities::availability;
+
+/// Names of the aggregated times in a row (`select_spans`).
+const SPANS: &str = "spans";
+const STARTS: &str = "starts";
+const ENDS: &str = "ends";
 
 /// Availabilities per artist, sorted by start; one statement for any number.
 pub async fn of_artists(
@@ -74,58 +79,78 @@ async fn load(
     )
 }
 
-/// PostgreSQL: the starts and the ends of the availabilities of the artist
-/// whose id is `artist_id`, as two arrays named `starts` and `ends` (null
-/// when there is none), for `spans_from_arrays`. For a lateral join.
-pub(super) fn spans_aggregate(artist_id: impl IntoColumnRef) -> SelectStatement {
+/// Adds to `query` the times of the availabilities of the artist whose id
+/// is `artist_id`, aggregated into the artist's row (read them back with
+/// `spans_in_row`): a row per artist, where reading the times apart would
+/// cost a second statement and a row per availability. On PostgreSQL, two
+/// arrays `starts` and `ends` by a lateral join; on SQLite, which has no
+/// arrays, one JSON text of `[starts_at, ends_at]` pairs by a correlated
+/// subquery (one text per artist costs its driver far less than a row per
+/// availability).
+pub(super) fn select_spans(
+    query: &mut SelectStatement,
+    backend: DbBackend,
+    artist_id: impl IntoColumnRef,
+) {
     use availability::Column;
-    Query::select()
-        .expr_as(
-            Func::cust("array_agg").arg(Expr::col(Column::StartsAt)),
-            "starts",
-        )
-        .expr_as(
-            Func::cust("array_agg").arg(Expr::col(Column::EndsAt)),
-            "ends",
-        )
-        .from(availability::Entity)
-        .and_where(Expr::col((availability::Entity, Column::ArtistId)).equals(artist_id))
-        .to_owned()
+    let of_the_artist = Expr::col((availability::Entity, Column::ArtistId)).equals(artist_id);
+    if backend == DbBackend::Postgres {
+        let arrays = Query::select()
+            .expr_as(
+                Func::cust("array_agg").arg(Expr::col(Column::StartsAt)),
+                STARTS,
+            )
+            .expr_as(Func::cust("array_agg").arg(Expr::col(Column::EndsAt)), ENDS)
+            .from(availability::Entity)
+            .and_where(of_the_artist)
+            .to_owned();
+        query
+            .column((SPANS, STARTS))
+            .column((SPANS, ENDS))
+            .join_lateral(JoinType::LeftJoin, arrays, SPANS, Expr::cust("TRUE"));
+    } else {
+        let pairs = Query::select()
+            .expr(
+                Func::cust("json_group_array").arg(
+                    Func::cust("json_array")
+                        .arg(Expr::col(Column::StartsAt))
+                        .arg(Expr::col(Column::EndsAt)),
+                ),
+            )
+            .from(availability::Entity)
+            .and_where(of_the_artist)
+            .to_owned();
+        query.expr_as(Expr::SubQuery(None, Box::new(pairs.into())), SPANS);
+    }
 }
 
-/// SQLite: the availabilities of the artist whose id is `artist_id`, as a
-/// JSON array of `[starts_at, ends_at]` pairs, for `spans_from_json`. For
-/// a correlated subquery: SQLite has no arrays, and one text per artist
-/// costs its driver far less than a row per availability.
-pub(super) fn spans_json(artist_id: impl IntoColumnRef) -> Expr {
-    use availability::Column;
-    let pairs = Query::select()
-        .expr(
-            Func::cust("json_group_array").arg(
-                Func::cust("json_array")
-                    .arg(Expr::col(Column::StartsAt))
-                    .arg(Expr::col(Column::EndsAt)),
-            ),
-        )
-        .from(availability::Entity)
-        .and_where(Expr::col((availability::Entity, Column::ArtistId)).equals(artist_id))
-        .to_owned();
-    Expr::SubQuery(None, Box::new(pairs.into()))
-}
-
-/// An artist's spans from the two arrays PostgreSQL aggregated: both are
-/// built from the same rows in the same order, so they pair up.
-pub(super) fn spans_from_arrays(
-    starts: Vec<i64>,
-    ends: Vec<i64>,
+/// The artist's spans that `select_spans` added to its row, sorted by
+/// start; none when it has no availability.
+pub(super) fn spans_in_row(
+    row: &QueryResult,
+    backend: DbBackend,
 ) -> Result<Vec<TimeSpan>, DomainError> {
-    sorted_spans(starts.into_iter().zip(ends))
-}
-
-/// An artist's spans from the JSON pairs SQLite aggregated.
-pub(super) fn spans_from_json(pairs: &str) -> Result<Vec<TimeSpan>, DomainError> {
-    let pairs: Vec<(i64, i64)> = serde_json::from_str(pairs).map_err(DomainError::internal)?;
-    sorted_spans(pairs.into_iter())
+    // Null (PostgreSQL's arrays, SQLite's subquery over no rows gives
+    // "[]"): an artist without availabilities.
+    if backend == DbBackend::Postgres {
+        let starts: Option<Vec<i64>> = row.try_get("", STARTS)?;
+        let ends: Option<Vec<i64>> = row.try_get("", ENDS)?;
+        // Both arrays come from the same rows in the same order, so they
+        // pair up.
+        sorted_spans(
+            starts
+                .unwrap_or_default()
+                .into_iter()
+                .zip(ends.unwrap_or_default()),
+        )
+    } else {
+        let pairs: Option<String> = row.try_get("", SPANS)?;
+        let Some(pairs) = pairs else {
+            return Ok(Vec::new());
+        };
+        let pairs: Vec<(i64, i64)> = serde_json::from_str(&pairs).map_err(DomainError::internal)?;
+        sorted_spans(pairs.into_iter())
+    }
 }
 
 /// Neither aggregate is sorted by the database (that would cost a sort per

@@ -223,14 +223,11 @@ async fn load(
             let page = async {
                 let selections: Vec<&[ArtistItem]> = artist_selections(connection).collect();
                 let (filter, order, window) = (&listing.filter, listing.order, &listing.page);
-                // The page's times come with it, in one statement, when no
-                // filter is set (listing::unfiltered_page_with_spans says
-                // why).
+                // The page's times come with it, in one statement.
                 let (page, spans) = if AvailabilityNeed::of(&selections) == AvailabilityNeed::Spans
-                    && filter.is_empty()
                 {
                     let (page, spans) =
-                        domain::listing::unfiltered_page_with_spans(db, order, window).await?;
+                        domain::listing::page_with_spans(db, filter, order, window).await?;
                     (page, Some(spans))
                 } else {
                     (
