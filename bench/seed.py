@@ -11,6 +11,8 @@ import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 SKILLS = ["sound", "light", "rigging", "stage", "video", "actor", "musician"]
+# One artist in a thousand also has it: a rare skill, for bench/filters.sh.
+RARE_SKILL = "pyrotechnics"
 
 
 def main():
@@ -33,7 +35,8 @@ def main():
         body = json.dumps({"query": mutation, "variables": {"input": {
             "name": f"Artist {i:04d}",
             "email": f"artist{i}@example.org",
-            "skills": [SKILLS[i % len(SKILLS)], SKILLS[(i * 3 + 1) % len(SKILLS)]],
+            "skills": [SKILLS[i % len(SKILLS)], SKILLS[(i * 3 + 1) % len(SKILLS)]]
+            + ([RARE_SKILL] if i % 1000 == 0 else []),
             "availabilities": availabilities,
         }}})
         conn.request("POST", "/graphql", body, {"content-type": "application/json"})

@@ -226,6 +226,17 @@ async fn filters_by_search_skills_and_availability() {
         assert_eq!(names(&api, json!({ "skills": ["sound", "light"] })).await, ["Ada"]);
         assert_eq!(names(&api, json!({ "skills": ["light", "light"] })).await, ["Ada", "Chloé"]);
         assert!(names(&api, json!({ "skills": ["sound", "rigging"] })).await.is_empty());
+        // PostgreSQL's filter writes skills into its SQL: quotes and
+        // backslashes must stay the skill's own characters.
+        let dee = api.create_artist(json!({ "name": "Dee", "skills": ["rock'n'roll", "back\\slash", "50%"] })).await;
+        assert_eq!(names(&api, json!({ "skills": ["rock'n'roll"] })).await, ["Dee"]);
+        assert_eq!(names(&api, json!({ "skills": ["back\\slash", "50%"] })).await, ["Dee"]);
+        assert!(names(&api, json!({ "skills": ["rock"] })).await.is_empty());
+        assert!(names(&api, json!({ "skills": ["' OR ''='"] })).await.is_empty());
+        let deleted = api
+            .data("mutation($id: ID!) { deleteArtist(id: $id) { __typename } }", json!({ "id": dee }))
+            .await;
+        assert_eq!(deleted["deleteArtist"]["__typename"], "DeletedArtist");
 
         let during = |s: u32, e: u32| json!({ "availableDuring": { "startsAt": day(s), "endsAt": day(e) } });
         assert_eq!(names(&api, during(9, 19)).await, ["Ada", "Bob 100%"], "touching ranges chain");

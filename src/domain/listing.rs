@@ -111,8 +111,41 @@ impl ArtistFilter {
     }
 }
 
+/// How many of the matching artists a statement reads, which decides the
+/// cheaper shape of a filter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Until a page fills, or one row is found: a test per artist, in the
+    /// page's order, stops early.
+    Some,
+    /// Every match, to count them: one grouped pass over availabilities
+    /// costs less than a probe per artist.
+    All,
+}
+
 impl ValidFilter {
-    fn condition(&self) -> Condition {
+    /// The filter in SQL. The shapes differ by engine, each measured on
+    /// 20,000 artists (docs/performance.md).
+    ///
+    /// PostgreSQL plans a correlated EXISTS as a semi-join and chooses, by
+    /// its statistics, to walk the page's order probing each artist (when
+    /// most match, it stops at the page's end) or to start from the
+    /// matching rows (when few do). It can only choose well knowing the
+    /// values, so they are written into the SQL: bound, it soon settles on
+    /// one generic plan for every value, and a rare skill then took 18 ms
+    /// instead of 0.6. Each filter is then a statement of its own, planned
+    /// for its values.
+    ///
+    /// SQLite makes no such choice: a correlated test runs for every
+    /// artist until the page fills, slowest when few match, so it takes the
+    /// matching ids from one grouped subquery instead.
+    fn condition(&self, backend: DbBackend, reading: Reading) -> Condition {
+        let postgres = backend == DbBackend::Postgres;
+        let value: fn(i64) -> Expr = if postgres {
+            |v| Expr::Constant(v.into())
+        } else {
+            Expr::val
+        };
         let mut condition = Condition::all();
         if let Some(search) = &self.search {
             let pattern = format!("%{}%", escape_like(search));
@@ -122,50 +155,132 @@ impl ValidFilter {
                     .add(artist::Column::EmailKey.like(LikeExpr::new(pattern).escape('\\'))),
             );
         }
-        if !self.skills.is_empty() {
-            // Skills are unique per artist, so matching them all means
-            // matching as many rows as there are skills asked for.
-            let with_all_skills = Query::select()
-                .column(artist_skill::Column::ArtistId)
-                .from(artist_skill::Entity)
-                .and_where(artist_skill::Column::Skill.is_in(self.skills.iter().cloned()))
-                .group_by_col(artist_skill::Column::ArtistId)
-                .and_having(
-                    Expr::col(artist_skill::Column::Skill)
-                        .count()
-                        .eq(self.skills.len() as i64),
-                )
-                .to_owned();
-            condition = condition.add(artist::Column::Id.in_subquery(with_all_skills));
+        if postgres {
+            for skill in &self.skills {
+                condition = condition.add(has_skill(skill));
+            }
+        } else if !self.skills.is_empty() {
+            condition =
+                condition.add(artist::Column::Id.in_subquery(with_all_skills(&self.skills)));
         }
         if let Some((starts_at, ends_at)) = self.available_during {
-            condition = condition.add(artist::Column::Id.in_subquery(covering(starts_at, ends_at)));
+            let range = Range {
+                starts: value(starts_at),
+                ends: value(ends_at),
+                length: value(ends_at - starts_at),
+            };
+            condition = condition.add(if postgres && reading == Reading::Some {
+                range.covers_the_artist()
+            } else {
+                artist::Column::Id.in_subquery(range.covered_artists())
+            });
         }
         condition
     }
 }
 
-/// Artists whose availabilities cover [starts_at, ends_at). An artist's
-/// availabilities never overlap, so they cover the range exactly when the
-/// parts of them inside it add up to its length: this also accepts a range
-/// covered by several availabilities that touch end to start.
-fn covering(starts_at: i64, ends_at: i64) -> sea_orm::sea_query::SelectStatement {
-    use availability::Column::{ArtistId, EndsAt, StartsAt};
-    let clipped_end: SimpleExpr = Expr::case(Expr::col(EndsAt).lt(ends_at), Expr::col(EndsAt))
-        .finally(ends_at)
-        .into();
-    let clipped_start: SimpleExpr =
-        Expr::case(Expr::col(StartsAt).gt(starts_at), Expr::col(StartsAt))
-            .finally(starts_at)
-            .into();
+/// The artist (the outer query's row) has this skill, written into the SQL
+/// (sea-query quotes it).
+fn has_skill(skill: &str) -> SimpleExpr {
+    use artist_skill::Column::{ArtistId, Skill};
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(artist_skill::Entity)
+            .and_where(
+                Expr::col((artist_skill::Entity, ArtistId))
+                    .equals((artist::Entity, artist::Column::Id)),
+            )
+            .and_where(Expr::col((artist_skill::Entity, Skill)).eq(Expr::Constant(skill.into())))
+            .to_owned(),
+    )
+}
+
+/// Artists with every one of these skills. Skills are unique per artist,
+/// so matching them all means matching as many rows as there are skills.
+fn with_all_skills(skills: &[String]) -> SelectStatement {
     Query::select()
-        .column(ArtistId)
-        .from(availability::Entity)
-        .and_where(Expr::col(StartsAt).lt(ends_at))
-        .and_where(Expr::col(EndsAt).gt(starts_at))
-        .group_by_col(ArtistId)
-        .and_having(Expr::expr(Func::sum(clipped_end.sub(clipped_start))).eq(ends_at - starts_at))
+        .column(artist_skill::Column::ArtistId)
+        .from(artist_skill::Entity)
+        .and_where(artist_skill::Column::Skill.is_in(skills.iter().cloned()))
+        .group_by_col(artist_skill::Column::ArtistId)
+        .and_having(
+            Expr::col(artist_skill::Column::Skill)
+                .count()
+                .eq(skills.len() as i64),
+        )
         .to_owned()
+}
+
+/// The range [starts, ends) of an `availableDuring` filter, as the SQL
+/// values (bound or written in) of its bounds and its length.
+///
+/// An artist's availabilities never overlap, so they cover the range
+/// exactly when the parts of them inside it add up to its length: this
+/// also accepts a range covered by several availabilities that touch end
+/// to start.
+struct Range {
+    starts: Expr,
+    ends: Expr,
+    length: Expr,
+}
+
+impl Range {
+    /// The availabilities of the artist (the outer query's row) cover the
+    /// range: one of them meets it (a semi-join the planner can start
+    /// from), and their parts inside it add up to its length.
+    fn covers_the_artist(&self) -> SimpleExpr {
+        let of_the_artist = Expr::col((availability::Entity, availability::Column::ArtistId))
+            .equals((artist::Entity, artist::Column::Id));
+        let meets = Query::select()
+            .expr(Expr::val(1))
+            .from(availability::Entity)
+            .and_where(of_the_artist.clone())
+            .and_where(self.meets())
+            .to_owned();
+        let inside = Query::select()
+            .expr(Func::sum(self.clipped_length()))
+            .from(availability::Entity)
+            .and_where(of_the_artist)
+            .and_where(self.meets())
+            .to_owned();
+        Expr::exists(meets)
+            .and(Expr::SubQuery(None, Box::new(inside.into())).eq(self.length.clone()))
+    }
+
+    /// The ids of the artists whose availabilities cover the range.
+    fn covered_artists(&self) -> SelectStatement {
+        Query::select()
+            .column(availability::Column::ArtistId)
+            .from(availability::Entity)
+            .and_where(self.meets())
+            .group_by_col(availability::Column::ArtistId)
+            .and_having(Expr::expr(Func::sum(self.clipped_length())).eq(self.length.clone()))
+            .to_owned()
+    }
+
+    /// The availability meets the range.
+    fn meets(&self) -> SimpleExpr {
+        use availability::Column::{EndsAt, StartsAt};
+        Expr::col(StartsAt)
+            .lt(self.ends.clone())
+            .and(Expr::col(EndsAt).gt(self.starts.clone()))
+    }
+
+    /// How much of the availability, which meets the range, lies inside it.
+    fn clipped_length(&self) -> SimpleExpr {
+        use availability::Column::{EndsAt, StartsAt};
+        let (starts, ends) = (self.starts.clone(), self.ends.clone());
+        let clipped_end: SimpleExpr =
+            Expr::case(Expr::col(EndsAt).lt(ends.clone()), Expr::col(EndsAt))
+                .finally(ends)
+                .into();
+        let clipped_start: SimpleExpr =
+            Expr::case(Expr::col(StartsAt).gt(starts.clone()), Expr::col(StartsAt))
+                .finally(starts)
+                .into();
+        clipped_end.sub(clipped_start)
+    }
 }
 
 fn escape_like(raw: &str) -> String {
@@ -182,7 +297,7 @@ fn escape_like(raw: &str) -> String {
 /// Number of artists matching the filter, across all pages.
 pub async fn count(db: &DatabaseConnection, filter: &ValidFilter) -> Result<u64, DomainError> {
     Ok(artist::Entity::find()
-        .filter(filter.condition())
+        .filter(filter.condition(db.get_database_backend(), Reading::All))
         .count(db)
         .await?)
 }
@@ -196,9 +311,10 @@ pub async fn page(
     request: &PageRequest,
 ) -> Result<Page, DomainError> {
     let window = Window::parse(order, request)?;
+    let backend = db.get_database_backend();
     let statement = page_statement(
-        db.get_database_backend(),
-        page_rows(filter, order, &window).into_query(),
+        backend,
+        page_rows(backend, filter, order, &window).into_query(),
         &window,
     );
     let rows = artist::Model::find_by_statement(statement).all(db).await?;
@@ -220,7 +336,7 @@ pub async fn page_with_spans(
     let backend = db.get_database_backend();
     let page = page_statement(
         backend,
-        page_rows(filter, order, &window).into_query(),
+        page_rows(backend, filter, order, &window).into_query(),
         &window,
     );
     let read = db
@@ -289,8 +405,13 @@ fn page_statement(backend: DbBackend, query: SelectStatement, window: &Window) -
 
 /// The page's rows, in reading order, one more than the page holds to
 /// tell whether there are more (`page_statement` adds the limit).
-fn page_rows(filter: &ValidFilter, order: ArtistOrder, window: &Window) -> Select<artist::Entity> {
-    let mut condition = filter.condition();
+fn page_rows(
+    backend: DbBackend,
+    filter: &ValidFilter,
+    order: ArtistOrder,
+    window: &Window,
+) -> Select<artist::Entity> {
+    let mut condition = filter.condition(backend, Reading::Some);
     if let Some(after) = &window.after {
         condition = condition.add(after.comes_after(order));
     }
@@ -320,19 +441,16 @@ async fn finish_page(
 
     // Whether rows lie beyond the cursor we came from costs one more
     // statement, spent only when the client paged from a cursor.
+    let matching = || filter.condition(db.get_database_backend(), Reading::Some);
     let (has_next_page, has_previous_page) = if window.backward {
         let beyond = match &window.before {
-            Some(before) => {
-                exists(db, filter.condition().add(before.comes_before(order).not())).await?
-            }
+            Some(before) => exists(db, matching().add(before.comes_before(order).not())).await?,
             None => false,
         };
         (beyond, has_more)
     } else {
         let beyond = match &window.after {
-            Some(after) => {
-                exists(db, filter.condition().add(after.comes_after(order).not())).await?
-            }
+            Some(after) => exists(db, matching().add(after.comes_after(order).not())).await?,
             None => false,
         };
         (has_more, beyond)
