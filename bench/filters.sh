@@ -4,7 +4,11 @@
 # measures with oha, one connection at a time, the median latency of a
 # page of 50 (names and availabilities' times) under each filter, with
 # and without totalCount. Filters that most artists match and filters
-# that few or none match, since the cheaper SQL differs between them.
+# that few or none match, since the cheaper SQL differs between them;
+# ranges every artist covers, that all availabilities of a day meet but
+# none covers, in a night between shifts, and after all the data. Each
+# filter is sent repeatedly, as a client paging through its results
+# sends it: a filter's first request also pays for planning it.
 #
 # Usage: bench/filters.sh [seconds per query, default 3] [artists, default 20000]
 # Needs oha (cargo install oha) and python3; the PostgreSQL half runs when a
@@ -23,7 +27,10 @@ FILTERS=(
   'skills: ["sound"]'
   'skills: ["sound", "light"]'
   'skills: ["pyrotechnics"]'
+  'skills: ["sound", "light", "rigging", "stage"]'
   'availableDuring: { startsAt: "2026-06-04T12:00:00Z", endsAt: "2026-06-04T16:00:00Z" }'
+  'availableDuring: { startsAt: "2026-06-04T08:00:00Z", endsAt: "2026-06-04T20:00:00Z" }'
+  'availableDuring: { startsAt: "2026-06-04T21:00:00Z", endsAt: "2026-06-05T07:00:00Z" }'
   'availableDuring: { startsAt: "2026-06-30T12:00:00Z", endsAt: "2026-06-30T16:00:00Z" }'
   'search: "artist 1"'
 )

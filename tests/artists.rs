@@ -45,6 +45,14 @@ async fn count_rows(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
     }
 }
 
+/// The paths of a ValidationError's fields, in order.
+fn field_paths(fields: &Value) -> Vec<&str> {
+    fields
+        .as_array()
+        .map(|all| all.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn create_artist_normalizes_input_and_returns_the_artist() {
     on_each_backend(|t| async move {
@@ -108,10 +116,7 @@ async fn create_artist_reports_every_invalid_field_and_writes_nothing() {
         let error = &data["createArtist"];
         assert_eq!(error["__typename"], "ValidationError");
         assert_eq!(error["code"], "VALIDATION");
-        let fields: Vec<&str> = error["fields"]
-            .as_array()
-            .map(|all| all.iter().filter_map(|f| f["field"].as_str()).collect())
-            .unwrap_or_default();
+        let fields = field_paths(&error["fields"]);
         assert_eq!(
             fields,
             [
@@ -124,6 +129,51 @@ async fn create_artist_reports_every_invalid_field_and_writes_nothing() {
             ]
         );
         assert_eq!(count_rows(&t.db, "artists").await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_invalid_input_on_both_engines() {
+    // PostgreSQL cannot store U+0000 in text: before, such a value failed
+    // there as an internal error while SQLite kept it.
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let data = api
+            .data(
+                &create_mutation(),
+                json!({ "input": {
+                    "name": "Ada\u{0}",
+                    "email": "ada\u{0}@example.org",
+                    "skills": ["so\u{0}und"],
+                    "availabilities": [
+                        { "startsAt": "2026-06-01T10:00:00Z", "endsAt": "2026-06-01T12:00:00Z", "note": "a\u{0}b" }
+                    ]
+                }}),
+            )
+            .await;
+        let error = &data["createArtist"];
+        assert_eq!(error["__typename"], "ValidationError", "{data}");
+        let fields = field_paths(&error["fields"]);
+        assert_eq!(
+            fields,
+            ["input.name", "input.email", "input.skills[0]", "input.availabilities[0].note"]
+        );
+        assert_eq!(count_rows(&t.db, "artists").await, 0);
+
+        let listed = api
+            .execute(
+                "query($f: ArtistFilter) { artists(filter: $f) { totalCount } }",
+                json!({ "f": { "search": "a\u{0}", "skills": ["x\u{0}"] } }),
+            )
+            .await;
+        let codes: Vec<&str> = listed["errors"]
+            .as_array()
+            .map(|all| all.iter().filter_map(|e| e["extensions"]["code"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(codes, ["BAD_USER_INPUT"], "{listed}");
+        let fields = field_paths(&listed["errors"][0]["extensions"]["fields"]);
+        assert_eq!(fields, ["filter.search", "filter.skills[0]"], "{listed}");
     })
     .await;
 }

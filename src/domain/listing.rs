@@ -81,14 +81,15 @@ impl ArtistFilter {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_lowercase);
-        if search
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > SEARCH_MAX_CHARS)
-        {
-            violations.add(
-                "search",
-                format!("must be at most {SEARCH_MAX_CHARS} characters"),
-            );
+        if let Some(search) = &search {
+            if search.chars().count() > SEARCH_MAX_CHARS {
+                violations.add(
+                    "search",
+                    format!("must be at most {SEARCH_MAX_CHARS} characters"),
+                );
+            } else if search.contains('\0') {
+                violations.add("search", validation::NUL_MESSAGE);
+            }
         }
         let skills = self
             .skills
@@ -111,41 +112,30 @@ impl ArtistFilter {
     }
 }
 
-/// How many of the matching artists a statement reads, which decides the
-/// cheaper shape of a filter.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Reading {
-    /// Until a page fills, or one row is found: a test per artist, in the
-    /// page's order, stops early.
-    Some,
-    /// Every match, to count them: one grouped pass over availabilities
-    /// costs less than a probe per artist.
-    All,
-}
+/// Up to this many skills, PostgreSQL's skills filter is one EXISTS per
+/// skill; beyond, one grouped subquery. Planning a join grows fast with
+/// each EXISTS (about 1 ms for 3, 34 ms for 8, a second for 50, the most
+/// a filter may name), and a filter naming many skills matches few
+/// artists, where the grouped subquery is fast anyway.
+const MOST_SKILLS_AS_EXISTS: usize = 3;
 
 impl ValidFilter {
-    /// The filter in SQL. The shapes differ by engine, each measured on
-    /// 20,000 artists (docs/performance.md).
+    /// The filter in SQL.
     ///
-    /// PostgreSQL plans a correlated EXISTS as a semi-join and chooses, by
-    /// its statistics, to walk the page's order probing each artist (when
-    /// most match, it stops at the page's end) or to start from the
-    /// matching rows (when few do). It can only choose well knowing the
-    /// values, so they are written into the SQL: bound, it soon settles on
-    /// one generic plan for every value, and a rare skill then took 18 ms
-    /// instead of 0.6. Each filter is then a statement of its own, planned
-    /// for its values.
-    ///
-    /// SQLite makes no such choice: a correlated test runs for every
-    /// artist until the page fills, slowest when few match, so it takes the
-    /// matching ids from one grouped subquery instead.
-    fn condition(&self, backend: DbBackend, reading: Reading) -> Condition {
-        let postgres = backend == DbBackend::Postgres;
-        let value: fn(i64) -> Expr = if postgres {
-            |v| Expr::Constant(v.into())
-        } else {
-            Expr::val
-        };
+    /// "Has these skills", on PostgreSQL with a few skills, is one
+    /// EXISTS per skill, which it plans as a semi-join: it walks the
+    /// page's order probing each artist when most match (stopping at the
+    /// page's end), and starts from the skill's index entries when few do.
+    /// It can only choose knowing the skills, so they are written into the
+    /// SQL (quoted by sea-query): bound, it soon settles on one generic
+    /// plan for every value, and a rare skill then took 18 ms instead of
+    /// 0.6. Each set of skills is a statement of its own, planned once per
+    /// connection; skills come from a small vocabulary, so there are few.
+    /// Otherwise, and on SQLite, which makes no such choice (a correlated
+    /// test would probe every artist until the page fills: 9 ms for a rare
+    /// skill against 0.07), the matching ids come from one grouped
+    /// subquery. docs/performance.md, "Filtered pages", has the figures.
+    fn condition(&self, backend: DbBackend) -> Condition {
         let mut condition = Condition::all();
         if let Some(search) = &self.search {
             let pattern = format!("%{}%", escape_like(search));
@@ -155,7 +145,7 @@ impl ValidFilter {
                     .add(artist::Column::EmailKey.like(LikeExpr::new(pattern).escape('\\'))),
             );
         }
-        if postgres {
+        if backend == DbBackend::Postgres && self.skills.len() <= MOST_SKILLS_AS_EXISTS {
             for skill in &self.skills {
                 condition = condition.add(has_skill(skill));
             }
@@ -164,28 +154,18 @@ impl ValidFilter {
                 condition.add(artist::Column::Id.in_subquery(with_all_skills(&self.skills)));
         }
         if let Some((starts_at, ends_at)) = self.available_during {
-            let range = Range {
-                starts: value(starts_at),
-                ends: value(ends_at),
-                length: value(ends_at - starts_at),
-            };
-            condition = condition.add(if postgres && reading == Reading::Some {
-                range.covers_the_artist()
-            } else {
-                artist::Column::Id.in_subquery(range.covered_artists())
-            });
+            condition = condition.add(artist::Column::Id.in_subquery(covering(starts_at, ends_at)));
         }
         condition
     }
 }
 
-/// The artist (the outer query's row) has this skill, written into the SQL
-/// (sea-query quotes it).
+/// The artist (the outer query's row) has this skill, written into the SQL.
 fn has_skill(skill: &str) -> SimpleExpr {
     use artist_skill::Column::{ArtistId, Skill};
     Expr::exists(
         Query::select()
-            .expr(Expr::val(1))
+            .expr(Expr::cust("1"))
             .from(artist_skill::Entity)
             .and_where(
                 Expr::col((artist_skill::Entity, ArtistId))
@@ -212,75 +192,34 @@ fn with_all_skills(skills: &[String]) -> SelectStatement {
         .to_owned()
 }
 
-/// The range [starts, ends) of an `availableDuring` filter, as the SQL
-/// values (bound or written in) of its bounds and its length.
+/// Artists whose availabilities cover [starts_at, ends_at). An artist's
+/// availabilities never overlap, so they cover the range exactly when the
+/// parts of them inside it add up to its length: this also accepts a range
+/// covered by several availabilities that touch end to start.
 ///
-/// An artist's availabilities never overlap, so they cover the range
-/// exactly when the parts of them inside it add up to its length: this
-/// also accepts a range covered by several availabilities that touch end
-/// to start.
-struct Range {
-    starts: Expr,
-    ends: Expr,
-    length: Expr,
-}
-
-impl Range {
-    /// The availabilities of the artist (the outer query's row) cover the
-    /// range: one of them meets it (a semi-join the planner can start
-    /// from), and their parts inside it add up to its length.
-    fn covers_the_artist(&self) -> SimpleExpr {
-        let of_the_artist = Expr::col((availability::Entity, availability::Column::ArtistId))
-            .equals((artist::Entity, artist::Column::Id));
-        let meets = Query::select()
-            .expr(Expr::val(1))
-            .from(availability::Entity)
-            .and_where(of_the_artist.clone())
-            .and_where(self.meets())
-            .to_owned();
-        let inside = Query::select()
-            .expr(Func::sum(self.clipped_length()))
-            .from(availability::Entity)
-            .and_where(of_the_artist)
-            .and_where(self.meets())
-            .to_owned();
-        Expr::exists(meets)
-            .and(Expr::SubQuery(None, Box::new(inside.into())).eq(self.length.clone()))
-    }
-
-    /// The ids of the artists whose availabilities cover the range.
-    fn covered_artists(&self) -> SelectStatement {
-        Query::select()
-            .column(availability::Column::ArtistId)
-            .from(availability::Entity)
-            .and_where(self.meets())
-            .group_by_col(availability::Column::ArtistId)
-            .and_having(Expr::expr(Func::sum(self.clipped_length())).eq(self.length.clone()))
-            .to_owned()
-    }
-
-    /// The availability meets the range.
-    fn meets(&self) -> SimpleExpr {
-        use availability::Column::{EndsAt, StartsAt};
-        Expr::col(StartsAt)
-            .lt(self.ends.clone())
-            .and(Expr::col(EndsAt).gt(self.starts.clone()))
-    }
-
-    /// How much of the availability, which meets the range, lies inside it.
-    fn clipped_length(&self) -> SimpleExpr {
-        use availability::Column::{EndsAt, StartsAt};
-        let (starts, ends) = (self.starts.clone(), self.ends.clone());
-        let clipped_end: SimpleExpr =
-            Expr::case(Expr::col(EndsAt).lt(ends.clone()), Expr::col(EndsAt))
-                .finally(ends)
-                .into();
-        let clipped_start: SimpleExpr =
-            Expr::case(Expr::col(StartsAt).gt(starts.clone()), Expr::col(StartsAt))
-                .finally(starts)
-                .into();
-        clipped_end.sub(clipped_start)
-    }
+/// One grouped pass on both engines. A correlated test per artist (with
+/// the range written in) made PostgreSQL's pages faster where most
+/// artists cover the range (0.9 ms against 34), but 3 to 5 times slower
+/// where many availabilities meet it and few cover it, a gap inside the
+/// data (PostgreSQL overestimates how many meet it): 100 to 150 ms
+/// against 23 to 37. This form's worst case is the lesser.
+fn covering(starts_at: i64, ends_at: i64) -> SelectStatement {
+    use availability::Column::{ArtistId, EndsAt, StartsAt};
+    let clipped_end: SimpleExpr = Expr::case(Expr::col(EndsAt).lt(ends_at), Expr::col(EndsAt))
+        .finally(ends_at)
+        .into();
+    let clipped_start: SimpleExpr =
+        Expr::case(Expr::col(StartsAt).gt(starts_at), Expr::col(StartsAt))
+            .finally(starts_at)
+            .into();
+    Query::select()
+        .column(ArtistId)
+        .from(availability::Entity)
+        .and_where(Expr::col(StartsAt).lt(ends_at))
+        .and_where(Expr::col(EndsAt).gt(starts_at))
+        .group_by_col(ArtistId)
+        .and_having(Expr::expr(Func::sum(clipped_end.sub(clipped_start))).eq(ends_at - starts_at))
+        .to_owned()
 }
 
 fn escape_like(raw: &str) -> String {
@@ -297,7 +236,7 @@ fn escape_like(raw: &str) -> String {
 /// Number of artists matching the filter, across all pages.
 pub async fn count(db: &DatabaseConnection, filter: &ValidFilter) -> Result<u64, DomainError> {
     Ok(artist::Entity::find()
-        .filter(filter.condition(db.get_database_backend(), Reading::All))
+        .filter(filter.condition(db.get_database_backend()))
         .count(db)
         .await?)
 }
@@ -411,7 +350,7 @@ fn page_rows(
     order: ArtistOrder,
     window: &Window,
 ) -> Select<artist::Entity> {
-    let mut condition = filter.condition(backend, Reading::Some);
+    let mut condition = filter.condition(backend);
     if let Some(after) = &window.after {
         condition = condition.add(after.comes_after(order));
     }
@@ -441,7 +380,7 @@ async fn finish_page(
 
     // Whether rows lie beyond the cursor we came from costs one more
     // statement, spent only when the client paged from a cursor.
-    let matching = || filter.condition(db.get_database_backend(), Reading::Some);
+    let matching = || filter.condition(db.get_database_backend());
     let (has_next_page, has_previous_page) = if window.backward {
         let beyond = match &window.before {
             Some(before) => exists(db, matching().add(before.comes_before(order).not())).await?,

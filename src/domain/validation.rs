@@ -14,6 +14,10 @@ pub const NOTE_MAX_CHARS: usize = 1_000;
 pub const AVAILABILITIES_MAX: usize = 1_000;
 pub const AVAILABILITY_MAX_SPAN_DAYS: i64 = 366;
 
+/// PostgreSQL cannot store U+0000 in text: a value holding it failed there
+/// as an internal error, while SQLite kept it. Both refuse it, as bad input.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
 /// Collects field errors; `finish` turns them into one ValidationError.
 #[derive(Default)]
 pub struct Violations(Vec<FieldError>);
@@ -53,6 +57,8 @@ pub fn name(raw: &str, field: &str, violations: &mut Violations) -> String {
             field,
             format!("must be at most {NAME_MAX_CHARS} characters"),
         );
+    } else if trimmed.contains('\0') {
+        violations.add(field, NUL_MESSAGE);
     }
     trimmed.to_owned()
 }
@@ -111,6 +117,8 @@ pub fn skills(raw: &[String], field: &str, violations: &mut Violations) -> Vec<S
                 format!("{field}[{index}]"),
                 format!("must be at most {SKILL_MAX_CHARS} characters"),
             );
+        } else if normalized.contains('\0') {
+            violations.add(format!("{field}[{index}]"), NUL_MESSAGE);
         } else {
             skills.push(normalized);
         }
@@ -131,6 +139,8 @@ pub fn note(raw: Option<&str>, field: &str, violations: &mut Violations) -> Opti
             field,
             format!("must be at most {NOTE_MAX_CHARS} characters"),
         );
+    } else if trimmed.contains('\0') {
+        violations.add(field, NUL_MESSAGE);
     }
     Some(trimmed.to_owned())
 }
