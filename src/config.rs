@@ -75,19 +75,23 @@ fn depth(raw: &str) -> Result<usize, String> {
 
 const MAX_DEPTH_LIMIT: usize = 64;
 
-/// Twice the cores this process may run on, at least 2 (a planning
-/// request and a read at once). A database does its best with about
-/// twice its cores in active connections: past that, its processes
-/// contend for the cores and requests wait in the scheduler, unfairly,
-/// instead of in the pool's queue, first come first served. With
-/// PostgreSQL and the service on two cores, 4 connections instead of 16
-/// served the list page at the same rate with its p99 at 18 to 19 ms
-/// instead of 23 to 24 (docs/performance.md).
+/// Twice the cores this process may run on, from 2 to 16. A database
+/// does its best with about twice its cores in active connections: past
+/// that, its processes contend for the cores and requests wait in the
+/// scheduler, unfairly, instead of in the pool's queue, first come first
+/// served. With PostgreSQL and the service on two cores, 4 connections
+/// instead of 16 served the list page at the same rate with its p99 at
+/// 17.8 to 21.7 ms instead of 23.0 to 24.1 (docs/performance.md, "Pool
+/// size"). At most 16, the former default: a host with many cores (all
+/// of a large machine, when no CPU quota limits the process) would
+/// otherwise take more than PostgreSQL's default `max_connections` (100)
+/// can give a few replicas.
 fn default_db_max_connections() -> u32 {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    u32::try_from(cores.saturating_mul(2))
+    u32::try_from(cores)
         .unwrap_or(u32::MAX)
-        .max(2)
+        .saturating_mul(2)
+        .clamp(2, 16)
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -100,8 +104,9 @@ pub struct DatabaseConfig {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Most connections kept open to the database. Default: twice this
-    /// host's cores, sized for a database on the same host; for a server
-    /// of its own, about twice its cores, shared among the replicas.
+    /// host's cores (2 to 16), sized for a database on the same host; for
+    /// a server of its own, about twice its cores in total across the
+    /// replicas.
     #[arg(
         long,
         env = "COULISSES_DB_MAX_CONNECTIONS",

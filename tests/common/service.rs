@@ -40,6 +40,9 @@ impl Service {
         let mut child = Command::new(BINARY)
             .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
             .arg(database_url)
+            // Not the default, which depends on the machine's cores: the
+            // same pool wherever the suite runs.
+            .args(["--db-max-connections", "8"])
             .args(extra)
             .env("RUST_LOG", rust_log)
             .env_remove("DATABASE_URL")
