@@ -13,7 +13,7 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select, Statement, Value,
+    Statement, Value,
 };
 use uuid::Uuid;
 
@@ -251,11 +251,7 @@ pub async fn page(
 ) -> Result<Page, DomainError> {
     let window = Window::parse(order, request)?;
     let backend = db.get_database_backend();
-    let statement = page_statement(
-        backend,
-        page_rows(backend, filter, order, &window).into_query(),
-        &window,
-    );
+    let statement = page_statement(backend, filter, order, &window);
     let rows = artist::Model::find_by_statement(statement).all(db).await?;
     finish_page(db, filter, order, &window, rows).await
 }
@@ -273,11 +269,7 @@ pub async fn page_with_spans(
 ) -> Result<(Page, HashMap<Uuid, Vec<TimeSpan>>), DomainError> {
     let window = Window::parse(order, request)?;
     let backend = db.get_database_backend();
-    let page = page_statement(
-        backend,
-        page_rows(backend, filter, order, &window).into_query(),
-        &window,
-    );
+    let page = page_statement(backend, filter, order, &window);
     let read = db
         .query_all_raw(with_spans(backend, page, order, &window))
         .await?;
@@ -326,30 +318,24 @@ fn with_spans(
     }
 }
 
-/// The statement that reads a page: `page_rows`' query, with the page size
-/// written into its SQL rather than bound. With `LIMIT $n`, PostgreSQL
-/// re-plans the statement at every execution (its generic plan, estimated
-/// for 100 rows, never looks cheaper than a custom one): for the page with
-/// its availabilities' times that cost more than reading them in the same
-/// statement saved (docs/performance.md); the plain page measures the
-/// same either way. Written in, an unfiltered page's statement has no
-/// parameter left and is planned once per connection. The size is a
-/// number the window validated (at most MAX_PAGE_SIZE + 1): one SQL text
-/// per size and shape of query.
-fn page_statement(backend: DbBackend, query: SelectStatement, window: &Window) -> Statement {
-    let mut statement = backend.build(&query);
-    statement.sql = format!("{} LIMIT {}", statement.sql, window.size + 1);
-    statement
-}
-
-/// The page's rows, in reading order, one more than the page holds to
-/// tell whether there are more (`page_statement` adds the limit).
-fn page_rows(
+/// The statement that reads a page's rows, in reading order, one more
+/// than the page holds to tell whether there are more.
+///
+/// The page size is written into its SQL rather than bound. With `LIMIT
+/// $n`, PostgreSQL re-plans the statement at every execution (its generic
+/// plan, estimated for 100 rows, never looks cheaper than a custom one):
+/// for the page with its availabilities' times that cost more than
+/// reading them in the same statement saved (docs/performance.md); the
+/// plain page measures the same either way. Written in, an unfiltered
+/// page's statement has no parameter left and is planned once per
+/// connection. The size is a number the window validated (at most
+/// MAX_PAGE_SIZE + 1): one SQL text per size and shape of query.
+fn page_statement(
     backend: DbBackend,
     filter: &ValidFilter,
     order: ArtistOrder,
     window: &Window,
-) -> Select<artist::Entity> {
+) -> Statement {
     let mut condition = filter.condition(backend);
     if let Some(after) = &window.after {
         condition = condition.add(after.comes_after(order));
@@ -358,13 +344,17 @@ fn page_rows(
         condition = condition.add(before.comes_before(order));
     }
     let direction = window.reading_direction(order);
-    artist::Entity::find()
+    let query = artist::Entity::find()
         .filter(condition)
         .order_by(order.key_column(), direction.clone())
         .order_by(artist::Column::Id, direction)
+        .into_query();
+    let mut statement = backend.build(&query);
+    statement.sql = format!("{} LIMIT {}", statement.sql, window.size + 1);
+    statement
 }
 
-/// The page from its rows as `page_rows` reads them.
+/// The page from its rows as `page_statement` reads them.
 async fn finish_page(
     db: &DatabaseConnection,
     filter: &ValidFilter,
