@@ -5,7 +5,7 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{TestApi, on_each_backend, string};
+use common::{TestApi, TestDb, on_each_backend, string};
 use serde_json::{Value, json};
 
 /// A page query; `node` is what it asks of each artist, `filter` the
@@ -361,6 +361,22 @@ async fn bad_arguments_are_top_level_input_errors() {
     .await;
 }
 
+/// The page sizes whose statement costs are compared.
+const SIZES: [usize; 3] = [1, 10, 100];
+
+/// The statements `query` (with `$n` the page size) costs at each of
+/// SIZES, one request after the other, and the data of each.
+async fn cost_per_size(t: &TestDb, api: &TestApi, query: &str) -> (Vec<usize>, Vec<Value>) {
+    let mut costs = Vec::new();
+    let mut pages = Vec::new();
+    for size in SIZES {
+        let before = t.statements();
+        pages.push(api.data(query, json!({ "n": size })).await);
+        costs.push(t.statements() - before);
+    }
+    (costs, pages)
+}
+
 #[tokio::test]
 async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
     on_each_backend(|t| async move {
@@ -377,11 +393,8 @@ async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
             .await;
         }
         let query = "query($n: Int) { artists(first: $n) { nodes { availabilities { id } } } }";
-        let mut costs = Vec::new();
-        for size in [1, 10, 100] {
-            let before = t.statements();
-            let data = api.data(query, json!({ "n": size })).await;
-            costs.push(t.statements() - before);
+        let (costs, pages) = cost_per_size(&t, &api, query).await;
+        for (size, data) in SIZES.into_iter().zip(pages) {
             let nodes = data["artists"]["nodes"].as_array().map_or(0, Vec::len);
             assert_eq!(nodes, size);
             assert_eq!(data["artists"]["nodes"][0]["availabilities"].as_array().map(Vec::len), Some(2));
@@ -391,11 +404,8 @@ async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
         // Only their times: the read of the load test. Its read plan takes
         // them with the page, in one statement.
         let times = "query($n: Int) { artists(first: $n) { nodes { availabilities { startsAt endsAt } } } }";
-        let mut costs = Vec::new();
-        for size in [1, 10, 100] {
-            let before = t.statements();
-            let data = api.data(times, json!({ "n": size })).await;
-            costs.push(t.statements() - before);
+        let (costs, pages) = cost_per_size(&t, &api, times).await;
+        for (size, data) in SIZES.into_iter().zip(pages) {
             assert_eq!(data["artists"]["nodes"][size - 1]["availabilities"].as_array().map(Vec::len), Some(2));
         }
         assert_eq!(costs, [2, 1, 1], "async-graphql, then the read plan");
@@ -403,11 +413,8 @@ async fn a_page_with_availabilities_costs_the_same_statements_at_any_size() {
         // Filtered and read backward, the same: the page is limited before
         // its times are read.
         let filtered = "query($n: Int) { artists(last: $n, filter: { skills: [\"sound\"] }, orderBy: CREATED_AT_DESC) { nodes { name availabilities { startsAt endsAt } } } }";
-        let mut costs = Vec::new();
-        for size in [1, 10, 100] {
-            let before = t.statements();
-            let data = api.data(filtered, json!({ "n": size })).await;
-            costs.push(t.statements() - before);
+        let (costs, pages) = cost_per_size(&t, &api, filtered).await;
+        for (size, data) in SIZES.into_iter().zip(pages) {
             let nodes = data["artists"]["nodes"].as_array().cloned().unwrap_or_default();
             // The last of 120 by creation, newest first: the oldest ones.
             let expected: Vec<String> = (0..size).rev().map(|i| format!("artist {i:03}")).collect();
