@@ -18,6 +18,7 @@ pub mod telemetry;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use axum::Router;
@@ -59,6 +60,29 @@ pub enum StartupError {
     },
 }
 
+/// The sessions that pipeline point reads, on PostgreSQL when they can
+/// connect as the pool does; else the pool serves every read.
+async fn pipelined_reads(config: &ServeConfig) -> Option<db::PipelinedReads> {
+    let database = &config.database;
+    let sessions = usize::try_from(database.db_pipelined_sessions)
+        .ok()
+        .and_then(NonZeroUsize::new)?;
+    match db::PipelinedReads::connect(
+        &database.database_url,
+        database.pg_random_page_cost,
+        sessions,
+    )
+    .await
+    {
+        Ok(reads) => Some(reads),
+        Err(db::Unavailable::NotPostgres) => None,
+        Err(why) => {
+            tracing::warn!(reason = %why, "point reads are not pipelined: the pool serves them");
+            None
+        }
+    }
+}
+
 /// The service, bound to its address and ready to serve.
 pub struct App {
     listener: TcpListener,
@@ -87,8 +111,12 @@ impl App {
     ) -> Result<Self, StartupError> {
         let access = access(&config)?;
         db::migrate(&db).await.map_err(StartupError::Migration)?;
+        let database = db::Database {
+            pipelined: pipelined_reads(&config).await,
+            pool: db.clone(),
+        };
         let api = Api::new(
-            db.clone(),
+            database,
             Limits {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,

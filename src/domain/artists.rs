@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use migration::constraints::ARTIST_EMAIL_UNIQUE;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -16,6 +16,7 @@ use super::records::{
 };
 use super::validation::{self, Violations};
 use super::{availabilities, time, write};
+use crate::db::Database;
 use crate::entities::{artist, artist_skill};
 
 pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Artist>, DomainError> {
@@ -43,45 +44,93 @@ macro_rules! artist_with_availabilities {
 
 /// The artist with its availabilities sorted by start, in one statement:
 /// the hot read of a single artist. Written in SQL and read by column
-/// position, which spares it sea-orm's models and lookups by column name.
+/// position, which spares it sea-orm's models and lookups by column name;
+/// pipelined with other requests' reads on PostgreSQL.
 pub async fn get_with_availabilities(
-    db: &DatabaseConnection,
+    db: &Database,
     id: Uuid,
 ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
-    let backend = db.get_database_backend();
+    if let Some(pipelined) = &db.pipelined {
+        let rows = pipelined
+            .query(artist_with_availabilities!("$1"), &[&id])
+            .await?;
+        return artist_with_availabilities_from(id, &rows);
+    }
+    let backend = db.pool.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => artist_with_availabilities!("$1"),
         _ => artist_with_availabilities!("?"),
     };
     let rows = db
+        .pool
         .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
         .await?;
+    artist_with_availabilities_from(id, &rows)
+}
+
+/// Reads the rows of `artist_with_availabilities`, whichever driver
+/// fetched them.
+fn artist_with_availabilities_from(
+    id: Uuid,
+    rows: &[impl JoinedRow],
+) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
     let Some(first) = rows.first() else {
         return Ok(None);
     };
     let artist = Artist {
         id,
-        name: first.try_get_by_index(0)?,
-        email: first.try_get_by_index(1)?,
-        created_at: time::from_micros(first.try_get_by_index(2)?)?,
-        updated_at: time::from_micros(first.try_get_by_index(3)?)?,
+        name: first.text(0)?,
+        email: first.optional_text(1)?,
+        created_at: time::from_micros(first.micros(2)?)?,
+        updated_at: time::from_micros(first.micros(3)?)?,
     };
     let mut availabilities = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         // An artist without availabilities is one row of nulls on their side.
-        let Some(availability_id) = row.try_get_by_index::<Option<Uuid>>(4)? else {
+        let Some(availability_id) = row.optional_id(4)? else {
             continue;
         };
         availabilities.push(Availability {
             id: availability_id,
             artist_id: id,
-            starts_at: time::from_micros(row.try_get_by_index(5)?)?,
-            ends_at: time::from_micros(row.try_get_by_index(6)?)?,
-            note: row.try_get_by_index(7)?,
+            starts_at: time::from_micros(row.micros(5)?)?,
+            ends_at: time::from_micros(row.micros(6)?)?,
+            note: row.optional_text(7)?,
         });
     }
     Ok(Some((artist, availabilities)))
 }
+
+/// A row of `artist_with_availabilities`, read by column position.
+trait JoinedRow {
+    fn text(&self, column: usize) -> Result<String, DomainError>;
+    fn optional_text(&self, column: usize) -> Result<Option<String>, DomainError>;
+    fn micros(&self, column: usize) -> Result<i64, DomainError>;
+    fn optional_id(&self, column: usize) -> Result<Option<Uuid>, DomainError>;
+}
+
+/// Implements `JoinedRow` for a driver's row by its typed getter.
+macro_rules! joined_row {
+    ($row:ty, $get:ident) => {
+        impl JoinedRow for $row {
+            fn text(&self, column: usize) -> Result<String, DomainError> {
+                Ok(self.$get(column)?)
+            }
+            fn optional_text(&self, column: usize) -> Result<Option<String>, DomainError> {
+                Ok(self.$get(column)?)
+            }
+            fn micros(&self, column: usize) -> Result<i64, DomainError> {
+                Ok(self.$get(column)?)
+            }
+            fn optional_id(&self, column: usize) -> Result<Option<Uuid>, DomainError> {
+                Ok(self.$get(column)?)
+            }
+        }
+    };
+}
+
+joined_row!(QueryResult, try_get_by_index);
+joined_row!(tokio_postgres::Row, try_get);
 
 /// The artists with these IDs that exist, in no particular order.
 pub async fn get_many(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Artist>, DomainError> {

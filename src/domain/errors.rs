@@ -92,6 +92,13 @@ impl From<DbErr> for DomainError {
     }
 }
 
+/// A pipelined read's failure (`db::PipelinedReads`).
+impl From<tokio_postgres::Error> for DomainError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        Self::Internal(Box::new(err))
+    }
+}
+
 /// True when `err` violated the unique constraint `constraint`. PostgreSQL
 /// names the violated constraint; SQLite does not, so there any unique
 /// violation counts: the caller knows it from the statement (each write can

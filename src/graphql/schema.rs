@@ -1,9 +1,9 @@
 use std::sync::Arc;
 
 use async_graphql::{EmptySubscription, Request, Response, Schema};
-use sea_orm::DatabaseConnection;
 
 use crate::auth::Role;
+use crate::db::Database;
 use crate::domain::DomainError;
 use crate::metrics::{Metrics, Operation, Outcome};
 
@@ -49,7 +49,7 @@ impl Default for Limits {
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
-    db: DatabaseConnection,
+    db: Database,
     limits: Limits,
     metrics: Arc<Metrics>,
     plans: Arc<Plans>,
@@ -64,9 +64,12 @@ pub enum Answer {
 }
 
 impl Api {
-    pub fn new(db: DatabaseConnection, limits: Limits) -> Self {
+    /// The API over `db`: the pool alone (`DatabaseConnection`), or with
+    /// the pipelined sessions of the point reads.
+    pub fn new(db: impl Into<Database>, limits: Limits) -> Self {
+        let db = db.into();
         let mut builder = builder()
-            .data(db.clone())
+            .data(db.pool.clone())
             .limit_depth(limits.max_depth)
             .limit_recursive_depth(limits.recursion_limit())
             .limit_complexity(limits.max_complexity);
@@ -166,7 +169,7 @@ impl Api {
         } else {
             let mut response = self
                 .schema
-                .execute(request.data(Loaders::new(&self.db)))
+                .execute(request.data(Loaders::new(&self.db.pool)))
                 .await;
             error_codes::assign(&mut response, parsed, &self.limits);
             response

@@ -5,11 +5,12 @@
 
 pub mod service;
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use coulisses::auth::Role;
-use coulisses::config::ServeConfig;
+use coulisses::config::{PageCost, ServeConfig};
 use coulisses::graphql::{Answer, Api, Limits};
 use coulisses::{App, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -20,6 +21,9 @@ pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 /// A database made for one test.
 pub struct TestDb {
     pub db: DatabaseConnection,
+    /// On PostgreSQL, the sessions that pipeline point reads, as the
+    /// service opens them.
+    pub pipelined: Option<db::PipelinedReads>,
     pub url: String,
     pub label: &'static str,
     statements: Arc<AtomicUsize>,
@@ -35,7 +39,16 @@ impl TestDb {
 
     pub fn api(&self) -> TestApi {
         TestApi {
-            api: Api::new(self.db.clone(), Limits::default()),
+            api: Api::new(self.database(), Limits::default()),
+        }
+    }
+
+    /// The database as the service sees it: the pool, and on PostgreSQL
+    /// the pipelined sessions.
+    pub fn database(&self) -> db::Database {
+        db::Database {
+            pool: self.db.clone(),
+            pipelined: self.pipelined.clone(),
         }
     }
 
@@ -62,8 +75,20 @@ impl TestDb {
         if let Err(err) = db::migrate(&db).await {
             panic!("cannot migrate test database {label}: {err}");
         }
+        let pipelined = match postgres {
+            Some(_) => {
+                match db::PipelinedReads::connect(&url, PageCost::default(), NonZeroUsize::MIN)
+                    .await
+                {
+                    Ok(reads) => Some(reads),
+                    Err(err) => panic!("cannot pipeline reads on {label}: {err}"),
+                }
+            }
+            None => None,
+        };
         Self {
             db,
+            pipelined,
             url,
             label,
             statements,

@@ -16,6 +16,7 @@ use super::json::JsonWriter;
 use super::plan::{
     ArtistItem, AvailabilityItem, ConnectionItem, EdgeItem, PageInfoItem, ReadPlan, RootField,
 };
+use crate::db::Database;
 use crate::domain::listing::Page;
 use crate::domain::{self, DomainError, TimeSpan};
 use crate::graphql::types::artist::AvailabilityField;
@@ -49,7 +50,7 @@ impl From<DomainError> for Fallback {
 /// The response body, `{"data":{…}}`, as async-graphql would write it.
 pub async fn run(
     plan: &ReadPlan,
-    db: &DatabaseConnection,
+    db: &Database,
     variables: &Variables,
 ) -> Result<Vec<u8>, Fallback> {
     let variables = RequestVariables {
@@ -178,10 +179,11 @@ impl Related {
 }
 
 async fn load(
-    db: &DatabaseConnection,
+    database: &Database,
     field: &RootField,
     bound: &BoundRoot,
 ) -> Result<Loaded, DomainError> {
+    let db = &database.pool;
     match (field, bound) {
         (RootField::Artist { artist, .. }, BoundRoot::Artist(id)) => {
             let Some(id) = id else {
@@ -189,7 +191,7 @@ async fn load(
             };
             // An artist's availabilities come with it, in one statement.
             let (found, availabilities) = if ArtistItem::wants_availabilities(artist) {
-                match domain::artists::get_with_availabilities(db, *id).await? {
+                match domain::artists::get_with_availabilities(database, *id).await? {
                     Some((found, availabilities)) => (Some(found), Some(availabilities)),
                     None => (None, None),
                 }

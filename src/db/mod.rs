@@ -1,13 +1,17 @@
 //! Connecting to SQLite or PostgreSQL, and migrating.
 
+mod pipelined;
+
+pub use pipelined::{APPLICATION_NAME as PIPELINED_APPLICATION_NAME, PipelinedReads, Unavailable};
+
 use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::error::DatabaseError;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    self as orm, ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::PageCost;
@@ -23,6 +27,24 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// Rows the SQLite driver may read ahead of the code consuming them.
 const SQLITE_ROW_BUFFER: usize = 4_096;
+
+/// The database as requests reach it: the pool, and on PostgreSQL the
+/// sessions that pipeline point reads (see `pipelined`).
+#[derive(Clone)]
+pub struct Database {
+    pub pool: DatabaseConnection,
+    pub pipelined: Option<PipelinedReads>,
+}
+
+impl From<DatabaseConnection> for Database {
+    /// The pool alone: every statement goes through it.
+    fn from(pool: DatabaseConnection) -> Self {
+        Self {
+            pool,
+            pipelined: None,
+        }
+    }
+}
 
 /// Connects with the default session settings (see `connect_with`).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
@@ -83,7 +105,7 @@ pub async fn connect_with(
             postgres.options([("random_page_cost", setting.as_str())])
         });
     }
-    Database::connect(options).await
+    orm::Database::connect(options).await
 }
 
 /// The random_page_cost to send, unless the operator keeps the server's or
@@ -114,7 +136,7 @@ async fn connect_sqlite(options: ConnectOptions) -> Result<DatabaseConnection, D
     let deadline = Instant::now() + SQLITE_BUSY_TIMEOUT;
     let mut pause = Duration::from_millis(2);
     loop {
-        match Database::connect(options.clone()).await {
+        match orm::Database::connect(options.clone()).await {
             Err(err) if is_sqlite_busy(&err) && Instant::now() < deadline => {
                 tracing::debug!(error = %err, "SQLite file locked while opening, retrying");
                 tokio::time::sleep(pause).await;

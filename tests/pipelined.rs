@@ -1,0 +1,221 @@
+//! Point reads pipelined on PostgreSQL (`db::PipelinedReads`): concurrent
+//! requests sharing one session each get their own answer, a request
+//! dropped midway leaves the session sound, and a session the server ends
+//! is replaced without the next request noticing.
+
+mod common;
+
+use common::{TestApi, TestDb};
+use futures::FutureExt;
+use futures::future::join_all;
+use serde_json::{Value, json};
+
+const ARTIST: &str =
+    "query($id: ID!) { artist(id: $id) { id name availabilities { startsAt endsAt } } }";
+
+/// Artists with names and availabilities of their own, and what a read
+/// of each must answer.
+async fn distinct_artists(api: &TestApi, count: usize) -> Vec<(String, Value)> {
+    let mut artists = Vec::with_capacity(count);
+    for n in 0..count {
+        let id = api
+            .create_artist(json!({ "name": format!("Pipelined {n:02}") }))
+            .await;
+        // n availabilities: day d of June, 10:00 to 12:00.
+        let mut availabilities = Vec::new();
+        for day in 1..=n % 4 {
+            let (starts_at, ends_at) = (
+                format!("2026-06-{day:02}T10:00:00Z"),
+                format!("2026-06-{day:02}T12:00:00Z"),
+            );
+            api.add_availability(&id, &starts_at, &ends_at).await;
+            availabilities.push(json!({ "startsAt": starts_at, "endsAt": ends_at }));
+        }
+        let expected = json!({ "data": { "artist": {
+            "id": id,
+            "name": format!("Pipelined {n:02}"),
+            "availabilities": availabilities,
+        } } });
+        artists.push((id, expected));
+    }
+    artists
+}
+
+/// Reads the artist by its compiled plan, which takes the pipelined path.
+async fn read_by_plan(api: &TestApi, id: &str) -> Value {
+    let (answer, by_plan) = api.answer(ARTIST, json!({ "id": id })).await;
+    assert!(by_plan, "the read plan did not answer: {answer}");
+    answer
+}
+
+async fn postgres() -> Option<(TestDb, TestApi)> {
+    let db = common::postgres().await?;
+    assert!(db.pipelined.is_some(), "PostgreSQL reads are pipelined");
+    let api = db.api();
+    // The first request of a document compiles its plan.
+    api.execute(
+        ARTIST,
+        json!({ "id": "00000000-0000-0000-0000-000000000000" }),
+    )
+    .await;
+    Some((db, api))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_on_one_session_each_get_their_own_artist() {
+    let Some((_db, api)) = postgres().await else {
+        return;
+    };
+    let artists = distinct_artists(&api, 24).await;
+    // Ten rounds over every artist at once: on one session, their
+    // statements go out back to back and their answers come back in turn.
+    let reads = (0..10).flat_map(|_| artists.iter()).map(|(id, expected)| {
+        let api = api.clone();
+        async move { (read_by_plan(&api, id).await, expected) }
+    });
+    for (answer, expected) in join_all(reads).await {
+        assert_eq!(&answer, expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_dropped_midway_leaves_the_session_sound() {
+    let Some((_db, api)) = postgres().await else {
+        return;
+    };
+    let artists = distinct_artists(&api, 4).await;
+    for (id, _) in &artists {
+        // Polled once, the read has sent its statement; dropped, it never
+        // takes the answer, which the next read must not receive instead.
+        let abandoned = api.answer(ARTIST, json!({ "id": id })).now_or_never();
+        assert!(abandoned.is_none(), "the read finished at its first poll");
+    }
+    for (id, expected) in artists.iter().rev() {
+        assert_eq!(&read_by_plan(&api, id).await, expected);
+    }
+}
+
+/// The pipelined sessions' backends, as the server lists them.
+async fn pipelined_backends(db: &TestDb) -> Vec<i32> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.db.get_database_backend(),
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = $1 ORDER BY pid",
+            [coulisses::db::PIPELINED_APPLICATION_NAME.into()],
+        ))
+        .await
+        .unwrap_or_else(|err| panic!("pg_stat_activity: {err}"));
+    rows.iter()
+        .map(|row| {
+            row.try_get_by_index::<i32>(0)
+                .unwrap_or_else(|err| panic!("pid: {err}"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_session_the_server_ended_is_replaced_for_the_next_read() {
+    let Some((db, api)) = postgres().await else {
+        return;
+    };
+    let artists = distinct_artists(&api, 2).await;
+    let (id, expected) = &artists[1];
+    assert_eq!(&read_by_plan(&api, id).await, expected);
+    let before = pipelined_backends(&db).await;
+    assert_eq!(before.len(), 1, "one session: {before:?}");
+
+    // As an administrator or a restart would, and waiting until it is gone.
+    terminate(&db, before[0]).await;
+
+    // The read finds the session gone (or loses its answer to it), opens
+    // another and answers by the plan all the same.
+    assert_eq!(&read_by_plan(&api, id).await, expected);
+    let after = pipelined_backends(&db).await;
+    assert_eq!(after.len(), 1, "one session again: {after:?}");
+    assert_ne!(after, before, "a new backend serves the session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_whose_session_the_server_ends_is_retried_on_a_new_one() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some((db, api)) = postgres().await else {
+        return;
+    };
+    let artists = distinct_artists(&api, 2).await;
+    let (id, expected) = artists[1].clone();
+    assert_eq!(read_by_plan(&api, &id).await, expected);
+    let session = pipelined_backends(&db).await;
+
+    // The read waits on this lock, its statement in flight, when the
+    // server ends its session: the error is the read's answer.
+    let lock = db
+        .db
+        .begin()
+        .await
+        .unwrap_or_else(|err| panic!("BEGIN: {err}"));
+    lock.execute_unprepared("LOCK TABLE artists IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap_or_else(|err| panic!("LOCK: {err}"));
+    let read = tokio::spawn({
+        let api = api.clone();
+        async move { read_by_plan(&api, &id).await }
+    });
+    wait_until_waiting_on_a_lock(&db, session[0]).await;
+    terminate(&db, session[0]).await;
+    lock.rollback()
+        .await
+        .unwrap_or_else(|err| panic!("ROLLBACK: {err}"));
+
+    let answer = read
+        .await
+        .unwrap_or_else(|err| panic!("the read failed: {err}"));
+    assert_eq!(answer, expected);
+    assert_ne!(
+        pipelined_backends(&db).await,
+        session,
+        "a new backend serves the session"
+    );
+}
+
+/// Polls the server until backend `pid` waits on a lock (at most 10 s).
+async fn wait_until_waiting_on_a_lock(db: &TestDb, pid: i32) {
+    use sea_orm::{ConnectionTrait, Statement};
+    for _ in 0..1_000 {
+        let waiting = db
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                db.db.get_database_backend(),
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
+                [pid.into()],
+            ))
+            .await
+            .unwrap_or_else(|err| panic!("pg_stat_activity: {err}"))
+            .and_then(|row| row.try_get_by_index::<Option<bool>>(0).ok().flatten());
+        if waiting == Some(true) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("backend {pid} never waited on the lock");
+}
+
+async fn terminate(db: &TestDb, pid: i32) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.db.get_database_backend(),
+            "SELECT pg_terminate_backend($1, 5000)",
+            [pid.into()],
+        ))
+        .await
+        .unwrap_or_else(|err| panic!("pg_terminate_backend: {err}"))
+        .unwrap_or_else(|| panic!("pg_terminate_backend gave no row"));
+    let ended = row
+        .try_get_by_index::<bool>(0)
+        .unwrap_or_else(|err| panic!("pg_terminate_backend's answer: {err}"));
+    assert!(ended, "backend {pid} did not end within 5 s");
+}
