@@ -71,6 +71,7 @@ async fn pipelined_reads(config: &ServeConfig) -> Option<db::PipelinedReads> {
         &database.database_url,
         database.pg_random_page_cost,
         sessions,
+        domain::artists::PIPELINED_STATEMENTS,
     )
     .await
     {

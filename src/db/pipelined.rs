@@ -5,27 +5,28 @@
 //! is a message to the server, a wake-up of its backend, an answer, and
 //! (sqlx does this on every release, with no option to turn it off) a
 //! second round trip to check the connection. For the hot point reads,
-//! that overhead is most of PostgreSQL's work: in pgbench, the single
-//! artist's statement cost the server 46 µs of CPU sent one at a time and
-//! 21 µs sent eight at a time (docs/performance.md, "Pipelined point
-//! reads"). tokio-postgres sends the statements of concurrent requests on
-//! one connection back to back, without waiting for the answers in
-//! between, so under load the server reads many at once and answers them
-//! in one write.
+//! that overhead is most of the work: in pgbench, the single artist's
+//! statement cost PostgreSQL 46 µs of CPU sent one at a time and 21 µs sent
+//! eight at a time (docs/performance.md, "Pipelined point reads").
+//! tokio-postgres sends the statements of concurrent requests on one
+//! connection back to back, without waiting for the answers in between,
+//! so under load the server reads many at once and answers them in one
+//! write.
 //!
-//! Only single statements outside any transaction go here (each sees what
-//! was committed before it, as on the pool). A session whose connection
-//! drops is replaced on its next use, and a read it failed is retried
-//! once on the new one: a read changes nothing, so running it twice is
-//! safe.
+//! Only single statements outside any transaction go here, each seeing
+//! what was committed before it, as on the pool. The sessions connect
+//! where the pool does, read from the pool's own settings. Whenever a
+//! session is not open (lost, or not yet reopened), its reads go to the
+//! pool: no request ever waits for a session to open.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use tokio_postgres::config::{Host, SslMode};
+use sea_orm::sqlx::postgres::PgSslMode;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
@@ -34,8 +35,17 @@ use crate::config::PageCost;
 /// How long opening a session may take, as long as the pool waits for a
 /// connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A server that stops acknowledging what a session sends, or answering
+/// the probes of an idle one, for this long, is gone: the session is
+/// replaced instead of waiting for TCP's own limits (minutes to hours).
+const DEAD_PEER_TIMEOUT: Duration = Duration::from_secs(30);
+/// After a session fails to open, the next try waits this long, doubled
+/// at each failure up to `MOST_BETWEEN_RETRIES`.
+const FIRST_RETRY_AFTER: Duration = Duration::from_secs(1);
+const MOST_BETWEEN_RETRIES: Duration = Duration::from_secs(30);
 
-/// The sessions' `application_name`, unless the URL gives one.
+/// The sessions' `application_name`, unless the pool's settings give one:
+/// operators tell them apart in `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "coulisses pipelined reads";
 
 /// A few sessions, each shared by every request that picks it.
@@ -46,165 +56,247 @@ pub struct PipelinedReads {
 
 struct Shared {
     config: Config,
+    /// Prepared on each session as it opens.
+    statements: &'static [&'static str],
     sessions: Box<[Slot]>,
     /// Which session the next read takes: in turn, so the load spreads.
     next: AtomicUsize,
 }
 
-/// One session, replaced when its connection drops.
+/// One session, reopened in the background when lost.
+#[derive(Default)]
 struct Slot {
-    current: Mutex<Arc<Session>>,
-    /// Held while a replacement connects, so that the reads that find the
-    /// connection gone open one new session, not one each.
-    reconnecting: tokio::sync::Mutex<()>,
+    current: Mutex<Option<Arc<Session>>>,
+    reopening: AtomicBool,
+    retry: Mutex<Retry>,
 }
 
 struct Session {
     client: Client,
-    /// Each statement is prepared once per session, on its first use.
-    prepared: Mutex<HashMap<&'static str, Statement>>,
+    prepared: HashMap<&'static str, Statement>,
 }
 
-/// Why reads are not pipelined.
+/// Why reads are not pipelined at all.
 #[derive(Debug, thiserror::Error)]
 pub enum Unavailable {
     #[error("the database is not PostgreSQL")]
     NotPostgres,
-    #[error("the URL is not one tokio-postgres reads: {0}")]
-    Url(tokio_postgres::Error),
-    /// The pool may encrypt its connections: so would these have to,
-    /// and this path has no TLS. A server on this host needs none.
-    #[error("the URL allows or asks for TLS to another host (pipelined reads have no TLS)")]
-    Tls,
-    #[error("cannot connect: {0}")]
-    Connect(tokio_postgres::Error),
+    #[error("the URL is not one the pool reads: {0}")]
+    Url(sea_orm::sqlx::Error),
+    /// The pool may encrypt its connections: so would these have to, and
+    /// this path has no TLS. A server on this host needs none.
+    #[error(
+        "the pool may use TLS to {host} and pipelined reads have none \
+         (sslmode=disable, or a server on this host, allows them)"
+    )]
+    Tls { host: String },
+}
+
+/// Why a read did not run here.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Its session is not open: the pool can run it.
+    #[error("no pipelined session is open")]
+    NoSession,
+    /// A statement not given to `connect`: a fault of the caller.
+    #[error("statement not prepared for pipelined reads: {0}")]
+    Unprepared(&'static str),
+    #[error(transparent)]
+    Failed(tokio_postgres::Error),
 }
 
 impl PipelinedReads {
-    /// Opens `sessions` sessions to the PostgreSQL server at `url`, with the
-    /// pool's session settings.
+    /// Sessions to the server the pool at `url` reaches, with the pool's
+    /// session settings, each with `statements` prepared. Sessions that
+    /// cannot open now are logged and tried again as reads come.
     pub async fn connect(
         url: &str,
         page_cost: PageCost,
         sessions: NonZeroUsize,
+        statements: &'static [&'static str],
     ) -> Result<Self, Unavailable> {
         let config = session_config(url, page_cost)?;
-        let mut slots = Vec::with_capacity(sessions.get());
-        for _ in 0..sessions.get() {
-            slots.push(Slot {
-                current: Mutex::new(Arc::new(
-                    Session::open(&config).await.map_err(Unavailable::Connect)?,
-                )),
-                reconnecting: tokio::sync::Mutex::new(()),
-            });
+        let shared = Arc::new(Shared {
+            config,
+            statements,
+            sessions: (0..sessions.get()).map(|_| Slot::default()).collect(),
+            next: AtomicUsize::new(0),
+        });
+        for slot in &shared.sessions {
+            slot.open(&shared).await;
         }
-        Ok(Self {
-            shared: Arc::new(Shared {
-                config,
-                sessions: slots.into_boxed_slice(),
-                next: AtomicUsize::new(0),
-            }),
-        })
+        Ok(Self { shared })
     }
 
-    /// The rows of `sql`, a statement that changes nothing, run with
-    /// `params` on the next session in turn.
+    /// The rows of `sql`, one of the statements given to `connect`, run
+    /// with `params` on the next session in turn.
     pub async fn query(
         &self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let shared = &*self.shared;
+    ) -> Result<Vec<Row>, ReadError> {
+        let shared = &self.shared;
         let turn = shared.next.fetch_add(1, Ordering::Relaxed) % shared.sessions.len();
         let slot = &shared.sessions[turn];
-        let session = slot.session(&shared.config).await?;
-        match session.query(sql, params).await {
-            Err(err) if connection_lost(&err) => {
-                tracing::info!(error = %err, "a pipelined session's connection was lost; reconnecting");
-                slot.replace(&session, &shared.config)
-                    .await?
-                    .query(sql, params)
-                    .await
+        let Some(session) = slot.open_session() else {
+            self.reopen(turn);
+            return Err(ReadError::NoSession);
+        };
+        let statement = session
+            .prepared
+            .get(sql)
+            .ok_or(ReadError::Unprepared(sql))?;
+        match session.client.query(statement, params).await {
+            Ok(rows) => Ok(rows),
+            Err(err) if unusable(&err) => {
+                slot.lose(&session, &err);
+                self.reopen(turn);
+                Err(ReadError::NoSession)
             }
-            result => result,
+            Err(err) => Err(ReadError::Failed(err)),
         }
+    }
+
+    /// Reopens the session of slot `turn` in the background, unless that
+    /// is under way or the last failure asks to wait.
+    fn reopen(&self, turn: usize) {
+        let slot = &self.shared.sessions[turn];
+        if !lock(&slot.retry).due(Instant::now()) || slot.reopening.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            let slot = &shared.sessions[turn];
+            slot.open(&shared).await;
+            slot.reopening.store(false, Ordering::Release);
+        });
     }
 }
 
 impl Slot {
-    /// The slot's session, replaced first if its connection is gone.
-    async fn session(&self, config: &Config) -> Result<Arc<Session>, tokio_postgres::Error> {
-        let session = lock(&self.current).clone();
-        if session.client.is_closed() {
-            return self.replace(&session, config).await;
+    /// The session, if open.
+    fn open_session(&self) -> Option<Arc<Session>> {
+        let mut current = lock(&self.current);
+        if current
+            .as_ref()
+            .is_some_and(|session| session.client.is_closed())
+        {
+            // Its connection ended (and its task logged why).
+            *current = None;
         }
-        Ok(session)
+        current.clone()
     }
 
-    /// Replaces `lost` with a new session, unless another read did already.
-    async fn replace(
-        &self,
-        lost: &Arc<Session>,
-        config: &Config,
-    ) -> Result<Arc<Session>, tokio_postgres::Error> {
-        let _reconnecting = self.reconnecting.lock().await;
-        let current = lock(&self.current).clone();
-        if !Arc::ptr_eq(&current, lost) {
-            return Ok(current);
+    /// Forgets `session`, which `err` showed unusable, unless it was
+    /// replaced already.
+    fn lose(&self, session: &Arc<Session>, err: &tokio_postgres::Error) {
+        let mut current = lock(&self.current);
+        if current
+            .as_ref()
+            .is_some_and(|open| Arc::ptr_eq(open, session))
+        {
+            tracing::warn!(error = %err, "a pipelined session was lost; the pool serves its reads until it reopens");
+            *current = None;
         }
-        let fresh = Arc::new(Session::open(config).await?);
-        *lock(&self.current) = fresh.clone();
-        Ok(fresh)
+    }
+
+    /// Opens a session into the slot; on failure, logs why and sets when
+    /// to try again.
+    async fn open(&self, shared: &Shared) {
+        let opened = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            Session::open(&shared.config, shared.statements),
+        )
+        .await;
+        match opened {
+            Ok(Ok(session)) => {
+                *lock(&self.current) = Some(Arc::new(session));
+                *lock(&self.retry) = Retry::default();
+            }
+            Ok(Err(err)) => self.failed_to_open(&err),
+            Err(_) => self.failed_to_open(&format_args!(
+                "no session within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            )),
+        }
+    }
+
+    fn failed_to_open(&self, cause: &dyn std::fmt::Display) {
+        let wait = lock(&self.retry).failed(Instant::now());
+        tracing::warn!(
+            error = %cause,
+            retry_in_secs = wait.as_secs(),
+            "cannot open a pipelined session; the pool serves its reads"
+        );
     }
 }
 
-/// Whether `err` says the session's connection is gone: closed, or ended
-/// by the server (a restart, an administrator's `pg_terminate_backend`),
-/// in which case the error may come as the answer to the read in flight,
-/// before the connection shows as closed.
-fn connection_lost(err: &tokio_postgres::Error) -> bool {
-    err.is_closed()
-        || err.code().is_some_and(|state| {
-            let code = state.code();
-            // Class 08: connection exception; 57P: the server shutting
-            // down or not yet accepting connections.
-            code.starts_with("08") || code.starts_with("57P")
-        })
+/// When a slot may try to open its session again.
+#[derive(Debug, PartialEq)]
+struct Retry {
+    not_before: Option<Instant>,
+    next_wait: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            not_before: None,
+            next_wait: FIRST_RETRY_AFTER,
+        }
+    }
+}
+
+impl Retry {
+    fn due(&self, now: Instant) -> bool {
+        self.not_before.is_none_or(|not_before| now >= not_before)
+    }
+
+    /// Records a failure at `now`; returns how long until the next try.
+    fn failed(&mut self, now: Instant) -> Duration {
+        let wait = self.next_wait;
+        self.not_before = Some(now + wait);
+        self.next_wait = (wait * 2).min(MOST_BETWEEN_RETRIES);
+        wait
+    }
 }
 
 impl Session {
-    async fn open(config: &Config) -> Result<Self, tokio_postgres::Error> {
+    async fn open(
+        config: &Config,
+        statements: &'static [&'static str],
+    ) -> Result<Self, tokio_postgres::Error> {
         let (client, connection) = config.connect(NoTls).await?;
         // The connection's task sends what the client queues and routes the
         // answers back; it ends when the client is dropped or the
         // connection fails.
         tokio::spawn(async move {
             if let Err(err) = connection.await {
-                tracing::warn!(error = %err, "a pipelined session's connection failed");
+                tracing::info!(error = %err, "a pipelined session's connection ended");
             }
         });
-        Ok(Self {
-            client,
-            prepared: Mutex::new(HashMap::new()),
-        })
+        let mut prepared = HashMap::with_capacity(statements.len());
+        for &sql in statements {
+            prepared.insert(sql, client.prepare(sql).await?);
+        }
+        Ok(Self { client, prepared })
     }
+}
 
-    async fn query(
-        &self,
-        sql: &'static str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let known = lock(&self.prepared).get(sql).cloned();
-        let statement = match known {
-            Some(statement) => statement,
-            None => {
-                let statement = self.client.prepare(sql).await?;
-                lock(&self.prepared).insert(sql, statement.clone());
-                statement
-            }
-        };
-        self.client.query(&statement, params).await
-    }
+/// Whether `err` leaves the session unusable: its connection closed or
+/// ended by the server (a restart, `pg_terminate_backend`), the error then
+/// coming as the answer to a read in flight; or its prepared statements
+/// outdated by a change of the tables they read, which only preparing
+/// them again, on a new session, mends.
+fn unusable(err: &tokio_postgres::Error) -> bool {
+    err.is_closed()
+        || err.code().is_some_and(|state| {
+            let code = state.code();
+            // 08: connection exception; 57P: the server shutting down or
+            // not accepting connections; 0A000: "cached plan must not
+            // change result type".
+            code.starts_with("08") || code.starts_with("57P") || code == "0A000"
+        })
 }
 
 /// A lock held only to read or swap a value: no code that could panic
@@ -213,57 +305,91 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The sessions' settings: the URL's, and the pool's `random_page_cost`.
+/// The sessions' settings: where and as whom the pool connects, read by
+/// sqlx from the URL and the PG* environment as for the pool itself, with
+/// the pool's session options.
 fn session_config(url: &str, page_cost: PageCost) -> Result<Config, Unavailable> {
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    if !(url.starts_with("postgres:") || url.starts_with("postgresql:")) {
         return Err(Unavailable::NotPostgres);
     }
-    let mut config: Config = url.parse().map_err(Unavailable::Url)?;
-    if !without_tls(&config) {
-        return Err(Unavailable::Tls);
+    let pool = super::postgres_options(url, page_cost).map_err(Unavailable::Url)?;
+    let socket = pool.get_socket().cloned().or_else(|| {
+        // sqlx takes a host that is a path (PGHOST, or its default when a
+        // local socket exists) for the socket's directory.
+        pool.get_host()
+            .starts_with('/')
+            .then(|| pool.get_host().into())
+    });
+    let local = socket.is_some() || is_loopback(pool.get_host());
+    let plain = match pool.get_ssl_mode() {
+        PgSslMode::Disable => true,
+        PgSslMode::Allow | PgSslMode::Prefer => local,
+        _ => false,
+    };
+    if !plain {
+        return Err(Unavailable::Tls {
+            host: pool.get_host().to_owned(),
+        });
     }
-    config.connect_timeout(CONNECT_TIMEOUT);
-    if config.get_application_name().is_none() {
-        // So that operators tell these sessions apart in pg_stat_activity.
-        config.application_name(APPLICATION_NAME);
+    let mut config = Config::new();
+    match socket {
+        Some(directory) => config.host_path(directory),
+        None => config.host(pool.get_host()),
+    };
+    config
+        .port(pool.get_port())
+        .user(pool.get_username())
+        .application_name(pool.get_application_name().unwrap_or(APPLICATION_NAME))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .keepalives_idle(DEAD_PEER_TIMEOUT)
+        .tcp_user_timeout(DEAD_PEER_TIMEOUT);
+    if let Some(database) = pool.get_database() {
+        config.dbname(database);
     }
-    if let Some(cost) = super::session_page_cost(url, page_cost) {
-        let option = format!("-c random_page_cost={cost}");
-        let options = match config.get_options() {
-            Some(given) if !given.is_empty() => format!("{given} {option}"),
-            _ => option,
-        };
+    if let Some(options) = pool.get_options() {
         config.options(options);
+    }
+    if let Some(password) = password(url) {
+        config.password(password);
     }
     Ok(config)
 }
 
-/// Whether the pool's connections go unencrypted too: TLS turned off, or
-/// left to the server's choice (`prefer`, the default) on a server of this
-/// host, which the pool may encrypt but where nothing travels a network.
-fn without_tls(config: &Config) -> bool {
-    match config.get_ssl_mode() {
-        SslMode::Disable => true,
-        SslMode::Prefer => config.get_hosts().iter().all(is_local),
-        _ => false,
-    }
+/// The password the pool sends, as sqlx finds it: in the URL, its
+/// `password` parameter, or PGPASSWORD. (sqlx also reads ~/.pgpass, which
+/// these sessions do not: with a password only there, they cannot log in,
+/// say so in the log, and the pool serves every read.)
+fn password(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let given = url
+        .query_pairs()
+        .filter(|(key, _)| key == "password")
+        .map(|(_, value)| value.into_owned())
+        .last();
+    let in_authority = url.password().and_then(|encoded| {
+        percent_encoding::percent_decode_str(encoded)
+            .decode_utf8()
+            .ok()
+            .map(|decoded| decoded.into_owned())
+    });
+    given
+        .or(in_authority)
+        .or_else(|| std::env::var("PGPASSWORD").ok())
 }
 
-fn is_local(host: &Host) -> bool {
-    match host {
-        Host::Tcp(name) => {
-            name == "localhost"
-                || name
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|address| address.is_loopback())
-        }
-        #[cfg(unix)]
-        Host::Unix(_) => true,
-    }
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 #[cfg(test)]
 mod tests {
+    use tokio_postgres::config::Host;
+
     use super::*;
 
     fn decide(url: &str) -> Result<Config, Unavailable> {
@@ -277,6 +403,7 @@ mod tests {
             "postgres://postgres@localhost/db",
             "postgresql://postgres@[::1]/db",
             "postgres://postgres@db.internal/db?sslmode=disable",
+            "postgres://postgres@localhost/db?host=/var/run/postgresql",
         ] {
             assert!(decide(plain).is_ok(), "{plain}");
         }
@@ -284,21 +411,39 @@ mod tests {
             "postgres://postgres@db.internal/db",
             "postgres://postgres@db.internal/db?sslmode=prefer",
             "postgres://postgres@127.0.0.1/db?sslmode=require",
+            // The pool connects to hostaddr: a name of this host does not
+            // make it local.
+            "postgres://postgres@localhost/db?hostaddr=10.0.0.5",
         ] {
             assert!(
-                matches!(decide(encrypted), Err(Unavailable::Tls)),
+                matches!(decide(encrypted), Err(Unavailable::Tls { .. })),
                 "{encrypted}"
             );
         }
-        // sqlx's verify modes are beyond tokio-postgres: the pool serves.
-        assert!(matches!(
-            decide("postgres://postgres@db.internal/db?sslmode=verify-full"),
-            Err(Unavailable::Url(_))
-        ));
         assert!(matches!(
             decide("sqlite://coulisses.db?mode=rwc"),
             Err(Unavailable::NotPostgres)
         ));
+    }
+
+    #[test]
+    fn sessions_connect_where_and_as_whom_the_pool_does() {
+        let config = decide(
+            "postgres://planner:s%40fe@localhost:6543/stage?hostaddr=127.0.0.2&sslmode=disable\
+             &application_name=front&password=p2",
+        )
+        .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(config.get_hosts(), [Host::Tcp("127.0.0.2".into())]);
+        assert_eq!(config.get_ports(), [6543]);
+        assert_eq!(config.get_user(), Some("planner"));
+        assert_eq!(config.get_dbname(), Some("stage"));
+        assert_eq!(config.get_application_name(), Some("front"));
+        // As sqlx: the parameter wins over the authority's.
+        assert_eq!(config.get_password(), Some(&b"p2"[..]));
+        let socket = decide("postgres://postgres@localhost/db?host=/run/pg")
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(socket.get_hosts(), [Host::Unix("/run/pg".into())]);
+        assert_eq!(socket.get_application_name(), Some(APPLICATION_NAME));
     }
 
     #[test]
@@ -321,5 +466,16 @@ mod tests {
             Some("-c work_mem=8MB -c random_page_cost=2")
         );
         assert_eq!(options("postgres://127.0.0.1/db", PageCost::Server), None);
+    }
+
+    #[test]
+    fn a_session_that_fails_to_open_is_tried_again_later_and_later() {
+        let start = Instant::now();
+        let mut retry = Retry::default();
+        assert!(retry.due(start));
+        let waits: Vec<u64> = (0..7).map(|_| retry.failed(start).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        assert!(!retry.due(start + Duration::from_secs(29)));
+        assert!(retry.due(start + MOST_BETWEEN_RETRIES));
     }
 }

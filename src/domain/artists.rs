@@ -16,7 +16,7 @@ use super::records::{
 };
 use super::validation::{self, Violations};
 use super::{availabilities, time, write};
-use crate::db::Database;
+use crate::db::{Database, ReadError};
 use crate::entities::{artist, artist_skill};
 
 pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Artist>, DomainError> {
@@ -42,6 +42,12 @@ macro_rules! artist_with_availabilities {
     };
 }
 
+/// `artist_with_availabilities` on PostgreSQL.
+const ARTIST_WITH_AVAILABILITIES: &str = artist_with_availabilities!("$1");
+
+/// The statements `db::PipelinedReads` runs: each session prepares them.
+pub const PIPELINED_STATEMENTS: &[&str] = &[ARTIST_WITH_AVAILABILITIES];
+
 /// The artist with its availabilities sorted by start, in one statement:
 /// the hot read of a single artist. Written in SQL and read by column
 /// position, which spares it sea-orm's models and lookups by column name;
@@ -51,14 +57,16 @@ pub async fn get_with_availabilities(
     id: Uuid,
 ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
     if let Some(pipelined) = &db.pipelined {
-        let rows = pipelined
-            .query(artist_with_availabilities!("$1"), &[&id])
-            .await?;
-        return artist_with_availabilities_from(id, &rows);
+        match pipelined.query(ARTIST_WITH_AVAILABILITIES, &[&id]).await {
+            Ok(rows) => return artist_with_availabilities_from(id, &rows),
+            // Its session is lost or reopening: the pool serves it.
+            Err(ReadError::NoSession) => {}
+            Err(err) => return Err(err.into()),
+        }
     }
     let backend = db.pool.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => artist_with_availabilities!("$1"),
+        DbBackend::Postgres => ARTIST_WITH_AVAILABILITIES,
         _ => artist_with_availabilities!("?"),
     };
     let rows = db
@@ -114,16 +122,20 @@ macro_rules! joined_row {
     ($row:ty, $get:ident) => {
         impl JoinedRow for $row {
             fn text(&self, column: usize) -> Result<String, DomainError> {
-                Ok(self.$get(column)?)
+                self.$get(column)
+                    .map_err(|err| DomainError::Internal(Box::new(err)))
             }
             fn optional_text(&self, column: usize) -> Result<Option<String>, DomainError> {
-                Ok(self.$get(column)?)
+                self.$get(column)
+                    .map_err(|err| DomainError::Internal(Box::new(err)))
             }
             fn micros(&self, column: usize) -> Result<i64, DomainError> {
-                Ok(self.$get(column)?)
+                self.$get(column)
+                    .map_err(|err| DomainError::Internal(Box::new(err)))
             }
             fn optional_id(&self, column: usize) -> Result<Option<Uuid>, DomainError> {
-                Ok(self.$get(column)?)
+                self.$get(column)
+                    .map_err(|err| DomainError::Internal(Box::new(err)))
             }
         }
     };

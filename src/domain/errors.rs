@@ -93,8 +93,8 @@ impl From<DbErr> for DomainError {
 }
 
 /// A pipelined read's failure (`db::PipelinedReads`).
-impl From<tokio_postgres::Error> for DomainError {
-    fn from(err: tokio_postgres::Error) -> Self {
+impl From<crate::db::ReadError> for DomainError {
+    fn from(err: crate::db::ReadError) -> Self {
         Self::Internal(Box::new(err))
     }
 }

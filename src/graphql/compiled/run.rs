@@ -178,12 +178,8 @@ impl Related {
     }
 }
 
-async fn load(
-    database: &Database,
-    field: &RootField,
-    bound: &BoundRoot,
-) -> Result<Loaded, DomainError> {
-    let db = &database.pool;
+async fn load(db: &Database, field: &RootField, bound: &BoundRoot) -> Result<Loaded, DomainError> {
+    let pool = &db.pool;
     match (field, bound) {
         (RootField::Artist { artist, .. }, BoundRoot::Artist(id)) => {
             let Some(id) = id else {
@@ -191,16 +187,16 @@ async fn load(
             };
             // An artist's availabilities come with it, in one statement.
             let (found, availabilities) = if ArtistItem::wants_availabilities(artist) {
-                match domain::artists::get_with_availabilities(database, *id).await? {
+                match domain::artists::get_with_availabilities(db, *id).await? {
                     Some((found, availabilities)) => (Some(found), Some(availabilities)),
                     None => (None, None),
                 }
             } else {
-                (domain::artists::get(db, *id).await?, None)
+                (domain::artists::get(pool, *id).await?, None)
             };
             let mut related = match (&found, ArtistItem::wants_skills(artist)) {
                 (Some(found), true) => Related {
-                    skills: domain::artists::skills_of(db, &[found.id]).await?,
+                    skills: domain::artists::skills_of(pool, &[found.id]).await?,
                     availabilities: Availabilities::default(),
                 },
                 _ => Related::default(),
@@ -217,7 +213,9 @@ async fn load(
                     .iter()
                     .any(|item| matches!(item, ConnectionItem::TotalCount(_)))
                 {
-                    domain::listing::count(db, &listing.filter).await.map(Some)
+                    domain::listing::count(pool, &listing.filter)
+                        .await
+                        .map(Some)
                 } else {
                     Ok(None)
                 }
@@ -229,16 +227,16 @@ async fn load(
                 let (page, spans) = if AvailabilityNeed::of(&selections) == AvailabilityNeed::Spans
                 {
                     let (page, spans) =
-                        domain::listing::page_with_spans(db, filter, order, window).await?;
+                        domain::listing::page_with_spans(pool, filter, order, window).await?;
                     (page, Some(spans))
                 } else {
                     (
-                        domain::listing::page(db, filter, order, window).await?,
+                        domain::listing::page(pool, filter, order, window).await?,
                         None,
                     )
                 };
                 let ids: Vec<Uuid> = page.edges.iter().map(|(_, artist)| artist.id).collect();
-                let related = Related::load(db, &ids, &selections, spans).await?;
+                let related = Related::load(pool, &ids, &selections, spans).await?;
                 Ok((page, related))
             };
             let (total, (page, related)) = tokio::try_join!(total, page)?;
