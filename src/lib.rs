@@ -60,10 +60,14 @@ pub enum StartupError {
     },
 }
 
-/// The sessions that pipeline point reads, on PostgreSQL when they can
-/// connect as the pool does; else the pool serves every read.
-async fn pipelined_reads(config: &ServeConfig) -> Option<db::PipelinedReads> {
+/// The faster way to the hottest reads: in place on a SQLite file;
+/// pipelined on PostgreSQL, when the sessions can connect as the pool does.
+/// Else (and for in-memory SQLite) the pool serves every read.
+async fn point_reads(config: &ServeConfig) -> Option<db::PointReads> {
     let database = &config.database;
+    if let Some(reads) = db::SqliteReads::of(&database.database_url) {
+        return Some(db::PointReads::Sqlite(reads));
+    }
     let sessions = usize::try_from(database.db_pipelined_sessions)
         .ok()
         .and_then(NonZeroUsize::new)?;
@@ -75,7 +79,7 @@ async fn pipelined_reads(config: &ServeConfig) -> Option<db::PipelinedReads> {
     )
     .await
     {
-        Ok(reads) => Some(reads),
+        Ok(reads) => Some(db::PointReads::Pipelined(reads)),
         Err(db::Unavailable::NotPostgres) => None,
         Err(why) => {
             tracing::warn!(reason = %why, "point reads are not pipelined: the pool serves them");
@@ -113,7 +117,7 @@ impl App {
         let access = access(&config)?;
         db::migrate(&db).await.map_err(StartupError::Migration)?;
         let database = db::Database {
-            pipelined: pipelined_reads(&config).await,
+            point_reads: point_reads(&config).await,
             pool: db.clone(),
         };
         let api = Api::new(

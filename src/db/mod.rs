@@ -1,10 +1,12 @@
 //! Connecting to SQLite or PostgreSQL, and migrating.
 
 mod pipelined;
+mod sqlite_reads;
 
 pub use pipelined::{
     APPLICATION_NAME as PIPELINED_APPLICATION_NAME, PipelinedReads, ReadError, Unavailable,
 };
+pub use sqlite_reads::{SqliteReadError, SqliteReads};
 
 use std::time::{Duration, Instant};
 
@@ -32,12 +34,21 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 /// Rows the SQLite driver may read ahead of the code consuming them.
 const SQLITE_ROW_BUFFER: usize = 4_096;
 
-/// The database as requests reach it: the pool, and on PostgreSQL the
-/// sessions that pipeline point reads (see `pipelined`).
+/// The database as requests reach it: the pool, and the faster way the
+/// engine allows for the hottest reads, by primary key.
 #[derive(Clone)]
 pub struct Database {
     pub pool: DatabaseConnection,
-    pub pipelined: Option<PipelinedReads>,
+    pub point_reads: Option<PointReads>,
+}
+
+/// Where point reads go instead of the pool.
+#[derive(Clone)]
+pub enum PointReads {
+    /// PostgreSQL: sessions shared by concurrent reads (`pipelined`).
+    Pipelined(PipelinedReads),
+    /// A SQLite file: read in place (`sqlite_reads`).
+    Sqlite(SqliteReads),
 }
 
 impl From<DatabaseConnection> for Database {
@@ -45,7 +56,7 @@ impl From<DatabaseConnection> for Database {
     fn from(pool: DatabaseConnection) -> Self {
         Self {
             pool,
-            pipelined: None,
+            point_reads: None,
         }
     }
 }

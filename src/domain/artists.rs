@@ -16,7 +16,7 @@ use super::records::{
 };
 use super::validation::{self, Violations};
 use super::{availabilities, time, write};
-use crate::db::{Database, ReadError};
+use crate::db::{Database, PointReads, ReadError, SqliteReadError};
 use crate::entities::{artist, artist_skill};
 
 pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Artist>, DomainError> {
@@ -56,13 +56,32 @@ pub async fn get_with_availabilities(
     db: &Database,
     id: Uuid,
 ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
-    if let Some(pipelined) = &db.pipelined {
-        match pipelined.query(ARTIST_WITH_AVAILABILITIES, &[&id]).await {
-            Ok(rows) => return artist_with_availabilities_from(id, &rows),
-            // Its session is lost or reopening: the pool serves it.
-            Err(ReadError::NoSession) => {}
-            Err(err) => return Err(err.into()),
+    match &db.point_reads {
+        Some(PointReads::Pipelined(pipelined)) => {
+            match pipelined.query(ARTIST_WITH_AVAILABILITIES, &[&id]).await {
+                Ok(rows) => return ArtistWithAvailabilities::read(id, &rows),
+                // Its session is lost or reopening: the pool serves it.
+                Err(ReadError::NoSession) => {}
+                Err(err) => return Err(err.into()),
+            }
         }
+        Some(PointReads::Sqlite(sqlite)) => {
+            let read = sqlite.query(artist_with_availabilities!("?"), [id], |rows| {
+                let mut read = ArtistWithAvailabilities::new(id);
+                while let Some(row) = rows.next()? {
+                    read.add(row)
+                        .map_err(|err| SqliteReadError::Unreadable(Box::new(err)))?;
+                }
+                Ok(read.into_found())
+            });
+            match read {
+                Ok(found) => return Ok(found),
+                // SQLite would have had it wait: the pool serves it.
+                Err(SqliteReadError::Busy) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        None => {}
     }
     let backend = db.pool.get_database_backend();
     let sql = match backend {
@@ -73,40 +92,63 @@ pub async fn get_with_availabilities(
         .pool
         .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
         .await?;
-    artist_with_availabilities_from(id, &rows)
+    ArtistWithAvailabilities::read(id, &rows)
 }
 
-/// Reads the rows of `artist_with_availabilities`, whichever driver
-/// fetched them.
-fn artist_with_availabilities_from(
+/// The artist and availabilities `artist_with_availabilities` reads,
+/// assembled row by row, whichever driver fetched them.
+struct ArtistWithAvailabilities {
     id: Uuid,
-    rows: &[impl JoinedRow],
-) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let artist = Artist {
-        id,
-        name: first.text(0)?,
-        email: first.optional_text(1)?,
-        created_at: time::from_micros(first.micros(2)?)?,
-        updated_at: time::from_micros(first.micros(3)?)?,
-    };
-    let mut availabilities = Vec::with_capacity(rows.len());
-    for row in rows {
-        // An artist without availabilities is one row of nulls on their side.
-        let Some(availability_id) = row.optional_id(4)? else {
-            continue;
-        };
-        availabilities.push(Availability {
-            id: availability_id,
-            artist_id: id,
-            starts_at: time::from_micros(row.micros(5)?)?,
-            ends_at: time::from_micros(row.micros(6)?)?,
-            note: row.optional_text(7)?,
-        });
+    found: Option<(Artist, Vec<Availability>)>,
+}
+
+impl ArtistWithAvailabilities {
+    fn new(id: Uuid) -> Self {
+        Self { id, found: None }
     }
-    Ok(Some((artist, availabilities)))
+
+    fn read(
+        id: Uuid,
+        rows: &[impl JoinedRow],
+    ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
+        let mut read = Self::new(id);
+        for row in rows {
+            read.add(row)?;
+        }
+        Ok(read.into_found())
+    }
+
+    fn add(&mut self, row: &impl JoinedRow) -> Result<(), DomainError> {
+        let id = self.id;
+        let (_, availabilities) = match &mut self.found {
+            Some(found) => found,
+            found @ None => found.insert((
+                Artist {
+                    id,
+                    name: row.text(0)?,
+                    email: row.optional_text(1)?,
+                    created_at: time::from_micros(row.micros(2)?)?,
+                    updated_at: time::from_micros(row.micros(3)?)?,
+                },
+                Vec::new(),
+            )),
+        };
+        // An artist without availabilities is one row of nulls on their side.
+        if let Some(availability_id) = row.optional_id(4)? {
+            availabilities.push(Availability {
+                id: availability_id,
+                artist_id: id,
+                starts_at: time::from_micros(row.micros(5)?)?,
+                ends_at: time::from_micros(row.micros(6)?)?,
+                note: row.optional_text(7)?,
+            });
+        }
+        Ok(())
+    }
+
+    fn into_found(self) -> Option<(Artist, Vec<Availability>)> {
+        self.found
+    }
 }
 
 /// A row of `artist_with_availabilities`, read by column position.
@@ -143,6 +185,7 @@ macro_rules! joined_row {
 
 joined_row!(QueryResult, try_get_by_index);
 joined_row!(tokio_postgres::Row, try_get);
+joined_row!(rusqlite::Row<'_>, get);
 
 /// The artists with these IDs that exist, in no particular order.
 pub async fn get_many(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Artist>, DomainError> {

@@ -99,6 +99,13 @@ impl From<crate::db::ReadError> for DomainError {
     }
 }
 
+/// A SQLite point read's failure (`db::SqliteReads`).
+impl From<crate::db::SqliteReadError> for DomainError {
+    fn from(err: crate::db::SqliteReadError) -> Self {
+        Self::Internal(Box::new(err))
+    }
+}
+
 /// True when `err` violated the unique constraint `constraint`. PostgreSQL
 /// names the violated constraint; SQLite does not, so there any unique
 /// violation counts: the caller knows it from the statement (each write can

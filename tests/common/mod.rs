@@ -21,9 +21,9 @@ pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 /// A database made for one test.
 pub struct TestDb {
     pub db: DatabaseConnection,
-    /// On PostgreSQL, the sessions that pipeline point reads, as the
-    /// service opens them.
-    pub pipelined: Option<db::PipelinedReads>,
+    /// Where point reads go, as the service would send them: pipelined
+    /// sessions on PostgreSQL, in place on a SQLite file.
+    pub point_reads: Option<db::PointReads>,
     pub url: String,
     pub label: &'static str,
     statements: Arc<AtomicUsize>,
@@ -43,12 +43,12 @@ impl TestDb {
         }
     }
 
-    /// The database as the service sees it: the pool, and on PostgreSQL
-    /// the pipelined sessions.
+    /// The database as the service sees it: the pool, and the way to
+    /// point reads.
     pub fn database(&self) -> db::Database {
         db::Database {
             pool: self.db.clone(),
-            pipelined: self.pipelined.clone(),
+            point_reads: self.point_reads.clone(),
         }
     }
 
@@ -75,7 +75,7 @@ impl TestDb {
         if let Err(err) = db::migrate(&db).await {
             panic!("cannot migrate test database {label}: {err}");
         }
-        let pipelined = match postgres {
+        let point_reads = match postgres {
             Some(_) => {
                 let connecting = db::PipelinedReads::connect(
                     &url,
@@ -84,18 +84,18 @@ impl TestDb {
                     coulisses::domain::artists::PIPELINED_STATEMENTS,
                 );
                 match connecting.await {
-                    Ok(reads) => Some(reads),
+                    Ok(reads) => Some(db::PointReads::Pipelined(reads)),
                     // A server on another host without sslmode=disable: the
-                    // pool serves every read (tests/pipelined.rs says so).
+                    // pool serves every read (tests/point_reads.rs says so).
                     Err(db::Unavailable::Tls { .. }) => None,
                     Err(err) => panic!("cannot pipeline reads on {label}: {err}"),
                 }
             }
-            None => None,
+            None => db::SqliteReads::of(&url).map(db::PointReads::Sqlite),
         };
         Self {
             db,
-            pipelined,
+            point_reads,
             url,
             label,
             statements,
