@@ -114,10 +114,11 @@ pub struct DatabaseConfig {
     /// SQLite (sqlite://file.db?mode=rwc) or PostgreSQL (postgres://...) URL.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
-    /// Most connections kept open to the database. Default: twice this
-    /// host's cores (2 to 16), sized for a database on the same host; for
-    /// a server of its own, about twice its cores in total across the
-    /// replicas.
+    /// Most connections the pool keeps open to the database. Default:
+    /// twice this host's cores (2 to 16), sized for a database on the
+    /// same host; for a server of its own, about twice its cores in total
+    /// across the replicas. PostgreSQL's point reads have sessions of
+    /// their own beside it (`--db-pipelined-sessions`).
     #[arg(
         long,
         env = "COULISSES_DB_MAX_CONNECTIONS",
