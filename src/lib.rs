@@ -65,7 +65,10 @@ pub enum StartupError {
 /// Else (and for in-memory SQLite) the pool serves every read.
 async fn point_reads(config: &ServeConfig) -> Option<db::PointReads> {
     let database = &config.database;
-    if let Some(reads) = db::SqliteReads::of(&database.database_url) {
+    if let Some(reads) = db::SqliteReads::of(
+        &database.database_url,
+        domain::artists::SQLITE_POINT_STATEMENTS,
+    ) {
         return Some(db::PointReads::Sqlite(reads));
     }
     let sessions = usize::try_from(database.db_pipelined_sessions)
@@ -108,8 +111,9 @@ impl App {
         Self::with_database(config, db).await
     }
 
-    /// As `build`, on a connection the caller opened (tests count its
-    /// statements).
+    /// As `build`, on a pool the caller opened (tests count its
+    /// statements) to the database `config` names: the point reads beside
+    /// the pool connect by `config`'s URL.
     pub async fn with_database(
         config: ServeConfig,
         db: DatabaseConnection,

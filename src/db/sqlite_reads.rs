@@ -8,11 +8,13 @@
 //!
 //! Running SQLite on an async worker thread holds that thread for the
 //! read: a read of one artist by its key takes some microseconds, less
-//! than writing its JSON. It never waits either: in WAL mode, readers do
-//! not wait for writers, and the connections have no busy timeout, so in
-//! the rare cases SQLite would make a reader wait (a checkpoint resetting
-//! the log just then), the read is refused at once and the pool, on its
-//! own thread, runs it instead.
+//! than writing its JSON. It does not wait for writers: in WAL mode,
+//! readers never do. The connections have no busy handler, so a read
+//! SQLite refuses as busy (another connection holding the file in
+//! exclusive mode, or recovering it) goes at once to the pool, which waits
+//! on its own thread. One wait remains, SQLite's own: a reader that meets
+//! the log being restarted by a checkpoint retries a few times, sleeping
+//! microseconds, rarely more, before it gives up (then the pool runs it).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -35,12 +37,14 @@ struct Shared {
 /// Why a read did not run here.
 #[derive(Debug, thiserror::Error)]
 pub enum SqliteReadError {
-    /// SQLite would have had the read wait: the pool can run it.
+    /// SQLite would have had the read wait, or no connection could open:
+    /// the pool can run it.
     #[error("SQLite is busy")]
     Busy,
     #[error(transparent)]
     Failed(rusqlite::Error),
-    /// The caller could not make sense of a row.
+    /// The caller could not make sense of a row (the caller's error,
+    /// whatever its type).
     #[error("unreadable row")]
     Unreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -48,32 +52,51 @@ pub enum SqliteReadError {
 impl From<rusqlite::Error> for SqliteReadError {
     fn from(err: rusqlite::Error) -> Self {
         match err.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                Self::Busy
-            }
+            // SQLITE_PROTOCOL: a reader's retries on a log being restarted
+            // ran out.
+            Some(
+                rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+                | rusqlite::ErrorCode::FileLockingProtocolFailed,
+            ) => Self::Busy,
             _ => Self::Failed(err),
         }
     }
 }
 
 impl SqliteReads {
-    /// Reads of the SQLite file at `url`, a pool's URL; `None` for an
-    /// in-memory database, which each connection would see empty.
-    pub fn of(url: &str) -> Option<Self> {
-        if !url.starts_with("sqlite:") {
+    /// Reads of the SQLite file at `url`, a pool's URL, with `statements`
+    /// checked by preparing them on a first connection. `None` for an
+    /// in-memory database, which each connection would see empty, and
+    /// (logged) when the file cannot be read so: the pool serves then.
+    /// Call it once the pool has created and migrated the file.
+    pub fn of(url: &str, statements: &[&str]) -> Option<Self> {
+        if !url.starts_with("sqlite:") || super::is_in_memory(url) {
             return None;
         }
         let options: sea_orm::sqlx::sqlite::SqliteConnectOptions = url.parse().ok()?;
-        let path = options.get_filename();
-        if super::is_in_memory(url) || path.as_os_str().is_empty() {
-            return None;
-        }
-        Some(Self {
+        let reads = Self {
             shared: Arc::new(Shared {
-                path: path.to_owned(),
+                path: options.get_filename().to_owned(),
                 idle: Mutex::new(Vec::new()),
             }),
-        })
+        };
+        let checked = reads.open().and_then(|connection| {
+            for sql in statements {
+                connection.prepare_cached(sql)?;
+            }
+            Ok(connection)
+        });
+        match checked {
+            Ok(connection) => {
+                lock(&reads.shared.idle).push(connection);
+                Some(reads)
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the SQLite file in place: the pool serves every read");
+                None
+            }
+        }
     }
 
     /// Runs `sql` with `params` and hands its rows to `read`.
@@ -83,9 +106,15 @@ impl SqliteReads {
         params: impl Params,
         read: impl FnOnce(&mut Rows<'_>) -> Result<T, SqliteReadError>,
     ) -> Result<T, SqliteReadError> {
-        let connection = match lock(&self.shared.idle).pop() {
+        // Taken apart from the match, so that the lock is not held while
+        // a connection opens.
+        let idle = lock(&self.shared.idle).pop();
+        let connection = match idle {
             Some(connection) => connection,
-            None => self.open()?,
+            None => self.open().map_err(|err| {
+                tracing::warn!(error = %err, "cannot open a SQLite read connection; the pool serves the read");
+                SqliteReadError::Busy
+            })?,
         };
         let result = connection
             .prepare_cached(sql)
@@ -101,14 +130,15 @@ impl SqliteReads {
         result
     }
 
-    fn open(&self) -> Result<Connection, SqliteReadError> {
+    fn open(&self) -> Result<Connection, rusqlite::Error> {
         let connection = Connection::open_with_flags(
             &self.shared.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
                 | OpenFlags::SQLITE_OPEN_URI,
         )?;
-        // No busy timeout: a read SQLite would make wait goes to the pool.
+        // No busy handler (rusqlite sets one of 5 s): a read SQLite would
+        // make wait goes to the pool.
         connection.busy_timeout(std::time::Duration::ZERO)?;
         Ok(connection)
     }
@@ -124,15 +154,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_files_are_read_in_place() {
-        assert!(SqliteReads::of("sqlite://coulisses.db?mode=rwc").is_some());
-        assert!(SqliteReads::of("sqlite::memory:").is_none());
-        assert!(SqliteReads::of("sqlite://file.db?mode=memory").is_none());
-    }
-
-    #[test]
-    fn a_read_sees_what_another_connection_committed() {
+    /// A WAL file with one table `t` of one row (1), and its writer.
+    fn database() -> (tempfile::TempDir, String, Connection) {
         let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("{err}"));
         let path = dir.path().join("reads.db");
         let writer = Connection::open(&path).unwrap_or_else(|err| panic!("{err}"));
@@ -141,20 +164,77 @@ mod tests {
                 "PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);",
             )
             .unwrap_or_else(|err| panic!("{err}"));
-        let reads = SqliteReads::of(&format!("sqlite://{}", path.display()))
-            .unwrap_or_else(|| panic!("a file"));
-        let sum = |reads: &SqliteReads| {
-            reads
-                .query("SELECT sum(v) FROM t", [], |rows| match rows.next()? {
-                    Some(row) => Ok(row.get::<_, i64>(0)?),
-                    None => Ok(0),
-                })
-                .unwrap_or_else(|err| panic!("{err}"))
-        };
-        assert_eq!(sum(&reads), 1);
+        let url = format!("sqlite://{}", path.display());
+        (dir, url, writer)
+    }
+
+    const SUM: &str = "SELECT sum(v) FROM t";
+
+    fn sum(reads: &SqliteReads) -> Result<i64, SqliteReadError> {
+        reads.query(SUM, [], |rows| match rows.next()? {
+            Some(row) => Ok(row.get::<_, i64>(0)?),
+            None => Ok(0),
+        })
+    }
+
+    #[test]
+    fn only_files_that_read_so_are_read_in_place() {
+        let (_dir, url, _writer) = database();
+        assert!(SqliteReads::of(&url, &[SUM]).is_some());
+        assert!(SqliteReads::of("sqlite::memory:", &[SUM]).is_none());
+        assert!(SqliteReads::of("sqlite://file.db?mode=memory", &[SUM]).is_none());
+        assert!(SqliteReads::of("sqlite:///nowhere/at/all.db", &[SUM]).is_none());
+        assert!(
+            SqliteReads::of(&url, &["SELECT v FROM no_such_table"]).is_none(),
+            "a statement the file cannot run"
+        );
+    }
+
+    #[test]
+    fn a_read_sqlite_would_make_wait_is_left_to_the_pool() {
+        let (_dir, url, writer) = database();
+        let reads = SqliteReads::of(&url, &[SUM]).unwrap_or_else(|| panic!("a file"));
+        // A writer in exclusive mode keeps its lock after writing: readers
+        // of the file are refused as busy until it lets go. (It can take
+        // that lock only while no other connection has the file open.)
+        lock(&reads.shared.idle).clear();
+        writer
+            .execute_batch("PRAGMA locking_mode = EXCLUSIVE; INSERT INTO t VALUES (2);")
+            .unwrap_or_else(|err| panic!("{err}"));
+        assert!(matches!(sum(&reads), Err(SqliteReadError::Busy)));
+        drop(writer);
+        assert_eq!(sum(&reads).ok(), Some(3), "and read in place once it does");
+    }
+
+    #[test]
+    fn reads_on_several_threads_each_get_a_connection() {
+        let (_dir, url, _writer) = database();
+        let reads = SqliteReads::of(&url, &[SUM]).unwrap_or_else(|| panic!("a file"));
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..200 {
+                        assert_eq!(sum(&reads).ok(), Some(1));
+                    }
+                });
+            }
+        });
+        let opened = lock(&reads.shared.idle).len();
+        assert!((1..=4).contains(&opened), "{opened} connections");
+    }
+
+    #[test]
+    fn a_read_sees_what_another_connection_committed() {
+        let (_dir, url, writer) = database();
+        let reads = SqliteReads::of(&url, &[SUM]).unwrap_or_else(|| panic!("a file"));
+        assert_eq!(sum(&reads).ok(), Some(1));
         writer
             .execute("INSERT INTO t VALUES (2)", [])
             .unwrap_or_else(|err| panic!("{err}"));
-        assert_eq!(sum(&reads), 3, "the connection lent again sees the commit");
+        assert_eq!(
+            sum(&reads).ok(),
+            Some(3),
+            "the connection lent again sees the commit"
+        );
     }
 }

@@ -42,16 +42,21 @@ macro_rules! artist_with_availabilities {
     };
 }
 
-/// `artist_with_availabilities` on PostgreSQL.
+/// `artist_with_availabilities` on each engine.
 const ARTIST_WITH_AVAILABILITIES: &str = artist_with_availabilities!("$1");
+const ARTIST_WITH_AVAILABILITIES_SQLITE: &str = artist_with_availabilities!("?");
 
 /// The statements `db::PipelinedReads` runs: each session prepares them.
 pub const PIPELINED_STATEMENTS: &[&str] = &[ARTIST_WITH_AVAILABILITIES];
+/// The statements `db::SqliteReads` runs: checked as it opens.
+pub const SQLITE_POINT_STATEMENTS: &[&str] = &[ARTIST_WITH_AVAILABILITIES_SQLITE];
 
 /// The artist with its availabilities sorted by start, in one statement:
 /// the hot read of a single artist. Written in SQL and read by column
-/// position, which spares it sea-orm's models and lookups by column name;
-/// pipelined with other requests' reads on PostgreSQL.
+/// position, which spares it sea-orm's models and lookups by column name.
+/// Read beside the pool where `db` allows (pipelined with other requests'
+/// reads on PostgreSQL, in place on a SQLite file), by the pool when that
+/// way is not open just then.
 pub async fn get_with_availabilities(
     db: &Database,
     id: Uuid,
@@ -66,7 +71,7 @@ pub async fn get_with_availabilities(
             }
         }
         Some(PointReads::Sqlite(sqlite)) => {
-            let read = sqlite.query(artist_with_availabilities!("?"), [id], |rows| {
+            let read = sqlite.query(ARTIST_WITH_AVAILABILITIES_SQLITE, [id], |rows| {
                 let mut read = ArtistWithAvailabilities::new(id);
                 while let Some(row) = rows.next()? {
                     read.add(row)
@@ -86,7 +91,7 @@ pub async fn get_with_availabilities(
     let backend = db.pool.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => ARTIST_WITH_AVAILABILITIES,
-        _ => artist_with_availabilities!("?"),
+        _ => ARTIST_WITH_AVAILABILITIES_SQLITE,
     };
     let rows = db
         .pool

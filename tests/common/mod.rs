@@ -91,7 +91,8 @@ impl TestDb {
                     Err(err) => panic!("cannot pipeline reads on {label}: {err}"),
                 }
             }
-            None => db::SqliteReads::of(&url).map(db::PointReads::Sqlite),
+            None => db::SqliteReads::of(&url, coulisses::domain::artists::SQLITE_POINT_STATEMENTS)
+                .map(db::PointReads::Sqlite),
         };
         Self {
             db,
