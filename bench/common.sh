@@ -23,9 +23,14 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {
+  # Another server on the port would answer /health for ours.
+  if curl -s -o /dev/null "$BASE/health"; then
+    echo "port $PORT is taken: stop what listens there, or set PORT" >&2; exit 1
+  fi
   RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$1" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
     curl -sf "$BASE/health" >/dev/null && return 0
     sleep 0.1
   done
