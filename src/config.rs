@@ -87,11 +87,13 @@ const MAX_DEPTH_LIMIT: usize = 64;
 /// otherwise take more than PostgreSQL's default `max_connections` (100)
 /// can give a few replicas.
 fn default_db_max_connections() -> u32 {
+    host_cores().saturating_mul(2).clamp(2, 16)
+}
+
+/// The cores this process may run on (its CPU quota, where one is set).
+fn host_cores() -> u32 {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    u32::try_from(cores)
-        .unwrap_or(u32::MAX)
-        .saturating_mul(2)
-        .clamp(2, 16)
+    u32::try_from(cores).unwrap_or(u32::MAX)
 }
 
 /// One pipelined session per four cores, 1 to 4. One served the single
@@ -99,10 +101,7 @@ fn default_db_max_connections() -> u32 {
 /// fewer the sessions, the more statements each sends at once); more on a
 /// larger host let PostgreSQL spread these reads over more of its cores.
 fn default_db_pipelined_sessions() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    u32::try_from(cores.div_ceil(4))
-        .unwrap_or(u32::MAX)
-        .clamp(1, 4)
+    host_cores().div_ceil(4).clamp(1, 4)
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {

@@ -25,7 +25,7 @@ use axum::Router;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
-use crate::config::ServeConfig;
+use crate::config::{DatabaseConfig, ServeConfig};
 use crate::graphql::{Api, Limits};
 use crate::http::HttpLimits;
 
@@ -63,8 +63,7 @@ pub enum StartupError {
 /// The faster way to the hottest reads: in place on a SQLite file;
 /// pipelined on PostgreSQL, when the sessions can connect as the pool does.
 /// Else (and for in-memory SQLite) the pool serves every read.
-async fn point_reads(config: &ServeConfig) -> Option<db::PointReads> {
-    let database = &config.database;
+pub async fn point_reads(database: &DatabaseConfig) -> Option<db::PointReads> {
     if let Some(reads) = db::SqliteReads::of(
         &database.database_url,
         domain::artists::SQLITE_POINT_STATEMENTS,
@@ -121,7 +120,7 @@ impl App {
         let access = access(&config)?;
         db::migrate(&db).await.map_err(StartupError::Migration)?;
         let database = db::Database {
-            point_reads: point_reads(&config).await,
+            point_reads: point_reads(&config.database).await,
             pool: db.clone(),
         };
         let api = Api::new(

@@ -258,34 +258,46 @@ async fn a_read_whose_session_the_server_ends_is_answered_by_the_pool() {
     new_session(&db, &session).await;
 }
 
-/// Polls the server until a pipelined session other than `old` is open
-/// (at most 10 s); its backend.
-async fn new_session(db: &TestDb, old: &[i32]) -> i32 {
+/// The one row `sql` answers about backend `pid` (its `$1`), if any.
+async fn about_backend(db: &TestDb, sql: &str, pid: i32) -> Option<sea_orm::QueryResult> {
+    use sea_orm::{ConnectionTrait, Statement};
+    db.db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.db.get_database_backend(),
+            sql,
+            [pid.into()],
+        ))
+        .await
+        .unwrap_or_else(|err| panic!("{sql}: {err}"))
+}
+
+/// Asks `check` every 10 ms, at most 10 s, until it finds something.
+async fn poll_until<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
     for _ in 0..1_000 {
-        if let Some(&pid) = pipelined_backends(db)
-            .await
-            .iter()
-            .find(|pid| !old.contains(pid))
-        {
-            return pid;
+        if let Some(found) = check().await {
+            return found;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    panic!("no new pipelined session opened (the old: {old:?})");
+    panic!("{what} did not happen within 10 s");
+}
+
+/// Polls the server until a pipelined session other than `old` is open;
+/// its backend.
+async fn new_session(db: &TestDb, old: &[i32]) -> i32 {
+    poll_until("a new pipelined session", async || {
+        pipelined_backends(db)
+            .await
+            .into_iter()
+            .find(|pid| !old.contains(pid))
+    })
+    .await
 }
 
 /// Asserts that backend `pid` ran the single artist's read last.
 async fn assert_ran_the_read(db: &TestDb, pid: i32) {
-    use sea_orm::{ConnectionTrait, Statement};
-    let last = db
-        .db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.db.get_database_backend(),
-            "SELECT query FROM pg_stat_activity WHERE pid = $1",
-            [pid.into()],
-        ))
+    let last = about_backend(db, "SELECT query FROM pg_stat_activity WHERE pid = $1", pid)
         .await
-        .unwrap_or_else(|err| panic!("pg_stat_activity: {err}"))
         .and_then(|row| row.try_get_by_index::<String>(0).ok());
     assert!(
         last.as_deref()
@@ -294,42 +306,24 @@ async fn assert_ran_the_read(db: &TestDb, pid: i32) {
     );
 }
 
-/// Polls the server until backend `pid` waits on a lock (at most 10 s).
+/// Polls the server until backend `pid` waits on a lock.
 async fn wait_until_waiting_on_a_lock(db: &TestDb, pid: i32) {
-    use sea_orm::{ConnectionTrait, Statement};
-    for _ in 0..1_000 {
-        let waiting = db
-            .db
-            .query_one_raw(Statement::from_sql_and_values(
-                db.db.get_database_backend(),
-                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
-                [pid.into()],
-            ))
-            .await
-            .unwrap_or_else(|err| panic!("pg_stat_activity: {err}"))
-            .and_then(|row| row.try_get_by_index::<Option<bool>>(0).ok().flatten());
-        if waiting == Some(true) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("backend {pid} never waited on the lock");
+    poll_until("a wait on the lock", async || {
+        about_backend(
+            db,
+            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
+            pid,
+        )
+        .await
+        .and_then(|row| row.try_get_by_index::<Option<bool>>(0).ok().flatten())
+        .filter(|waiting| *waiting)
+    })
+    .await;
 }
 
 async fn terminate(db: &TestDb, pid: i32) {
-    use sea_orm::{ConnectionTrait, Statement};
-    let row = db
-        .db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.db.get_database_backend(),
-            "SELECT pg_terminate_backend($1, 5000)",
-            [pid.into()],
-        ))
+    let ended = about_backend(db, "SELECT pg_terminate_backend($1, 5000)", pid)
         .await
-        .unwrap_or_else(|err| panic!("pg_terminate_backend: {err}"))
-        .unwrap_or_else(|| panic!("pg_terminate_backend gave no row"));
-    let ended = row
-        .try_get_by_index::<bool>(0)
-        .unwrap_or_else(|err| panic!("pg_terminate_backend's answer: {err}"));
-    assert!(ended, "backend {pid} did not end within 5 s");
+        .and_then(|row| row.try_get_by_index::<bool>(0).ok());
+    assert_eq!(ended, Some(true), "backend {pid} did not end within 5 s");
 }

@@ -108,46 +108,32 @@ pub async fn connect_with(
         });
         return connect_sqlite(options).await;
     }
-    let settings = SessionSettings::new(url, page_cost);
-    options.map_sqlx_postgres_opts(move |postgres| settings.apply(postgres));
+    let cost = session_page_cost(url, page_cost);
+    options.map_sqlx_postgres_opts(move |postgres| with_page_cost(postgres, cost));
     orm::Database::connect(options).await
 }
 
 /// What the service sets on each PostgreSQL session it opens, pooled or
-/// pipelined.
-#[derive(Clone, Copy)]
-struct SessionSettings {
-    random_page_cost: Option<f64>,
-}
-
-impl SessionSettings {
-    fn new(url: &str, page_cost: PageCost) -> Self {
-        Self {
-            random_page_cost: session_page_cost(url, page_cost),
-        }
-    }
-
-    fn apply(self, postgres: PgConnectOptions) -> PgConnectOptions {
-        match self.random_page_cost {
-            // PostgreSQL's default random_page_cost (4) models spinning
-            // disks. With it, the planner reads a page of artists'
-            // availabilities by scanning the whole table rather than the
-            // artist index while the table holds fewer than some hundred
-            // thousand rows: 1 to 2 ms a page instead of 0.2 ms at 10,000
-            // rows. 1.1 is the usual setting for SSDs, which is what servers
-            // and cloud databases run on.
-            Some(cost) => postgres.options([("random_page_cost", cost)]),
-            None => postgres,
-        }
+/// pipelined: `random_page_cost`, when `session_page_cost` gives one.
+fn with_page_cost(postgres: PgConnectOptions, cost: Option<f64>) -> PgConnectOptions {
+    match cost {
+        // PostgreSQL's default random_page_cost (4) models spinning disks.
+        // With it, the planner reads a page of artists' availabilities by
+        // scanning the whole table rather than the artist index while the
+        // table holds fewer than some hundred thousand rows: 1 to 2 ms a
+        // page instead of 0.2 ms at 10,000 rows. 1.1 is the usual setting
+        // for SSDs, which is what servers and cloud databases run on.
+        Some(cost) => postgres.options([("random_page_cost", cost)]),
+        None => postgres,
     }
 }
 
 /// The pool's settings for the PostgreSQL server at `url`: the URL's, the
 /// PG* environment's where it is silent (as sqlx reads them), and ours.
 fn postgres_options(url: &str, page_cost: PageCost) -> Result<PgConnectOptions, sqlx::Error> {
-    let settings = SessionSettings::new(url, page_cost);
+    let cost = session_page_cost(url, page_cost);
     url.parse::<PgConnectOptions>()
-        .map(|postgres| settings.apply(postgres))
+        .map(|postgres| with_page_cost(postgres, cost))
 }
 
 /// The random_page_cost to send, unless the operator keeps the server's or

@@ -232,7 +232,7 @@ impl Slot {
 }
 
 /// When a slot may try to open its session again.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct Retry {
     not_before: Option<Instant>,
     next_wait: Duration,

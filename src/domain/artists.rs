@@ -169,20 +169,16 @@ macro_rules! joined_row {
     ($row:ty, $get:ident) => {
         impl JoinedRow for $row {
             fn text(&self, column: usize) -> Result<String, DomainError> {
-                self.$get(column)
-                    .map_err(|err| DomainError::Internal(Box::new(err)))
+                self.$get(column).map_err(DomainError::internal)
             }
             fn optional_text(&self, column: usize) -> Result<Option<String>, DomainError> {
-                self.$get(column)
-                    .map_err(|err| DomainError::Internal(Box::new(err)))
+                self.$get(column).map_err(DomainError::internal)
             }
             fn micros(&self, column: usize) -> Result<i64, DomainError> {
-                self.$get(column)
-                    .map_err(|err| DomainError::Internal(Box::new(err)))
+                self.$get(column).map_err(DomainError::internal)
             }
             fn optional_id(&self, column: usize) -> Result<Option<Uuid>, DomainError> {
-                self.$get(column)
-                    .map_err(|err| DomainError::Internal(Box::new(err)))
+                self.$get(column).map_err(DomainError::internal)
             }
         }
     };

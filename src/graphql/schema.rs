@@ -65,7 +65,7 @@ pub enum Answer {
 
 impl Api {
     /// The API over `db`: the pool alone (`DatabaseConnection`), or with
-    /// the pipelined sessions of the point reads.
+    /// its point reads beside it (`db::Database`).
     pub fn new(db: impl Into<Database>, limits: Limits) -> Self {
         let db = db.into();
         let mut builder = builder()

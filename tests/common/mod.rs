@@ -5,12 +5,11 @@
 
 pub mod service;
 
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use coulisses::auth::Role;
-use coulisses::config::{PageCost, ServeConfig};
+use coulisses::config::ServeConfig;
 use coulisses::graphql::{Answer, Api, Limits};
 use coulisses::{App, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -75,25 +74,11 @@ impl TestDb {
         if let Err(err) = db::migrate(&db).await {
             panic!("cannot migrate test database {label}: {err}");
         }
-        let point_reads = match postgres {
-            Some(_) => {
-                let connecting = db::PipelinedReads::connect(
-                    &url,
-                    PageCost::default(),
-                    NonZeroUsize::MIN,
-                    coulisses::domain::artists::PIPELINED_STATEMENTS,
-                );
-                match connecting.await {
-                    Ok(reads) => Some(db::PointReads::Pipelined(reads)),
-                    // A server on another host without sslmode=disable: the
-                    // pool serves every read (tests/point_reads.rs says so).
-                    Err(db::Unavailable::Tls { .. }) => None,
-                    Err(err) => panic!("cannot pipeline reads on {label}: {err}"),
-                }
-            }
-            None => db::SqliteReads::of(&url, coulisses::domain::artists::SQLITE_POINT_STATEMENTS)
-                .map(db::PointReads::Sqlite),
-        };
+        // As the service opens them, with one pipelined session whatever
+        // the host (tests/point_reads.rs counts on one).
+        let mut settings = ServeConfig::with_database_url(url.clone()).database;
+        settings.db_pipelined_sessions = 1;
+        let point_reads = coulisses::point_reads(&settings).await;
         Self {
             db,
             point_reads,
