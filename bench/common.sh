@@ -66,6 +66,14 @@ drop_postgres() {
   PG_DB=""
 }
 
+# The reads bench/load.sh measures: a page of 50 artists with their
+# availabilities' times, and one artist (by its id) with the same.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+LIST_READ='{"query":"{ artists(first: 50) { nodes { name availabilities { startsAt endsAt } } } }"}'
+artist_read() {
+  echo "{\"query\":\"{ artist(id: \\\"$1\\\") { name availabilities { startsAt endsAt } } }\"}"
+}
+
 # measure BODY: prints "<req/s> <p50 ms> <p95 ms> <p99 ms>"; fails on any
 # non-200 answer or any GraphQL error in a sampled response.
 measure() {

@@ -21,27 +21,16 @@ else
 fi
 id=$(python3 bench/seed.py "$BASE" 1000 10)
 settle_postgres
-LIST='{"query":"{ artists(first: 50) { nodes { name availabilities { startsAt endsAt } } } }"}'
-ONE="{\"query\":\"{ artist(id: \\\"$id\\\") { name availabilities { startsAt endsAt } } }\"}"
-warm_up "$LIST"
+warm_up "$LIST_READ"
 
 for which in list one; do
-  if [ "$which" = list ]; then body="$LIST"; label="artists(first: 50)"; else body="$ONE"; label="artist(id)"; fi
+  if [ "$which" = list ]; then body="$LIST_READ"; label="artists(first: 50)"; else body=$(artist_read "$id"); label="artist(id)"; fi
   python3 bench/proc_cpu.py snapshot >"$WORK/before.json"
-  oha --no-tui --output-format json -c "$CONNECTIONS" -z "${DURATION}s" \
-    -m POST -H 'content-type: application/json' -d "$body" "$BASE/graphql" >"$WORK/oha.json"
+  figures=$(measure "$body")
   python3 bench/proc_cpu.py snapshot >"$WORK/after.json"
-  read -r requests rate p99 < <(python3 - "$WORK/oha.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-bad = {c: n for c, n in r["statusCodeDistribution"].items() if c != "200"}
-if bad:
-    sys.exit(f"non-200 responses: {bad}")
-print(sum(r["statusCodeDistribution"].values()), round(r["summary"]["requestsPerSec"]),
-      f'{r["latencyPercentiles"]["p99"] * 1000:.1f}')
-PY
-)
-  printf '%-9s %-20s %6s req/s  p99 %5s ms  %s\n' "$ENGINE" "$label" "$rate" "$p99" \
+  read -r rate _ _ p99 <<<"$figures"
+  requests=$(python3 -c 'import json, sys; print(sum(json.load(open(sys.argv[1]))["statusCodeDistribution"].values()))' "$WORK/oha.json")
+  printf '%-9s %-20s %6s req/s  p99 %6s ms  %s\n' "$ENGINE" "$label" "$rate" "$p99" \
     "$(python3 bench/proc_cpu.py per-request "$WORK/before.json" "$WORK/after.json" "$requests")"
 done
 stop_server

@@ -12,16 +12,14 @@ DURATION="${1:-15}"
 CONNECTIONS=50
 source bench/common.sh
 
-LIST='{"query":"{ artists(first: 50) { nodes { name availabilities { startsAt endsAt } } } }"}'
-
 run() {
   start_server "$2"
   local id one
   id=$(python3 bench/seed.py "$BASE" 1000 10)
   settle_postgres
-  one="{\"query\":\"{ artist(id: \\\"$id\\\") { name availabilities { startsAt endsAt } } }\"}"
-  warm_up "$LIST"
-  report "$1" "artists(first: 50)" "$LIST"
+  one=$(artist_read "$id")
+  warm_up "$LIST_READ"
+  report "$1" "artists(first: 50)" "$LIST_READ"
   report "$1" "artist(id)" "$one"
   stop_server
 }
