@@ -60,34 +60,46 @@ pub enum StartupError {
     },
 }
 
-/// The faster way to the hottest reads: in place on a SQLite file;
-/// pipelined on PostgreSQL, when the sessions can connect as the pool does.
-/// Else (and for in-memory SQLite) the pool serves every read.
-pub async fn point_reads(database: &DatabaseConfig) -> Option<db::PointReads> {
+/// The database as requests reach it: `pool`, and beside it the faster
+/// ways to the hottest reads. On a SQLite file, point reads in place; on
+/// PostgreSQL, point reads and list pages pipelined, each on sessions of
+/// their own, when these can connect as the pool does. Else (and for
+/// in-memory SQLite) the pool serves every read.
+pub async fn database(pool: DatabaseConnection, database: &DatabaseConfig) -> db::Database {
+    let mut db = db::Database::from(pool);
     if let Some(reads) = db::SqliteReads::of(
         &database.database_url,
         domain::artists::SQLITE_POINT_STATEMENTS,
     ) {
-        return Some(db::PointReads::Sqlite(reads));
+        db.point_reads = Some(db::PointReads::Sqlite(reads));
+        return db;
     }
-    let sessions = usize::try_from(database.db_pipelined_sessions)
+    let Some(sessions) = usize::try_from(database.db_pipelined_sessions)
         .ok()
-        .and_then(NonZeroUsize::new)?;
-    match db::PipelinedReads::connect(
-        &database.database_url,
-        database.pg_random_page_cost,
-        sessions,
-        domain::artists::PIPELINED_STATEMENTS,
-    )
-    .await
-    {
-        Ok(reads) => Some(db::PointReads::Pipelined(reads)),
-        Err(db::Unavailable::NotPostgres) => None,
+        .and_then(NonZeroUsize::new)
+    else {
+        return db;
+    };
+    let pipelined = |name, statements| {
+        db::PipelinedReads::connect(
+            &database.database_url,
+            database.pg_random_page_cost,
+            name,
+            sessions,
+            statements,
+        )
+    };
+    match pipelined(db::POINT_READS_NAME, domain::artists::PIPELINED_STATEMENTS).await {
+        Ok(points) => db.point_reads = Some(db::PointReads::Pipelined(points)),
+        Err(db::Unavailable::NotPostgres) => return db,
         Err(why) => {
-            tracing::warn!(reason = %why, "point reads are not pipelined: the pool serves them");
-            None
+            tracing::warn!(reason = %why, "reads are not pipelined: the pool serves them");
+            return db;
         }
     }
+    // Connected as the point reads' did: the same settings cannot fail.
+    db.page_reads = pipelined(db::PAGE_READS_NAME, &[]).await.ok();
+    db
 }
 
 /// The service, bound to its address and ready to serve.
@@ -111,18 +123,15 @@ impl App {
     }
 
     /// As `build`, on a pool the caller opened (tests count its
-    /// statements) to the database `config` names: the point reads beside
-    /// the pool connect by `config`'s URL.
+    /// statements) to the database `config` names: the reads beside the
+    /// pool connect by `config`'s URL.
     pub async fn with_database(
         config: ServeConfig,
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
         let access = access(&config)?;
         db::migrate(&db).await.map_err(StartupError::Migration)?;
-        let database = db::Database {
-            point_reads: point_reads(&config.database).await,
-            pool: db.clone(),
-        };
+        let database = database(db.clone(), &config.database).await;
         let api = Api::new(
             database,
             Limits {

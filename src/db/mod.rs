@@ -3,9 +3,7 @@
 mod pipelined;
 mod sqlite_reads;
 
-pub use pipelined::{
-    APPLICATION_NAME as PIPELINED_APPLICATION_NAME, PipelinedReads, ReadError, Unavailable,
-};
+pub use pipelined::{PAGE_READS_NAME, POINT_READS_NAME, PipelinedReads, ReadError, Unavailable};
 pub use sqlite_reads::{SqliteReadError, SqliteReads};
 
 use std::time::{Duration, Instant};
@@ -34,12 +32,17 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 /// Rows the SQLite driver may read ahead of the code consuming them.
 const SQLITE_ROW_BUFFER: usize = 4_096;
 
-/// The database as requests reach it: the pool, and the faster way the
-/// engine allows for the hottest reads, by primary key.
+/// The database as requests reach it: the pool, and the faster ways the
+/// engine allows for the hottest reads.
 #[derive(Clone)]
 pub struct Database {
     pub pool: DatabaseConnection,
+    /// Reads by primary key (the single artist).
     pub point_reads: Option<PointReads>,
+    /// List pages, on PostgreSQL: pipelined on sessions of their own, so
+    /// that a page, which keeps the server longer, never holds up a point
+    /// read queued behind it.
+    pub page_reads: Option<PipelinedReads>,
 }
 
 /// Where point reads go instead of the pool.
@@ -51,12 +54,33 @@ pub enum PointReads {
     Sqlite(SqliteReads),
 }
 
+impl Database {
+    pub fn backend(&self) -> DbBackend {
+        self.pool.get_database_backend()
+    }
+
+    /// Statements run so far beside the pool, on pipelined sessions: with
+    /// the pool's, what requests cost (tests count them).
+    pub fn statements_beside_the_pool(&self) -> u64 {
+        let points = match &self.point_reads {
+            Some(PointReads::Pipelined(pipelined)) => pipelined.statements_run(),
+            _ => 0,
+        };
+        points
+            + self
+                .page_reads
+                .as_ref()
+                .map_or(0, PipelinedReads::statements_run)
+    }
+}
+
 impl From<DatabaseConnection> for Database {
     /// The pool alone: every statement goes through it.
     fn from(pool: DatabaseConnection) -> Self {
         Self {
             pool,
             point_reads: None,
+            page_reads: None,
         }
     }
 }

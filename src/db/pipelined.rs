@@ -13,8 +13,12 @@
 //! so under load the server reads many at once and answers them in one
 //! write.
 //!
-//! Only single statements outside any transaction go here, each seeing
-//! what was committed before it, as on the pool. The sessions connect
+//! Two kinds of statements go here: those given when the sessions open,
+//! prepared on each then (the single artist), and statements built per
+//! request (a list page: its filters, order and size make its SQL),
+//! prepared on first use and kept in a bounded cache per session. Only
+//! single statements outside any transaction, each seeing what was
+//! committed before it, as on the pool. The sessions connect
 //! where the pool does, read from the pool's own settings. Whenever a
 //! session is not open (lost, or not yet reopened), its reads go to the
 //! pool: no request ever waits for a session to open.
@@ -22,12 +26,15 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
+use quick_cache::sync::Cache;
+use sea_orm::Value;
 use sea_orm::sqlx::postgres::PgSslMode;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::{Client, Config, NoTls, Row, Statement};
 
 use crate::config::PageCost;
@@ -43,10 +50,17 @@ const DEAD_PEER_TIMEOUT: Duration = Duration::from_secs(30);
 /// at each failure up to `MOST_BETWEEN_RETRIES`.
 const FIRST_RETRY_AFTER: Duration = Duration::from_secs(1);
 const MOST_BETWEEN_RETRIES: Duration = Duration::from_secs(30);
+/// Built statements each session keeps prepared, as many as sqlx keeps
+/// per pooled connection. A list page's SQL varies with its filters,
+/// order and size, so the most used stay prepared and the rest are
+/// prepared again when they come back.
+const BUILT_STATEMENTS_KEPT: usize = 100;
 
 /// The sessions' `application_name`, unless the pool's settings give one:
-/// operators tell them apart in `pg_stat_activity`.
-pub const APPLICATION_NAME: &str = "coulisses pipelined reads";
+/// operators tell them apart in `pg_stat_activity`. Point reads' sessions,
+/// then list pages'.
+pub const POINT_READS_NAME: &str = "coulisses pipelined reads";
+pub const PAGE_READS_NAME: &str = "coulisses pipelined pages";
 
 /// A few sessions, each shared by every request that picks it.
 #[derive(Clone)]
@@ -61,6 +75,8 @@ struct Shared {
     sessions: Box<[Slot]>,
     /// Which session the next read takes: in turn, so the load spreads.
     next: AtomicUsize,
+    /// Statements run, on every session since these opened.
+    statements_run: AtomicU64,
 }
 
 /// One session, reopened in the background when lost.
@@ -74,6 +90,28 @@ struct Slot {
 struct Session {
     client: Client,
     prepared: HashMap<&'static str, Statement>,
+    /// Statements built per request, by their SQL and parameter types.
+    built: Cache<BuiltKey, Statement>,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct BuiltKey {
+    sql: String,
+    types: Vec<Type>,
+}
+
+/// A key to look up without copying the statement's SQL. Hashes as
+/// `BuiltKey` does: field by field, `&str` as `String`, a slice as `Vec`.
+#[derive(Hash)]
+struct BuiltKeyRef<'a> {
+    sql: &'a str,
+    types: &'a [Type],
+}
+
+impl quick_cache::Equivalent<BuiltKey> for BuiltKeyRef<'_> {
+    fn equivalent(&self, key: &BuiltKey) -> bool {
+        self.sql == key.sql && self.types == key.types
+    }
 }
 
 /// Why reads are not pipelined at all.
@@ -101,26 +139,33 @@ pub enum ReadError {
     /// A statement not given to `connect`: a fault of the caller.
     #[error("statement not prepared for pipelined reads: {0}")]
     Unprepared(&'static str),
+    /// A built statement binds a kind of value this path does not send:
+    /// the pool can run it.
+    #[error("a value of a kind pipelined reads do not bind: {0:?}")]
+    Unbindable(Value),
     #[error(transparent)]
     Failed(tokio_postgres::Error),
 }
 
 impl PipelinedReads {
     /// Sessions to the server the pool at `url` reaches, with the pool's
-    /// session settings, each with `statements` prepared. Sessions that
-    /// cannot open now are logged and tried again as reads come.
+    /// session settings, named `name` unless these name them, each with
+    /// `statements` prepared. Sessions that cannot open now are logged and
+    /// tried again as reads come.
     pub async fn connect(
         url: &str,
         page_cost: PageCost,
+        name: &'static str,
         sessions: NonZeroUsize,
         statements: &'static [&'static str],
     ) -> Result<Self, Unavailable> {
-        let config = session_config(url, page_cost)?;
+        let config = session_config(url, page_cost, name)?;
         let shared = Arc::new(Shared {
             config,
             statements,
             sessions: (0..sessions.get()).map(|_| Slot::default()).collect(),
             next: AtomicUsize::new(0),
+            statements_run: AtomicU64::new(0),
         });
         for slot in &shared.sessions {
             slot.open(&shared).await;
@@ -135,21 +180,85 @@ impl PipelinedReads {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, ReadError> {
-        let shared = &self.shared;
-        let turn = shared.next.fetch_add(1, Ordering::Relaxed) % shared.sessions.len();
-        let slot = &shared.sessions[turn];
-        let Some(session) = slot.open_session() else {
-            self.reopen(turn);
-            return Err(ReadError::NoSession);
-        };
+        let (turn, session) = self.next_session()?;
         let statement = session
             .prepared
             .get(sql)
             .ok_or(ReadError::Unprepared(sql))?;
-        match session.client.query(statement, params).await {
+        let read = session.client.query(statement, params).await;
+        self.settle(turn, &session, read)
+    }
+
+    /// The rows of a statement built for this request, run on the next
+    /// session in turn: prepared there on first use, with its values'
+    /// types as the pool's driver declares them.
+    pub async fn query_built(&self, statement: &sea_orm::Statement) -> Result<Vec<Row>, ReadError> {
+        let params = statement
+            .values
+            .iter()
+            .flat_map(|values| &values.0)
+            .map(|value| Param::of(value).ok_or_else(|| ReadError::Unbindable(value.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let types: Vec<Type> = params.iter().map(Param::ty).collect();
+        let (turn, session) = self.next_session()?;
+        let sql = statement.sql.as_str();
+        let known = session.built.get(&BuiltKeyRef { sql, types: &types });
+        let prepared = match known {
+            Some(prepared) => prepared,
+            None => match session.client.prepare_typed(sql, &types).await {
+                Ok(prepared) => {
+                    let key = BuiltKey {
+                        sql: sql.to_owned(),
+                        types,
+                    };
+                    session.built.insert(key, prepared.clone());
+                    prepared
+                }
+                Err(err) => return self.settle(turn, &session, Err(err)),
+            },
+        };
+        let params: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|param| param as &(dyn ToSql + Sync))
+            .collect();
+        let read = session.client.query(&prepared, &params).await;
+        self.settle(turn, &session, read)
+    }
+
+    /// Statements run on these sessions so far: with the pool's, what
+    /// requests cost (tests count them).
+    pub fn statements_run(&self) -> u64 {
+        self.shared.statements_run.load(Ordering::Relaxed)
+    }
+
+    /// The next session in turn, or `NoSession` (its reopening started)
+    /// when it is not open.
+    fn next_session(&self) -> Result<(usize, Arc<Session>), ReadError> {
+        let shared = &self.shared;
+        let turn = shared.next.fetch_add(1, Ordering::Relaxed) % shared.sessions.len();
+        match shared.sessions[turn].open_session() {
+            Some(session) => Ok((turn, session)),
+            None => {
+                self.reopen(turn);
+                Err(ReadError::NoSession)
+            }
+        }
+    }
+
+    /// What a statement sent on `session` (of slot `turn`) gives the
+    /// caller: an error that shows the session unusable loses it, and the
+    /// read goes to the pool.
+    fn settle(
+        &self,
+        turn: usize,
+        session: &Arc<Session>,
+        read: Result<Vec<Row>, tokio_postgres::Error>,
+    ) -> Result<Vec<Row>, ReadError> {
+        self.shared.statements_run.fetch_add(1, Ordering::Relaxed);
+        match read {
             Ok(rows) => Ok(rows),
             Err(err) if unusable(&err) => {
-                slot.lose(&session, &err);
+                self.shared.sessions[turn].lose(session, &err);
                 self.reopen(turn);
                 Err(ReadError::NoSession)
             }
@@ -279,7 +388,86 @@ impl Session {
         for &sql in statements {
             prepared.insert(sql, client.prepare(sql).await?);
         }
-        Ok(Self { client, prepared })
+        Ok(Self {
+            client,
+            prepared,
+            built: Cache::new(BUILT_STATEMENTS_KEPT),
+        })
+    }
+}
+
+/// A value of a built statement, as this path sends it: the kinds the
+/// service's statements bind. (sea-query-postgres converts every kind,
+/// but builds only with each of sea-query's optional kinds enabled, and
+/// sea-orm's migrations enable them all: decimals, `time` and more, whose
+/// driver support this path would never use.)
+#[derive(Debug)]
+enum Param {
+    Bool(Option<bool>),
+    Int(Option<i32>),
+    BigInt(Option<i64>),
+    Text(Option<String>),
+    Uuid(Option<uuid::Uuid>),
+}
+
+impl Param {
+    fn of(value: &Value) -> Option<Self> {
+        Some(match value {
+            Value::Bool(v) => Self::Bool(*v),
+            Value::Int(v) => Self::Int(*v),
+            Value::BigInt(v) => Self::BigInt(*v),
+            Value::String(v) => Self::Text(v.clone()),
+            Value::Uuid(v) => Self::Uuid(*v),
+            _ => return None,
+        })
+    }
+
+    /// The parameter's type, declared as the statement is prepared (as
+    /// the pool's driver does), rather than left to the server to infer.
+    fn ty(&self) -> Type {
+        match self {
+            Self::Bool(_) => Type::BOOL,
+            Self::Int(_) => Type::INT4,
+            Self::BigInt(_) => Type::INT8,
+            Self::Text(_) => Type::TEXT,
+            Self::Uuid(_) => Type::UUID,
+        }
+    }
+}
+
+impl ToSql for Param {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Self::Bool(v) => v.to_sql(ty, out),
+            Self::Int(v) => v.to_sql(ty, out),
+            Self::BigInt(v) => v.to_sql(ty, out),
+            Self::Text(v) => v.to_sql(ty, out),
+            Self::Uuid(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        // Which type a value takes is the value's to say: `to_sql_checked`
+        // asks it.
+        true
+    }
+
+    fn to_sql_checked(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Self::Bool(v) => v.to_sql_checked(ty, out),
+            Self::Int(v) => v.to_sql_checked(ty, out),
+            Self::BigInt(v) => v.to_sql_checked(ty, out),
+            Self::Text(v) => v.to_sql_checked(ty, out),
+            Self::Uuid(v) => v.to_sql_checked(ty, out),
+        }
     }
 }
 
@@ -308,7 +496,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The sessions' settings: where and as whom the pool connects, read by
 /// sqlx from the URL and the PG* environment as for the pool itself, with
 /// the pool's session options.
-fn session_config(url: &str, page_cost: PageCost) -> Result<Config, Unavailable> {
+fn session_config(url: &str, page_cost: PageCost, name: &str) -> Result<Config, Unavailable> {
     if !(url.starts_with("postgres:") || url.starts_with("postgresql:")) {
         return Err(Unavailable::NotPostgres);
     }
@@ -339,7 +527,7 @@ fn session_config(url: &str, page_cost: PageCost) -> Result<Config, Unavailable>
     config
         .port(pool.get_port())
         .user(pool.get_username())
-        .application_name(pool.get_application_name().unwrap_or(APPLICATION_NAME))
+        .application_name(pool.get_application_name().unwrap_or(name))
         .connect_timeout(CONNECT_TIMEOUT)
         .keepalives_idle(DEAD_PEER_TIMEOUT)
         .tcp_user_timeout(DEAD_PEER_TIMEOUT);
@@ -393,7 +581,7 @@ mod tests {
     use super::*;
 
     fn decide(url: &str) -> Result<Config, Unavailable> {
-        session_config(url, PageCost::default())
+        session_config(url, PageCost::default(), POINT_READS_NAME)
     }
 
     #[test]
@@ -443,13 +631,13 @@ mod tests {
         let socket = decide("postgres://postgres@localhost/db?host=/run/pg")
             .unwrap_or_else(|err| panic!("{err}"));
         assert_eq!(socket.get_hosts(), [Host::Unix("/run/pg".into())]);
-        assert_eq!(socket.get_application_name(), Some(APPLICATION_NAME));
+        assert_eq!(socket.get_application_name(), Some(POINT_READS_NAME));
     }
 
     #[test]
     fn sessions_plan_with_the_pools_page_cost() {
         let options = |url: &str, cost| {
-            session_config(url, cost)
+            session_config(url, cost, POINT_READS_NAME)
                 .ok()
                 .and_then(|config| config.get_options().map(str::to_owned))
         };
@@ -466,6 +654,54 @@ mod tests {
             Some("-c work_mem=8MB -c random_page_cost=2")
         );
         assert_eq!(options("postgres://127.0.0.1/db", PageCost::Server), None);
+    }
+
+    #[test]
+    fn built_statements_bind_the_kinds_the_service_sends_and_leave_the_rest_to_the_pool() {
+        let id = uuid::Uuid::now_v7();
+        let bound: Vec<Type> = [
+            Value::from(true),
+            Value::from(7_i32),
+            Value::from(1_700_000_000_000_000_i64),
+            Value::from("listed"),
+            Value::from(id),
+            Value::String(None),
+        ]
+        .iter()
+        .map(|value| Param::of(value).map(|param| param.ty()))
+        .collect::<Option<_>>()
+        .unwrap_or_else(|| panic!("a kind the service sends did not bind"));
+        assert_eq!(
+            bound,
+            [
+                Type::BOOL,
+                Type::INT4,
+                Type::INT8,
+                Type::TEXT,
+                Type::UUID,
+                Type::TEXT
+            ]
+        );
+        for unbound in [Value::from(1.5_f64), Value::from(vec![1_u8, 2])] {
+            assert!(Param::of(&unbound).is_none(), "{unbound:?}");
+        }
+    }
+
+    #[test]
+    fn a_built_statement_is_found_by_its_sql_and_types_without_copying_them() {
+        let cache: Cache<BuiltKey, u32> = Cache::new(BUILT_STATEMENTS_KEPT);
+        let sql = r#"SELECT "id" FROM "artists" WHERE "name_key" LIKE $1"#;
+        cache.insert(
+            BuiltKey {
+                sql: sql.to_owned(),
+                types: vec![Type::TEXT],
+            },
+            1,
+        );
+        let find = |sql, types: &[Type]| cache.get(&BuiltKeyRef { sql, types });
+        assert_eq!(find(sql, &[Type::TEXT]), Some(1));
+        assert_eq!(find(sql, &[Type::INT8]), None, "other types, another plan");
+        assert_eq!(find("SELECT 1", &[Type::TEXT]), None);
     }
 
     #[test]

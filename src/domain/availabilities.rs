@@ -153,6 +153,20 @@ pub(super) fn spans_in_row(
     }
 }
 
+/// The same, from a row a pipelined session read (PostgreSQL).
+pub(super) fn spans_in_pipelined_row(
+    row: &tokio_postgres::Row,
+) -> Result<Vec<TimeSpan>, DomainError> {
+    let starts: Option<Vec<i64>> = row.try_get(STARTS).map_err(DomainError::internal)?;
+    let ends: Option<Vec<i64>> = row.try_get(ENDS).map_err(DomainError::internal)?;
+    sorted_spans(
+        starts
+            .unwrap_or_default()
+            .into_iter()
+            .zip(ends.unwrap_or_default()),
+    )
+}
+
 /// Neither aggregate is sorted by the database (that would cost a sort per
 /// artist): an artist's few spans are sorted here.
 fn sorted_spans(pairs: impl Iterator<Item = (i64, i64)>) -> Result<Vec<TimeSpan>, DomainError> {

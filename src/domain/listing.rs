@@ -12,8 +12,8 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Statement, Value,
+    FromQueryResult, IdenStatic, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -22,6 +22,7 @@ use super::errors::DomainError;
 use super::records::{Artist, TimeSpan};
 use super::time::to_micros;
 use super::validation::{self, Violations};
+use crate::db::{Database, ReadError};
 use crate::entities::{artist, artist_skill, availability};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -244,16 +245,15 @@ pub async fn count(db: &DatabaseConnection, filter: &ValidFilter) -> Result<u64,
 /// One page of artists. Validation errors name `first`, `last`, `after`,
 /// `before` (the arguments of the `artists` query).
 pub async fn page(
-    db: &DatabaseConnection,
+    db: &Database,
     filter: &ValidFilter,
     order: ArtistOrder,
     request: &PageRequest,
 ) -> Result<Page, DomainError> {
     let window = Window::parse(order, request)?;
-    let backend = db.get_database_backend();
-    let statement = page_statement(backend, filter, order, &window);
-    let rows = artist::Model::find_by_statement(statement).all(db).await?;
-    finish_page(db, filter, order, &window, rows).await
+    let statement = page_statement(db.backend(), filter, order, &window);
+    let rows = page_rows(db, &statement, |row| row.artist()).await?;
+    finish_page(&db.pool, filter, order, &window, rows).await
 }
 
 /// A page of artists, and when the availabilities of each start and end,
@@ -262,29 +262,102 @@ pub async fn page(
 /// (`availabilities::select_spans`): a page of 50 is 50 rows, where
 /// reading the times apart would cost a second statement of 500.
 pub async fn page_with_spans(
-    db: &DatabaseConnection,
+    db: &Database,
     filter: &ValidFilter,
     order: ArtistOrder,
     request: &PageRequest,
 ) -> Result<(Page, HashMap<Uuid, Vec<TimeSpan>>), DomainError> {
     let window = Window::parse(order, request)?;
-    let backend = db.get_database_backend();
+    let backend = db.backend();
     let page = page_statement(backend, filter, order, &window);
-    let read = db
-        .query_all_raw(with_spans(backend, page, order, &window))
-        .await?;
+    let statement = with_spans(backend, page, order, &window);
+    let read = page_rows(db, &statement, |row| Ok((row.artist()?, row.spans()?))).await?;
     let mut rows = Vec::with_capacity(read.len());
     let mut spans = HashMap::with_capacity(read.len());
-    for row in read {
-        let artist = artist::Model::from_query_result(&row, "")?;
-        let times = availabilities::spans_in_row(&row, backend)?;
+    for (artist, times) in read {
         if !times.is_empty() {
             spans.insert(artist.id, times);
         }
         rows.push(artist);
     }
-    let page = finish_page(db, filter, order, &window, rows).await?;
+    let page = finish_page(&db.pool, filter, order, &window, rows).await?;
     Ok((page, spans))
+}
+
+/// The rows of a page's statement, each read by `read`: pipelined on the
+/// page sessions where the database has them (PostgreSQL), else, and
+/// while those reopen, by the pool.
+async fn page_rows<T>(
+    db: &Database,
+    statement: &Statement,
+    read: impl Fn(&dyn PageRow) -> Result<T, DomainError>,
+) -> Result<Vec<T>, DomainError> {
+    if let Some(pages) = &db.page_reads {
+        match pages.query_built(statement).await {
+            Ok(rows) => return rows.iter().map(|row| read(row)).collect(),
+            // Its session is lost or reopening, or the statement binds a
+            // value this path does not send: the pool serves it.
+            Err(ReadError::NoSession | ReadError::Unbindable(_)) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let backend = db.backend();
+    db.pool
+        .query_all_raw(statement.clone())
+        .await?
+        .iter()
+        .map(|row| read(&PooledRow { row, backend }))
+        .collect()
+}
+
+/// A row of a page's statement, whichever driver read it.
+trait PageRow {
+    /// The artist: the row's columns named as the model's fields.
+    fn artist(&self) -> Result<artist::Model, DomainError>;
+    /// The times `availabilities::select_spans` added to the row.
+    fn spans(&self) -> Result<Vec<TimeSpan>, DomainError>;
+}
+
+/// A row the pool read, on either engine.
+struct PooledRow<'a> {
+    row: &'a QueryResult,
+    backend: DbBackend,
+}
+
+impl PageRow for PooledRow<'_> {
+    fn artist(&self) -> Result<artist::Model, DomainError> {
+        Ok(artist::Model::from_query_result(self.row, "")?)
+    }
+
+    fn spans(&self) -> Result<Vec<TimeSpan>, DomainError> {
+        availabilities::spans_in_row(self.row, self.backend)
+    }
+}
+
+/// A row a page session read (PostgreSQL).
+impl PageRow for tokio_postgres::Row {
+    fn artist(&self) -> Result<artist::Model, DomainError> {
+        fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
+            row: &'a tokio_postgres::Row,
+            column: artist::Column,
+        ) -> Result<T, DomainError> {
+            row.try_get(column.as_str()).map_err(DomainError::internal)
+        }
+        use artist::Column;
+        Ok(artist::Model {
+            id: get(self, Column::Id)?,
+            name: get(self, Column::Name)?,
+            name_key: get(self, Column::NameKey)?,
+            email: get(self, Column::Email)?,
+            email_key: get(self, Column::EmailKey)?,
+            created_at: get(self, Column::CreatedAt)?,
+            updated_at: get(self, Column::UpdatedAt)?,
+        })
+    }
+
+    fn spans(&self) -> Result<Vec<TimeSpan>, DomainError> {
+        availabilities::spans_in_pipelined_row(self)
+    }
 }
 
 /// The page's statement with its artists' times: the page is read first,
@@ -354,7 +427,8 @@ fn page_statement(
     statement
 }
 
-/// The page from its rows as `page_statement` reads them.
+/// The page from its rows as `page_statement` reads them. Whether rows
+/// lie beyond a cursor is asked of the pool.
 async fn finish_page(
     db: &DatabaseConnection,
     filter: &ValidFilter,

@@ -8,6 +8,7 @@ use super::types::artist::Artist;
 use super::types::connection::ArtistConnection;
 use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments, Listing};
 use super::types::planning::{PlanningInput, PlanningResult};
+use crate::db::Database;
 use crate::domain;
 
 pub struct Query;
@@ -47,7 +48,7 @@ impl Query {
         filter: Option<ArtistFilter>,
         #[graphql(default_with = "Some(ArtistOrder::default())")] order_by: Option<ArtistOrder>,
     ) -> async_graphql::Result<ArtistConnection> {
-        let db = ctx.data::<DatabaseConnection>()?;
+        let db = ctx.data::<Database>()?;
         let Listing {
             filter,
             order,

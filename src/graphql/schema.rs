@@ -70,6 +70,7 @@ impl Api {
         let db = db.into();
         let mut builder = builder()
             .data(db.pool.clone())
+            .data(db.clone())
             .limit_depth(limits.max_depth)
             .limit_recursive_depth(limits.recursion_limit())
             .limit_complexity(limits.max_complexity);

@@ -20,9 +20,10 @@ pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 /// A database made for one test.
 pub struct TestDb {
     pub db: DatabaseConnection,
-    /// Where point reads go, as the service would send them: pipelined
-    /// sessions on PostgreSQL, in place on a SQLite file.
-    pub point_reads: Option<db::PointReads>,
+    /// The database as the service reaches it: the pool, and beside it
+    /// the pipelined sessions on PostgreSQL (point reads and list pages),
+    /// or the point reads in place on a SQLite file.
+    database: db::Database,
     pub url: String,
     pub label: &'static str,
     statements: Arc<AtomicUsize>,
@@ -31,9 +32,30 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// SQL statements run so far on this database.
+    /// SQL statements run so far on this database, by the pool or beside
+    /// it.
     pub fn statements(&self) -> usize {
+        let beside =
+            usize::try_from(self.database.statements_beside_the_pool()).unwrap_or(usize::MAX);
+        self.pooled_statements() + beside
+    }
+
+    /// SQL statements run so far by the pool.
+    pub fn pooled_statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Where point reads go beside the pool, if anywhere.
+    pub fn point_reads(&self) -> Option<&db::PointReads> {
+        self.database.point_reads.as_ref()
+    }
+
+    /// Statements run so far on the list pages' sessions, if open.
+    pub fn page_statements(&self) -> Option<u64> {
+        self.database
+            .page_reads
+            .as_ref()
+            .map(|pages| pages.statements_run())
     }
 
     pub fn api(&self) -> TestApi {
@@ -42,13 +64,16 @@ impl TestDb {
         }
     }
 
-    /// The database as the service sees it: the pool, and the way to
-    /// point reads.
-    pub fn database(&self) -> db::Database {
-        db::Database {
-            pool: self.db.clone(),
-            point_reads: self.point_reads.clone(),
+    /// The API over the pool alone, as when nothing beside it opens.
+    pub fn pool_api(&self) -> TestApi {
+        TestApi {
+            api: Api::new(self.db.clone(), Limits::default()),
         }
+    }
+
+    /// The database as the service sees it.
+    pub fn database(&self) -> db::Database {
+        self.database.clone()
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -75,13 +100,13 @@ impl TestDb {
             panic!("cannot migrate test database {label}: {err}");
         }
         // As the service opens them, with one pipelined session whatever
-        // the host (tests/point_reads.rs counts on one).
+        // the host (tests/reads_beside_the_pool.rs counts on one).
         let mut settings = ServeConfig::with_database_url(url.clone()).database;
         settings.db_pipelined_sessions = 1;
-        let point_reads = coulisses::point_reads(&settings).await;
+        let database = coulisses::database(db.clone(), &settings).await;
         Self {
             db,
-            point_reads,
+            database,
             url,
             label,
             statements,

@@ -227,11 +227,11 @@ async fn load(db: &Database, field: &RootField, bound: &BoundRoot) -> Result<Loa
                 let (page, spans) = if AvailabilityNeed::of(&selections) == AvailabilityNeed::Spans
                 {
                     let (page, spans) =
-                        domain::listing::page_with_spans(pool, filter, order, window).await?;
+                        domain::listing::page_with_spans(db, filter, order, window).await?;
                     (page, Some(spans))
                 } else {
                     (
-                        domain::listing::page(pool, filter, order, window).await?,
+                        domain::listing::page(db, filter, order, window).await?,
                         None,
                     )
                 };

@@ -1,9 +1,11 @@
-//! Point reads outside the pool (`db::PointReads`): in place on a SQLite
-//! file, pipelined on PostgreSQL. On both, concurrent reads each get their
-//! own answer and a read sees every write answered before it. On
-//! PostgreSQL, a request dropped midway leaves its session sound, and when
-//! the server ends a session, the pool answers its reads until a new one
-//! serves them.
+//! Reads beside the pool. Point reads (`db::PointReads`): in place on a
+//! SQLite file, pipelined on PostgreSQL. On both, concurrent reads each
+//! get their own answer and a read sees every write answered before it.
+//! List pages (`Database::page_reads`): pipelined on PostgreSQL, on
+//! sessions of their own, answering as the pool does for every filter,
+//! order and cursor. On PostgreSQL, a request dropped midway leaves its
+//! session sound, and when the server ends a session, the pool answers its
+//! reads until a new one serves them.
 
 mod common;
 
@@ -11,6 +13,10 @@ use common::{TestApi, TestDb};
 use futures::FutureExt;
 use futures::future::join_all;
 use serde_json::{Value, json};
+
+/// The application names of the pipelined sessions.
+const POINTS: &str = coulisses::db::POINT_READS_NAME;
+const PAGES: &str = coulisses::db::PAGE_READS_NAME;
 
 const ARTIST: &str =
     "query($id: ID!) { artist(id: $id) { id name availabilities { startsAt endsAt } } }";
@@ -54,7 +60,7 @@ async fn read_by_plan(api: &TestApi, id: &str) -> Value {
 /// plan compiled.
 async fn with_point_reads(db: TestDb) -> (TestDb, TestApi) {
     assert!(
-        db.point_reads.is_some(),
+        db.point_reads().is_some(),
         "{}: point reads go through the pool (for PostgreSQL on another \
          host, add sslmode=disable to TEST_DATABASE_URL)",
         db.label
@@ -101,11 +107,15 @@ async fn concurrent_reads_each_get_their_own_artist() {
                 (answer, expected)
             }
         });
-        let pooled = db.statements();
+        let pooled = db.pooled_statements();
         for (answer, expected) in join_all(reads).await {
             assert_eq!(&answer, expected);
         }
-        assert_eq!(db.statements(), pooled, "no read went through the pool");
+        assert_eq!(
+            db.pooled_statements(),
+            pooled,
+            "no read went through the pool"
+        );
     }
 }
 
@@ -126,9 +136,13 @@ async fn a_read_sees_every_write_answered_before_it() {
             {
                 availabilities.push(json!({ "startsAt": starts_at, "endsAt": ends_at }));
             }
-            let pooled = db.statements();
+            let pooled = db.pooled_statements();
             assert_eq!(read_by_plan(&api, &id).await, expected, "after day {day}");
-            assert_eq!(db.statements(), pooled, "the read went through the pool");
+            assert_eq!(
+                db.pooled_statements(),
+                pooled,
+                "the read went through the pool"
+            );
         }
         api.data(
             "mutation($id: ID!) { deleteArtist(id: $id) { __typename } }",
@@ -184,8 +198,9 @@ async fn lock_artists(db: &TestDb) -> sea_orm::DatabaseTransaction {
     lock
 }
 
-/// The pipelined sessions' backends, as the server lists them.
-async fn pipelined_backends(db: &TestDb) -> Vec<i32> {
+/// The backends of the pipelined sessions named `name`, as the server
+/// lists them.
+async fn pipelined_backends(db: &TestDb, name: &str) -> Vec<i32> {
     use sea_orm::{ConnectionTrait, Statement};
     let rows = db
         .db
@@ -193,7 +208,7 @@ async fn pipelined_backends(db: &TestDb) -> Vec<i32> {
             db.db.get_database_backend(),
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
              AND application_name = $1 ORDER BY pid",
-            [coulisses::db::PIPELINED_APPLICATION_NAME.into()],
+            [name.into()],
         ))
         .await
         .unwrap_or_else(|err| panic!("pg_stat_activity: {err}"));
@@ -213,7 +228,7 @@ async fn a_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answers()
     let artists = distinct_artists(&api, 2).await;
     let (id, expected) = &artists[1];
     assert_eq!(&read_by_plan(&api, id).await, expected);
-    let before = pipelined_backends(&db).await;
+    let before = pipelined_backends(&db, POINTS).await;
     assert_eq!(before.len(), 1, "one session: {before:?}");
     assert_ran_the_read(&db, before[0]).await;
 
@@ -223,7 +238,7 @@ async fn a_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answers()
     // The read finds the session gone (or loses its answer with it): the
     // pool answers it, by the plan all the same, and a new session opens.
     assert_eq!(&read_by_plan(&api, id).await, expected);
-    let replacement = new_session(&db, &before).await;
+    let replacement = new_session(&db, POINTS, &before).await;
     assert_eq!(&read_by_plan(&api, id).await, expected);
     assert_ran_the_read(&db, replacement).await;
 }
@@ -236,7 +251,7 @@ async fn a_read_whose_session_the_server_ends_is_answered_by_the_pool() {
     let artists = distinct_artists(&api, 2).await;
     let (id, expected) = artists[1].clone();
     assert_eq!(read_by_plan(&api, &id).await, expected);
-    let session = pipelined_backends(&db).await;
+    let session = pipelined_backends(&db, POINTS).await;
 
     // The read waits on this lock, its statement in flight, when the
     // server ends its session: the error is the read's answer.
@@ -255,7 +270,7 @@ async fn a_read_whose_session_the_server_ends_is_answered_by_the_pool() {
         .await
         .unwrap_or_else(|err| panic!("the read failed: {err}"));
     assert_eq!(answer, expected);
-    new_session(&db, &session).await;
+    new_session(&db, POINTS, &session).await;
 }
 
 /// The one row `sql` answers about backend `pid` (its `$1`), if any.
@@ -282,11 +297,11 @@ async fn poll_until<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) ->
     panic!("{what} did not happen within 10 s");
 }
 
-/// Polls the server until a pipelined session other than `old` is open;
-/// its backend.
-async fn new_session(db: &TestDb, old: &[i32]) -> i32 {
+/// Polls the server until a pipelined session named `name`, other than
+/// `old`, is open; its backend.
+async fn new_session(db: &TestDb, name: &str, old: &[i32]) -> i32 {
     poll_until("a new pipelined session", async || {
-        pipelined_backends(db)
+        pipelined_backends(db, name)
             .await
             .into_iter()
             .find(|pid| !old.contains(pid))
@@ -296,12 +311,17 @@ async fn new_session(db: &TestDb, old: &[i32]) -> i32 {
 
 /// Asserts that backend `pid` ran the single artist's read last.
 async fn assert_ran_the_read(db: &TestDb, pid: i32) {
+    assert_ran(db, pid, "SELECT a.name").await;
+}
+
+/// Asserts that backend `pid` last ran a statement that starts so.
+async fn assert_ran(db: &TestDb, pid: i32, start: &str) {
     let last = about_backend(db, "SELECT query FROM pg_stat_activity WHERE pid = $1", pid)
         .await
         .and_then(|row| row.try_get_by_index::<String>(0).ok());
     assert!(
         last.as_deref()
-            .is_some_and(|query| query.starts_with("SELECT a.name")),
+            .is_some_and(|query| query.starts_with(start)),
         "backend {pid} last ran {last:?}"
     );
 }
@@ -326,4 +346,138 @@ async fn terminate(db: &TestDb, pid: i32) {
         .await
         .and_then(|row| row.try_get_by_index::<bool>(0).ok());
     assert_eq!(ended, Some(true), "backend {pid} did not end within 5 s");
+}
+
+/// A page of artists with their availabilities' times: read by its plan
+/// with the times, in one statement. FILTER stands for the filter, if any,
+/// written in (a filter given as a variable keeps the general path).
+const PAGE_WITH_TIMES: &str = "query($first: Int, $after: String, $last: Int, $before: String, \
+     $order: ArtistOrder) { artists(first: $first, after: $after, last: $last, before: $before, \
+     orderBy: $order FILTER) { nodes { name email availabilities { startsAt endsAt } } \
+     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
+/// The same with whole availabilities: the page, then its availabilities.
+const PAGE_WITH_RECORDS: &str = "query($first: Int, $after: String, $last: Int, $before: String, \
+     $order: ArtistOrder) { artists(first: $first, after: $after, last: $last, before: $before, \
+     orderBy: $order FILTER) { edges { cursor node { name availabilities { id startsAt note } } } \
+     pageInfo { hasNextPage hasPreviousPage } } }";
+
+/// `page` with `filter` written in.
+fn filtered(page: &str, filter: &str) -> String {
+    page.replace("FILTER", filter)
+}
+
+/// Thirty artists, named out of creation order, with two skills in turn
+/// and zero to three availabilities.
+async fn listed_artists(api: &TestApi) {
+    for n in 0..30 {
+        let days: Vec<Value> = (1..=n % 4)
+            .map(|day| {
+                json!({
+                    "startsAt": format!("2026-06-{day:02}T10:00:00+02:00"),
+                    "endsAt": format!("2026-06-{day:02}T18:00:00Z"),
+                    "note": format!("day {day}"),
+                })
+            })
+            .collect();
+        api.create_artist(json!({
+            "name": format!("Listed {:02}", (n * 7) % 30),
+            "email": format!("listed{n}@example.org"),
+            "skills": [if n % 2 == 0 { "sound" } else { "light" }],
+            "availabilities": days,
+        }))
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn pages_are_read_on_sessions_of_their_own_and_answer_as_the_pool_does() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    assert!(
+        db.page_statements().is_some(),
+        "list pages go through the pool (for PostgreSQL on another host, add \
+         sslmode=disable to TEST_DATABASE_URL)"
+    );
+    let (api, pool) = (db.api(), db.pool_api());
+    listed_artists(&api).await;
+    let first = pool
+        .data(&filtered(PAGE_WITH_TIMES, ""), json!({ "first": 5 }))
+        .await;
+    let cursor = first["artists"]["pageInfo"]["endCursor"].clone();
+    let available = r#"filter: { availableDuring: {
+        startsAt: "2026-06-02T09:00:00Z", endsAt: "2026-06-02T17:00:00Z" } }"#;
+    let cases = [
+        ("", json!({ "first": 5 })),
+        ("", json!({ "first": 5, "after": cursor })),
+        ("", json!({ "last": 3, "before": cursor })),
+        ("", json!({ "last": 4, "order": "NAME_DESC" })),
+        ("", json!({ "first": 7, "order": "CREATED_AT_DESC" })),
+        (r#"filter: { search: "listed 1" }"#, json!({ "first": 50 })),
+        (r#"filter: { search: "LISTED2@" }"#, json!({ "first": 50 })),
+        (r#"filter: { skills: ["sound"] }"#, json!({ "first": 50 })),
+        (
+            r#"filter: { skills: ["sound", "light"] }"#,
+            json!({ "first": 50 }),
+        ),
+        (available, json!({ "first": 50 })),
+        (
+            r#"filter: { skills: ["light"] }"#,
+            json!({ "first": 2, "order": "CREATED_AT_ASC" }),
+        ),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for page in [PAGE_WITH_TIMES, PAGE_WITH_RECORDS] {
+        for (filter, variables) in &cases {
+            let query = filtered(page, filter);
+            let expected = pool.data(&query, variables.clone()).await;
+            // async-graphql answers a document first, then its read plan
+            // does. Both read the page on its session.
+            let first_seen = seen.insert(query.clone());
+            for by_plan in [!first_seen, true] {
+                let ran = db.page_statements();
+                let answer = api.answer(&query, variables.clone()).await;
+                assert_eq!(answer, (json!({ "data": expected }), by_plan), "{query}");
+                assert_eq!(
+                    db.page_statements(),
+                    ran.map(|ran| ran + 1),
+                    "one statement on the page sessions: {query}"
+                );
+            }
+        }
+    }
+    let sessions = pipelined_backends(&db, PAGES).await;
+    assert_eq!(sessions.len(), 1, "one session: {sessions:?}");
+    assert_ran(&db, sessions[0], r#"SELECT "artists"."id""#).await;
+}
+
+#[tokio::test]
+async fn a_page_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answers() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let (api, pool) = (db.api(), db.pool_api());
+    listed_artists(&api).await;
+    let (query, page) = (filtered(PAGE_WITH_TIMES, ""), json!({ "first": 10 }));
+    let expected = pool.execute(&query, page.clone()).await;
+    assert_eq!(api.execute(&query, page.clone()).await, expected);
+    let before = pipelined_backends(&db, PAGES).await;
+    assert_eq!(before.len(), 1, "one session: {before:?}");
+    assert_ran(&db, before[0], r#"SELECT "artists"."id""#).await;
+
+    terminate(&db, before[0]).await;
+
+    // By the plan, as before the session ended, with the pool's answer.
+    let (answer, by_plan) = api.answer(&query, page.clone()).await;
+    assert!(by_plan);
+    assert_eq!(answer, expected);
+    let replacement = new_session(&db, PAGES, &before).await;
+    // The session opens on the server a moment before it serves here.
+    poll_until("a page read on the new session", async || {
+        let ran = db.page_statements();
+        assert_eq!(api.execute(&query, page.clone()).await, expected);
+        (db.page_statements() > ran).then_some(())
+    })
+    .await;
+    assert_ran(&db, replacement, r#"WITH "page""#).await;
 }
