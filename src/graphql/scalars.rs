@@ -41,11 +41,14 @@ pub fn rfc3339(at: chrono::DateTime<Utc>) -> String {
 }
 
 /// Appends `rfc3339(at)` to `out`. A page of artists writes a thousand of
-/// these: written digit by digit, they cost a tenth of chrono's general
+/// these: written two digits at a time, from the UTC date and time as
+/// stored (`naive_utc`: asking `at` for its date and time would add its
+/// offset, zero, each time), they cost a fraction of chrono's general
 /// formatting and allocate nothing. Years outside 0..=9999 and leap
 /// seconds, which chrono writes its own way, are left to chrono.
 pub fn write_rfc3339(out: &mut String, at: chrono::DateTime<Utc>) {
-    let (date, time) = (at.date_naive(), at.time());
+    let utc = at.naive_utc();
+    let (date, time) = (utc.date(), utc.time());
     let nanos = time.nanosecond();
     let Ok(year) = u32::try_from(date.year()) else {
         out.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
@@ -55,36 +58,57 @@ pub fn write_rfc3339(out: &mut String, at: chrono::DateTime<Utc>) {
         out.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
         return;
     }
-    push_digits(out, year, 4);
+    out.reserve(30);
+    push_pair(out, year / 100);
+    push_pair(out, year % 100);
     out.push('-');
-    push_digits(out, date.month(), 2);
+    push_pair(out, date.month());
     out.push('-');
-    push_digits(out, date.day(), 2);
+    push_pair(out, date.day());
     out.push('T');
-    push_digits(out, time.hour(), 2);
+    push_pair(out, time.hour());
     out.push(':');
-    push_digits(out, time.minute(), 2);
+    push_pair(out, time.minute());
     out.push(':');
-    push_digits(out, time.second(), 2);
+    push_pair(out, time.second());
     if nanos != 0 {
         out.push('.');
-        if nanos % 1_000_000 == 0 {
-            push_digits(out, nanos / 1_000_000, 3);
+        let (fraction, digits) = if nanos % 1_000_000 == 0 {
+            (nanos / 1_000_000, 3)
         } else if nanos % 1_000 == 0 {
-            push_digits(out, nanos / 1_000, 6);
+            (nanos / 1_000, 6)
         } else {
-            push_digits(out, nanos, 9);
+            (nanos, 9)
+        };
+        // An odd count starts with one digit alone; then pairs.
+        if digits % 2 == 1 {
+            push_digit(out, fraction / 10u32.pow(digits - 1));
+        }
+        for pair in (0..digits / 2).rev() {
+            push_pair(out, fraction / 100u32.pow(pair) % 100);
         }
     }
     out.push('Z');
 }
 
-/// `value` in decimal, zero-padded to `width` digits (it has no more).
-fn push_digits(out: &mut String, value: u32, width: u32) {
-    for place in (0..width).rev() {
-        let digit = (value / 10u32.pow(place)) % 10;
-        out.push(char::from(b'0' + digit as u8));
-    }
+/// "00" to "99", one after the other.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// `value`, below 100, in two digits.
+fn push_pair(out: &mut String, value: u32) {
+    let at = 2 * value as usize;
+    out.push(char::from(PAIRS[at]));
+    out.push(char::from(PAIRS[at + 1]));
+}
+
+/// `value`, below 10, in one digit.
+fn push_digit(out: &mut String, value: u32) {
+    out.push(char::from(b'0' + value as u8));
 }
 
 impl From<chrono::DateTime<Utc>> for DateTime {
