@@ -50,11 +50,13 @@ const DEAD_PEER_TIMEOUT: Duration = Duration::from_secs(30);
 /// at each failure up to `MOST_BETWEEN_RETRIES`.
 const FIRST_RETRY_AFTER: Duration = Duration::from_secs(1);
 const MOST_BETWEEN_RETRIES: Duration = Duration::from_secs(30);
-/// Built statements each session keeps prepared, as many as sqlx keeps
-/// per pooled connection. A list page's SQL varies with its filters,
-/// order and size, so the most used stay prepared and the rest are
-/// prepared again when they come back.
-const BUILT_STATEMENTS_KEPT: usize = 100;
+/// Built statements each session keeps prepared. A list page's SQL varies
+/// with its filters, order, direction and size (skills are written in),
+/// so the most used stay prepared and the rest are prepared again when
+/// they come back. sqlx keeps 100 per pooled connection; one session here
+/// carries the pages of a whole pool, so it keeps as many as a pool of
+/// four (each costs the server some kilobytes of plan in that session).
+const BUILT_STATEMENTS_KEPT: usize = 400;
 
 /// The sessions' `application_name`, unless the pool's settings give one:
 /// operators tell them apart in `pg_stat_activity`. Point reads' sessions,
@@ -75,7 +77,7 @@ struct Shared {
     sessions: Box<[Slot]>,
     /// Which session the next read takes: in turn, so the load spreads.
     next: AtomicUsize,
-    /// Statements run, on every session since these opened.
+    /// Statements that answered, on every session since these opened.
     statements_run: AtomicU64,
 }
 
@@ -94,7 +96,7 @@ struct Session {
     built: Cache<BuiltKey, Statement>,
 }
 
-#[derive(Hash, PartialEq, Eq)]
+#[derive(Clone, Hash, PartialEq, Eq)]
 struct BuiltKey {
     sql: String,
     types: Vec<Type>,
@@ -205,16 +207,11 @@ impl PipelinedReads {
         let known = session.built.get(&BuiltKeyRef { sql, types: &types });
         let prepared = match known {
             Some(prepared) => prepared,
-            None => match session.client.prepare_typed(sql, &types).await {
-                Ok(prepared) => {
-                    let key = BuiltKey {
-                        sql: sql.to_owned(),
-                        types,
-                    };
-                    session.built.insert(key, prepared.clone());
-                    prepared
-                }
-                Err(err) => return self.settle(turn, &session, Err(err)),
+            None => match Session::prepare(&session, sql, types).await {
+                Some(Ok(prepared)) => prepared,
+                Some(Err(err)) => return self.settle(turn, &session, Err(err)),
+                // The runtime is ending: no session will answer.
+                None => return Err(ReadError::NoSession),
             },
         };
         let params: Vec<&(dyn ToSql + Sync)> = params
@@ -225,8 +222,8 @@ impl PipelinedReads {
         self.settle(turn, &session, read)
     }
 
-    /// Statements run on these sessions so far: with the pool's, what
-    /// requests cost (tests count them).
+    /// Statements answered on these sessions so far: with the pool's,
+    /// what requests cost (tests count them).
     pub fn statements_run(&self) -> u64 {
         self.shared.statements_run.load(Ordering::Relaxed)
     }
@@ -254,9 +251,11 @@ impl PipelinedReads {
         session: &Arc<Session>,
         read: Result<Vec<Row>, tokio_postgres::Error>,
     ) -> Result<Vec<Row>, ReadError> {
-        self.shared.statements_run.fetch_add(1, Ordering::Relaxed);
         match read {
-            Ok(rows) => Ok(rows),
+            Ok(rows) => {
+                self.shared.statements_run.fetch_add(1, Ordering::Relaxed);
+                Ok(rows)
+            }
             Err(err) if unusable(&err) => {
                 self.shared.sessions[turn].lose(session, &err);
                 self.reopen(turn);
@@ -397,14 +396,12 @@ impl Session {
 }
 
 /// A value of a built statement, as this path sends it: the kinds the
-/// service's statements bind. (sea-query-postgres converts every kind,
+/// list pages' statements bind (text, int8, uuid). (sea-query-postgres converts every kind,
 /// but builds only with each of sea-query's optional kinds enabled, and
 /// sea-orm's migrations enable them all: decimals, `time` and more, whose
 /// driver support this path would never use.)
 #[derive(Debug)]
 enum Param {
-    Bool(Option<bool>),
-    Int(Option<i32>),
     BigInt(Option<i64>),
     Text(Option<String>),
     Uuid(Option<uuid::Uuid>),
@@ -413,8 +410,6 @@ enum Param {
 impl Param {
     fn of(value: &Value) -> Option<Self> {
         Some(match value {
-            Value::Bool(v) => Self::Bool(*v),
-            Value::Int(v) => Self::Int(*v),
             Value::BigInt(v) => Self::BigInt(*v),
             Value::String(v) => Self::Text(v.clone()),
             Value::Uuid(v) => Self::Uuid(*v),
@@ -426,8 +421,6 @@ impl Param {
     /// the pool's driver does), rather than left to the server to infer.
     fn ty(&self) -> Type {
         match self {
-            Self::Bool(_) => Type::BOOL,
-            Self::Int(_) => Type::INT4,
             Self::BigInt(_) => Type::INT8,
             Self::Text(_) => Type::TEXT,
             Self::Uuid(_) => Type::UUID,
@@ -442,8 +435,6 @@ impl ToSql for Param {
         out: &mut BytesMut,
     ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self {
-            Self::Bool(v) => v.to_sql(ty, out),
-            Self::Int(v) => v.to_sql(ty, out),
             Self::BigInt(v) => v.to_sql(ty, out),
             Self::Text(v) => v.to_sql(ty, out),
             Self::Uuid(v) => v.to_sql(ty, out),
@@ -452,7 +443,7 @@ impl ToSql for Param {
 
     fn accepts(_: &Type) -> bool {
         // Which type a value takes is the value's to say: `to_sql_checked`
-        // asks it.
+        // asks it. (So a `Param` is no array element: arrays ask this.)
         true
     }
 
@@ -462,12 +453,50 @@ impl ToSql for Param {
         out: &mut BytesMut,
     ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self {
-            Self::Bool(v) => v.to_sql_checked(ty, out),
-            Self::Int(v) => v.to_sql_checked(ty, out),
             Self::BigInt(v) => v.to_sql_checked(ty, out),
             Self::Text(v) => v.to_sql_checked(ty, out),
             Self::Uuid(v) => v.to_sql_checked(ty, out),
         }
+    }
+}
+
+impl Session {
+    /// Prepares a built statement on `session` and keeps it there.
+    /// Concurrent requests for the same statement wait for one prepare.
+    /// The prepare runs as a task of its own: a request dropped midway
+    /// (a client gone, a timeout) must not leave a statement the server
+    /// prepared and nothing here will ever close. `None` when the runtime
+    /// ends meanwhile.
+    async fn prepare(
+        session: &Arc<Self>,
+        sql: &str,
+        types: Vec<Type>,
+    ) -> Option<Result<Statement, tokio_postgres::Error>> {
+        let key = BuiltKey {
+            sql: sql.to_owned(),
+            types,
+        };
+        let guard = match session.built.get_value_or_guard_async(&key).await {
+            Ok(prepared) => return Some(Ok(prepared)),
+            Err(guard) => guard,
+        };
+        // Dropped midway, this request leaves the task to finish: its
+        // statement, kept by no one, is then closed on the server.
+        let preparing = tokio::spawn({
+            let session = session.clone();
+            async move { session.client.prepare_typed(&key.sql, &key.types).await }
+        });
+        let prepared = match preparing.await {
+            Ok(prepared) => prepared,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            Err(_) => return None,
+        };
+        if let Ok(prepared) = &prepared {
+            // Refused only if another prepare of it was kept meanwhile: the
+            // same statement.
+            let _ = guard.insert(prepared.clone());
+        }
+        Some(prepared)
     }
 }
 
@@ -660,8 +689,6 @@ mod tests {
     fn built_statements_bind_the_kinds_the_service_sends_and_leave_the_rest_to_the_pool() {
         let id = uuid::Uuid::now_v7();
         let bound: Vec<Type> = [
-            Value::from(true),
-            Value::from(7_i32),
             Value::from(1_700_000_000_000_000_i64),
             Value::from("listed"),
             Value::from(id),
@@ -671,18 +698,13 @@ mod tests {
         .map(|value| Param::of(value).map(|param| param.ty()))
         .collect::<Option<_>>()
         .unwrap_or_else(|| panic!("a kind the service sends did not bind"));
-        assert_eq!(
-            bound,
-            [
-                Type::BOOL,
-                Type::INT4,
-                Type::INT8,
-                Type::TEXT,
-                Type::UUID,
-                Type::TEXT
-            ]
-        );
-        for unbound in [Value::from(1.5_f64), Value::from(vec![1_u8, 2])] {
+        assert_eq!(bound, [Type::INT8, Type::TEXT, Type::UUID, Type::TEXT]);
+        for unbound in [
+            Value::from(1.5_f64),
+            Value::from(7_i32),
+            Value::from(5_u64),
+            Value::from(vec![1_u8, 2]),
+        ] {
             assert!(Param::of(&unbound).is_none(), "{unbound:?}");
         }
     }

@@ -295,9 +295,15 @@ async fn page_rows<T>(
     if let Some(pages) = &db.page_reads {
         match pages.query_built(statement).await {
             Ok(rows) => return rows.iter().map(|row| read(row)).collect(),
-            // Its session is lost or reopening, or the statement binds a
-            // value this path does not send: the pool serves it.
-            Err(ReadError::NoSession | ReadError::Unbindable(_)) => {}
+            // Its session is lost or reopening: the pool serves it.
+            Err(ReadError::NoSession) => {}
+            // A statement binding a kind of value the sessions do not send
+            // is a fault of this code (`db::pipelined::Param`), not of the
+            // request: said once, then the pool serves such pages.
+            Err(err @ ReadError::Unbindable(_)) => {
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| tracing::error!(error = %err, "list pages go to the pool"));
+            }
             Err(err) => return Err(err.into()),
         }
     }
