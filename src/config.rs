@@ -96,10 +96,12 @@ fn host_cores() -> u32 {
     u32::try_from(cores).unwrap_or(u32::MAX)
 }
 
-/// One pipelined session per four cores, 1 to 4. One served the single
-/// artist fastest on two cores (23,000 req/s against 19,000 with two: the
-/// fewer the sessions, the more statements each sends at once); more on a
-/// larger host let PostgreSQL spread these reads over more of its cores.
+/// One pipelined session per four cores, 1 to 4, for point reads and as
+/// many for list pages. One served both reads fastest on two cores (the
+/// single artist at 23,000 req/s against 19,000 with two, the list page
+/// at 4,600 against 3,800: the fewer the sessions, the more statements
+/// each sends at once); more on a larger host let PostgreSQL spread these
+/// reads over more of its cores.
 fn default_db_pipelined_sessions() -> u32 {
     host_cores().div_ceil(4).clamp(1, 4)
 }
@@ -116,8 +118,8 @@ pub struct DatabaseConfig {
     /// Most connections the pool keeps open to the database. Default:
     /// twice this host's cores (2 to 16), sized for a database on the
     /// same host; for a server of its own, about twice its cores in total
-    /// across the replicas. PostgreSQL's point reads have sessions of
-    /// their own beside it (`--db-pipelined-sessions`).
+    /// across the replicas. PostgreSQL's point reads and list pages have
+    /// sessions of their own beside it (`--db-pipelined-sessions`).
     #[arg(
         long,
         env = "COULISSES_DB_MAX_CONNECTIONS",
@@ -126,9 +128,10 @@ pub struct DatabaseConfig {
     )]
     pub db_max_connections: u32,
     /// PostgreSQL only: connections shared by concurrent point reads (a
-    /// single artist), their statements pipelined; beside the pool, so
-    /// count them in its size. 0 sends every read through the pool.
-    /// Default: one per four cores of this host, 1 to 4.
+    /// single artist), their statements pipelined, and as many again for
+    /// list pages; beside the pool, so count them (twice this number) in
+    /// its size. 0 sends every read through the pool. Default: one per
+    /// four cores of this host, 1 to 4.
     #[arg(
         long,
         env = "COULISSES_DB_PIPELINED_SESSIONS",
