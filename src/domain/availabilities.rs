@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use migration::constraints::AVAILABILITY_RANGE_UNIQUE;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, IntoColumnRef, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
@@ -16,7 +16,7 @@ use super::errors::{DomainError, violates};
 use super::records::{Artist, Availability, NewAvailability, TimeSpan};
 use super::validation::{self, Violations};
 use super::{time, write};
-use crate::entities::availability;
+use crate::entities::{artist, availability};
 
 /// Names of the aggregated times in a row (`select_spans`).
 const SPANS: &str = "spans";
@@ -79,48 +79,21 @@ async fn load(
     )
 }
 
-/// Adds to `query` the times of the availabilities of the artist whose id
-/// is `artist_id`, aggregated into the artist's row (read them back with
-/// `spans_in_row`): a row per artist, where reading the times apart would
-/// cost a second statement and a row per availability. On PostgreSQL, two
-/// arrays `starts` and `ends` by a lateral join; on SQLite, which has no
-/// arrays, one JSON text of `[starts_at, ends_at]` pairs by a correlated
-/// subquery (one text per artist costs its driver far less than a row per
+/// Adds to `query`, a select of artists, the times of each artist's
+/// availabilities, which the artist's row keeps (migration
+/// m20261124_000003, maintained by triggers on every write): read them
+/// back with `spans_in_row`. On PostgreSQL, two arrays `starts` and `ends`;
+/// on SQLite, which has no arrays, one JSON text of `[starts_at, ends_at]`
+/// pairs (one text per artist costs its driver far less than a row per
 /// availability).
-pub(super) fn select_spans(
-    query: &mut SelectStatement,
-    backend: DbBackend,
-    artist_id: impl IntoColumnRef,
-) {
-    use availability::Column;
-    let of_the_artist = Expr::col((availability::Entity, Column::ArtistId)).equals(artist_id);
+pub(super) fn select_spans(query: &mut SelectStatement, backend: DbBackend) {
+    let kept = |column: &'static str| Expr::col((artist::Entity, Alias::new(column)));
     if backend == DbBackend::Postgres {
-        let arrays = Query::select()
-            .expr_as(
-                Func::cust("array_agg").arg(Expr::col(Column::StartsAt)),
-                STARTS,
-            )
-            .expr_as(Func::cust("array_agg").arg(Expr::col(Column::EndsAt)), ENDS)
-            .from(availability::Entity)
-            .and_where(of_the_artist)
-            .to_owned();
         query
-            .column((SPANS, STARTS))
-            .column((SPANS, ENDS))
-            .join_lateral(JoinType::LeftJoin, arrays, SPANS, Expr::cust("TRUE"));
+            .expr_as(kept("availability_starts"), STARTS)
+            .expr_as(kept("availability_ends"), ENDS);
     } else {
-        let pairs = Query::select()
-            .expr(
-                Func::cust("json_group_array").arg(
-                    Func::cust("json_array")
-                        .arg(Expr::col(Column::StartsAt))
-                        .arg(Expr::col(Column::EndsAt)),
-                ),
-            )
-            .from(availability::Entity)
-            .and_where(of_the_artist)
-            .to_owned();
-        query.expr_as(Expr::SubQuery(None, Box::new(pairs.into())), SPANS);
+        query.expr_as(kept("availability_times"), SPANS);
     }
 }
 
@@ -275,10 +248,31 @@ pub async fn update(
 }
 
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let result = availability::Entity::delete_by_id(id).exec(db).await?;
-    if result.rows_affected == 0 {
-        return Err(DomainError::not_found("Availability", id));
+    let txn = write::begin(db).await?;
+    let not_found = || DomainError::not_found("Availability", id);
+    let artist_id = availability::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?
+        .artist_id;
+    // The artist first, as every write: the trigger that keeps the
+    // artist's times locks it after the availability it deletes, and
+    // two orders would deadlock against a write to the same artist.
+    match write::lock_artist(&txn, artist_id).await {
+        // Deleted with its artist between the read and the lock.
+        Err(DomainError::NotFound { .. }) => return Err(not_found()),
+        locked => locked?,
+    };
+    let deleted = availability::Entity::delete_many()
+        .filter(availability::Column::Id.eq(id))
+        .filter(availability::Column::ArtistId.eq(artist_id))
+        .exec(&txn)
+        .await?;
+    // Deleted, or moved to another artist, between the read and the lock.
+    if deleted.rows_affected == 0 {
+        return Err(not_found());
     }
+    txn.commit().await?;
     Ok(())
 }
 
