@@ -515,5 +515,5 @@ async fn a_page_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answ
         (db.page_statements() > ran).then_some(())
     })
     .await;
-    assert_ran(&db, replacement, r#"WITH "page""#).await;
+    assert_ran(&db, replacement, r#"SELECT "artists"."id""#).await;
 }

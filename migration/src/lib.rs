@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_artists;
 mod m20261123_000002_create_availabilities;
+mod m20261124_000003_artist_times;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_artists::Migration),
             Box::new(m20261123_000002_create_availabilities::Migration),
+            Box::new(m20261124_000003_artist_times::Migration),
         ]
     }
 }

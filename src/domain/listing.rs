@@ -7,9 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{
-    Asterisk, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, IdenStatic, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
@@ -251,16 +249,15 @@ pub async fn page(
     request: &PageRequest,
 ) -> Result<Page, DomainError> {
     let window = Window::parse(order, request)?;
-    let statement = page_statement(db.backend(), filter, order, &window);
+    let statement = page_statement(db.backend(), filter, order, &window, Times::Left);
     let rows = page_rows(db, &statement, |row| row.artist()).await?;
     finish_page(&db.pool, filter, order, &window, rows).await
 }
 
 /// A page of artists, and when the availabilities of each start and end,
 /// sorted by start: the list page's hot read, in one statement. Each
-/// artist's times come aggregated into its row
-/// (`availabilities::select_spans`): a page of 50 is 50 rows, where
-/// reading the times apart would cost a second statement of 500.
+/// artist's row keeps its times (`availabilities::select_spans`): a page
+/// of 50 reads 51 rows and nothing else.
 pub async fn page_with_spans(
     db: &Database,
     filter: &ValidFilter,
@@ -268,9 +265,7 @@ pub async fn page_with_spans(
     request: &PageRequest,
 ) -> Result<(Page, HashMap<Uuid, Vec<TimeSpan>>), DomainError> {
     let window = Window::parse(order, request)?;
-    let backend = db.backend();
-    let page = page_statement(backend, filter, order, &window);
-    let statement = with_spans(backend, page, order, &window);
+    let statement = page_statement(db.backend(), filter, order, &window, Times::Read);
     let read = page_rows(db, &statement, |row| Ok((row.artist()?, row.spans()?))).await?;
     let mut rows = Vec::with_capacity(read.len());
     let mut spans = HashMap::with_capacity(read.len());
@@ -366,46 +361,22 @@ impl PageRow for tokio_postgres::Row {
     }
 }
 
-/// The page's statement with its artists' times: the page is read first,
-/// limited, as a common table expression, and the times of its artists
-/// only are aggregated. Beside the page's own ORDER BY and LIMIT, where a
-/// filter makes the database sort its matches (skills, say), it would
-/// aggregate the times of every match first (224 ms against 27 ms at
-/// 20,000 matching artists on PostgreSQL, measured). Both engines inline
-/// the expression as a subquery that keeps its LIMIT (docs/performance.md).
-fn with_spans(
-    backend: DbBackend,
-    page: Statement,
-    order: ArtistOrder,
-    window: &Window,
-) -> Statement {
-    const PAGE: &str = "page";
-    let direction = window.reading_direction(order);
-    let mut query = Query::select();
-    query
-        .column((PAGE, Asterisk))
-        .from(PAGE)
-        .order_by((PAGE, order.key_column()), direction.clone())
-        .order_by((PAGE, artist::Column::Id), direction);
-    availabilities::select_spans(&mut query, backend, (PAGE, artist::Column::Id));
-    // This query binds no value (column references only), so the page's
-    // placeholders keep their numbers.
-    let outer = backend.build(&query);
-    Statement {
-        sql: format!(r#"WITH "{PAGE}" AS ({}) {}"#, page.sql, outer.sql),
-        ..page
-    }
+/// Whether a page's statement reads its artists' availabilities' times.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Times {
+    Read,
+    Left,
 }
 
-/// The statement that reads a page's rows, in reading order, one more
-/// than the page holds to tell whether there are more.
+/// The statement that reads a page's rows (with `Times::Read`, and the
+/// times each artist's row keeps), in reading order, one more than the
+/// page holds to tell whether there are more.
 ///
 /// The page size is written into its SQL rather than bound. With `LIMIT
 /// $n`, PostgreSQL re-plans the statement at every execution (its generic
 /// plan, estimated for 100 rows, never looks cheaper than a custom one):
-/// for the page with its availabilities' times that cost more than
-/// reading them in the same statement saved (docs/performance.md); the
-/// plain page measures the same either way. Written in, an unfiltered
+/// when the page joined its availabilities to aggregate their times, that
+/// cost more than the join saved (docs/performance.md, step 8). Written in, an unfiltered
 /// page's statement has no parameter left and is planned once per
 /// connection. The size is a number the window validated (at most
 /// MAX_PAGE_SIZE + 1): one SQL text per size and shape of query.
@@ -414,6 +385,7 @@ fn page_statement(
     filter: &ValidFilter,
     order: ArtistOrder,
     window: &Window,
+    times: Times,
 ) -> Statement {
     let mut condition = filter.condition(backend);
     if let Some(after) = &window.after {
@@ -423,11 +395,14 @@ fn page_statement(
         condition = condition.add(before.comes_before(order));
     }
     let direction = window.reading_direction(order);
-    let query = artist::Entity::find()
+    let mut query = artist::Entity::find()
         .filter(condition)
         .order_by(order.key_column(), direction.clone())
         .order_by(artist::Column::Id, direction)
         .into_query();
+    if times == Times::Read {
+        availabilities::select_spans(&mut query, backend);
+    }
     let mut statement = backend.build(&query);
     statement.sql = format!("{} LIMIT {}", statement.sql, window.size + 1);
     statement

@@ -1,0 +1,151 @@
+//! Each artist's availabilities' times, kept in its own row: a list page
+//! reads its artists' rows and nothing else, where aggregating each
+//! artist's availabilities as the page was read cost most of the page's
+//! time on the server (docs/performance.md, "Times kept with their
+//! artist").
+//!
+//! Triggers keep them, in the transaction of every write to
+//! availabilities, whoever writes: the service, a cascade from a deleted
+//! artist, or an operator's SQL. Neither engine keeps them sorted (an
+//! aggregate sorts at a cost); readers sort an artist's few times.
+//!
+//! - PostgreSQL: `availability_starts` and `availability_ends`, two
+//!   `bigint[]` aggregated from the same rows in the same order, so they
+//!   pair up; null for an artist without availabilities.
+//! - SQLite (no arrays): `availability_times`, a JSON text of `[starts_at,
+//!   ends_at]` pairs; null or `[]` without availabilities.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// PostgreSQL: the times of the artists `artist`, a uuid expression,
+/// names, written again from its availabilities. The artist's row is
+/// locked first, in a statement of its own: the aggregate, a later
+/// statement, then sees every write committed before the lock was
+/// granted (in READ COMMITTED, each statement sees what was committed
+/// when it starts). A writer that locked the artist itself, as the
+/// service does, already holds the lock.
+const POSTGRES_REFRESH: &str = r#"
+CREATE FUNCTION refresh_artist_times() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched uuid;
+BEGIN
+    FOR touched IN
+        SELECT DISTINCT id FROM unnest(ARRAY[
+            CASE WHEN TG_OP <> 'DELETE' THEN NEW.artist_id END,
+            CASE WHEN TG_OP <> 'INSERT' THEN OLD.artist_id END
+        ]) AS artist(id)
+        WHERE id IS NOT NULL
+    LOOP
+        PERFORM 1 FROM artists WHERE id = touched FOR UPDATE;
+        UPDATE artists
+        SET (availability_starts, availability_ends) = (
+            SELECT array_agg(starts_at), array_agg(ends_at)
+            FROM availabilities WHERE artist_id = touched
+        )
+        WHERE id = touched;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER availabilities_refresh_artist_times
+AFTER INSERT OR DELETE OR UPDATE OF artist_id, starts_at, ends_at ON availabilities
+FOR EACH ROW EXECUTE FUNCTION refresh_artist_times();
+UPDATE artists SET (availability_starts, availability_ends) = (
+    SELECT array_agg(starts_at), array_agg(ends_at)
+    FROM availabilities WHERE artist_id = artists.id
+);
+"#;
+
+/// SQLite: the JSON of an artist's times, `{artist}` standing for the
+/// artist's id.
+const SQLITE_TIMES: &str = "(SELECT json_group_array(json_array(starts_at, ends_at)) \
+     FROM availabilities WHERE artist_id = {artist})";
+
+#[derive(DeriveIden)]
+enum Artists {
+    Table,
+    AvailabilityStarts,
+    AvailabilityEnds,
+    AvailabilityTimes,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        if manager.get_database_backend() == DbBackend::Postgres {
+            for column in [Artists::AvailabilityStarts, Artists::AvailabilityEnds] {
+                manager
+                    .alter_table(
+                        Table::alter()
+                            .table(Artists::Table)
+                            .add_column(ColumnDef::new(column).array(ColumnType::BigInteger).null())
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+            db.execute_unprepared(POSTGRES_REFRESH).await?;
+            return Ok(());
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Artists::Table)
+                    .add_column(ColumnDef::new(Artists::AvailabilityTimes).text().null())
+                    .to_owned(),
+            )
+            .await?;
+        let times = |artist: &str| SQLITE_TIMES.replace("{artist}", artist);
+        let (new, old) = (times("NEW.artist_id"), times("OLD.artist_id"));
+        db.execute_unprepared(&format!(
+            "CREATE TRIGGER availabilities_insert_artist_times AFTER INSERT ON availabilities \
+             BEGIN UPDATE artists SET availability_times = {new} WHERE id = NEW.artist_id; END;
+             CREATE TRIGGER availabilities_delete_artist_times AFTER DELETE ON availabilities \
+             BEGIN UPDATE artists SET availability_times = {old} WHERE id = OLD.artist_id; END;
+             CREATE TRIGGER availabilities_update_artist_times \
+             AFTER UPDATE OF artist_id, starts_at, ends_at ON availabilities BEGIN \
+             UPDATE artists SET availability_times = {new} WHERE id = NEW.artist_id; \
+             UPDATE artists SET availability_times = {old} \
+             WHERE id = OLD.artist_id AND OLD.artist_id <> NEW.artist_id; END;
+             UPDATE artists SET availability_times = {};",
+            times("artists.id")
+        ))
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let columns = if manager.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(
+                "DROP TRIGGER availabilities_refresh_artist_times ON availabilities; \
+                 DROP FUNCTION refresh_artist_times();",
+            )
+            .await?;
+            vec![Artists::AvailabilityStarts, Artists::AvailabilityEnds]
+        } else {
+            db.execute_unprepared(
+                "DROP TRIGGER availabilities_insert_artist_times; \
+                 DROP TRIGGER availabilities_delete_artist_times; \
+                 DROP TRIGGER availabilities_update_artist_times;",
+            )
+            .await?;
+            vec![Artists::AvailabilityTimes]
+        };
+        for column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Artists::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! Each artist's row keeps its availabilities' times, which the list
+//! page reads (triggers of migration m20261124_000003 keep them). After
+//! every kind of write, by the service, by a cascade, by an operator's
+//! SQL, and under concurrent writes, a page that reads the kept times
+//! answers what one that reads the availabilities themselves answers.
+
+mod common;
+
+use common::{TestApi, TestDb, on_each_backend, string};
+use futures::future::join_all;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+/// Read by its plan, this page takes the times each artist's row keeps.
+const KEPT: &str = "{ artists(first: 100) { nodes { name availabilities { startsAt endsAt } } } }";
+/// Asking for an availability's id, the page reads the availabilities.
+const READ: &str =
+    "{ artists(first: 100) { nodes { name availabilities { id startsAt endsAt } } } }";
+
+/// Asserts that both pages answer the same times for every artist.
+async fn assert_kept(api: &TestApi, when: &str) {
+    // The first answer compiles the plan; the second is the plan's.
+    api.execute(KEPT, json!({})).await;
+    let (kept, by_plan) = api.answer(KEPT, json!({})).await;
+    assert!(by_plan, "{when}: the plan did not answer");
+    let mut read = api.data(READ, json!({})).await;
+    for node in read["artists"]["nodes"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        for availability in node["availabilities"].as_array_mut().into_iter().flatten() {
+            if let Some(fields) = availability.as_object_mut() {
+                fields.remove("id");
+            }
+        }
+    }
+    assert_eq!(kept, json!({ "data": read }), "{when}");
+}
+
+fn range(day: u32, from: u32, to: u32) -> Value {
+    json!({
+        "startsAt": format!("2026-07-{day:02}T{from:02}:00:00Z"),
+        "endsAt": format!("2026-07-{day:02}T{to:02}:00:00Z"),
+    })
+}
+
+/// Runs a mutation, asserting it returned `typename`; its data.
+async fn mutate(api: &TestApi, mutation: &str, variables: Value, typename: &str) -> Value {
+    let data = api.data(mutation, variables).await;
+    let result = data.as_object().and_then(|fields| fields.values().next());
+    assert_eq!(
+        result.map(|result| &result["__typename"]),
+        Some(&json!(typename)),
+        "{mutation}: {data}"
+    );
+    result.cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_write_keeps_the_times_a_page_reads() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let cast = api
+            .create_artist(json!({
+                "name": "Cast",
+                "availabilities": [range(3, 9, 12), range(1, 9, 12)],
+            }))
+            .await;
+        let crew = api.create_artist(json!({ "name": "Crew" })).await;
+        assert_kept(&api, "created, one with times and one without").await;
+
+        let added = mutate(
+            &api,
+            "mutation($a: ID!, $i: AvailabilityInput!) { addAvailability(artistId: $a, input: $i) { __typename ... on Availability { id } } }",
+            json!({ "a": crew, "i": range(2, 14, 18) }),
+            "Availability",
+        )
+        .await;
+        let added = string(&added["id"]);
+        assert_kept(&api, "added").await;
+
+        mutate(
+            &api,
+            "mutation($id: ID!, $i: AvailabilityInput!) { updateAvailability(id: $id, input: $i) { __typename } }",
+            json!({ "id": added, "i": range(5, 8, 20) }),
+            "Availability",
+        )
+        .await;
+        assert_kept(&api, "moved in time").await;
+
+        mutate(
+            &api,
+            "mutation($a: ID!, $all: [AvailabilityInput!]!) { setAvailabilities(artistId: $a, availabilities: $all) { __typename } }",
+            json!({ "a": cast, "all": [range(9, 10, 11), range(7, 10, 11), range(8, 10, 11)] }),
+            "Artist",
+        )
+        .await;
+        assert_kept(&api, "all replaced").await;
+
+        // An operator moves the crew's availability to the cast in SQL:
+        // both artists' times change.
+        t.db.execute_unprepared("UPDATE availabilities SET artist_id = (SELECT artist_id FROM availabilities GROUP BY artist_id HAVING COUNT(*) = 3)")
+            .await
+            .unwrap_or_else(|err| panic!("UPDATE: {err}"));
+        assert_kept(&api, "moved to another artist in SQL").await;
+
+        mutate(
+            &api,
+            "mutation($id: ID!) { deleteAvailability(id: $id) { __typename } }",
+            json!({ "id": added }),
+            "DeletedAvailability",
+        )
+        .await;
+        assert_kept(&api, "deleted").await;
+
+        mutate(
+            &api,
+            "mutation($id: ID!) { deleteArtist(id: $id) { __typename } }",
+            json!({ "id": cast }),
+            "DeletedArtist",
+        )
+        .await;
+        assert_kept(&api, "an artist deleted, its availabilities with it").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_keep_the_times_a_page_reads() {
+    for t in common::pooled_backends().await {
+        concurrent_writes_on(&t).await;
+    }
+}
+
+async fn concurrent_writes_on(t: &TestDb) {
+    let api = t.api();
+    let artist = api.create_artist(json!({ "name": "Busy" })).await;
+    // Twenty writers at once, each its own day, on one artist.
+    let writes = (1..=20).map(|day| {
+        let (api, artist) = (api.clone(), artist.clone());
+        tokio::spawn(async move {
+            api.add_availability(
+                &artist,
+                &format!("2026-08-{day:02}T09:00:00Z"),
+                &format!("2026-08-{day:02}T17:00:00Z"),
+            )
+            .await
+        })
+    });
+    for written in join_all(writes).await {
+        let written = written.unwrap_or_else(|err| panic!("a write failed: {err}"));
+        assert_eq!(written["__typename"], "Availability", "{written}");
+    }
+    assert_kept(&api, &format!("{}: twenty concurrent writes", t.label)).await;
+    let page = api.data(KEPT, json!({})).await;
+    let kept = page["artists"]["nodes"][0]["availabilities"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(kept, 20, "{}", t.label);
+}
