@@ -8,6 +8,7 @@ mod common;
 
 use common::{TestApi, TestDb, on_each_backend, string};
 use futures::future::join_all;
+use migration::MigratorTrait;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -107,12 +108,30 @@ async fn every_write_keeps_the_times_a_page_reads() {
 
         mutate(
             &api,
+            "mutation($id: ID!, $i: UpdateArtistInput!) { updateArtist(id: $id, input: $i) { __typename } }",
+            json!({ "id": crew, "i": { "name": "Crew renamed", "email": "crew@example.org" } }),
+            "Artist",
+        )
+        .await;
+        assert_kept(&api, "an artist renamed").await;
+
+        mutate(
+            &api,
             "mutation($id: ID!) { deleteAvailability(id: $id) { __typename } }",
             json!({ "id": added }),
             "DeletedAvailability",
         )
         .await;
         assert_kept(&api, "deleted").await;
+
+        mutate(
+            &api,
+            "mutation($a: ID!) { setAvailabilities(artistId: $a, availabilities: []) { __typename } }",
+            json!({ "a": crew }),
+            "Artist",
+        )
+        .await;
+        assert_kept(&api, "all cleared").await;
 
         mutate(
             &api,
@@ -158,4 +177,102 @@ async fn concurrent_writes_on(t: &TestDb) {
         .as_array()
         .map_or(0, Vec::len);
     assert_eq!(kept, 20, "{}", t.label);
+}
+
+#[tokio::test]
+async fn the_migration_keeps_the_times_of_availabilities_written_before_it() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        for n in 0..3_u32 {
+            let days: Vec<Value> = (1..=n).map(|day| range(day, 9, 17)).collect();
+            api.create_artist(json!({ "name": format!("Before {n}"), "availabilities": days }))
+                .await;
+        }
+        // Back to before the columns and triggers, then forward again: the
+        // migration fills the columns from the availabilities there.
+        migration::Migrator::down(&t.db, Some(1))
+            .await
+            .unwrap_or_else(|err| panic!("{}: down: {err}", t.label));
+        migration::Migrator::up(&t.db, None)
+            .await
+            .unwrap_or_else(|err| panic!("{}: up: {err}", t.label));
+        assert_kept(&api, "migrated after the writes").await;
+    })
+    .await;
+}
+
+/// Two transactions of an operator's script insert availabilities of one
+/// artist without locking it first: the second trigger waits for the
+/// first transaction, then aggregates what it committed. Then the script
+/// truncates the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writers_that_do_not_lock_the_artist_keep_its_times_too() {
+    use sea_orm::{Statement, TransactionTrait};
+    let Some(t) = common::postgres().await else {
+        return;
+    };
+    let api = t.api();
+    let artist = api.create_artist(json!({ "name": "Scripted" })).await;
+    let insert = |day: u32| {
+        Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "INSERT INTO availabilities (id, artist_id, starts_at, ends_at, created_at, updated_at) \
+             VALUES (gen_random_uuid(), $1::uuid, $2, $3, 0, 0)",
+            [
+                artist.clone().into(),
+                (i64::from(day) * 86_400_000_000).into(),
+                (i64::from(day) * 86_400_000_000 + 3_600_000_000).into(),
+            ],
+        )
+    };
+    let first =
+        t.db.begin()
+            .await
+            .unwrap_or_else(|err| panic!("BEGIN: {err}"));
+    first
+        .execute_raw(insert(20_000))
+        .await
+        .unwrap_or_else(|err| panic!("INSERT: {err}"));
+    let second = tokio::spawn({
+        let (db, statement) = (t.db.clone(), insert(20_001));
+        async move {
+            let second = db.begin().await?;
+            second.execute_raw(statement).await?;
+            second.commit().await
+        }
+    });
+    // The second waits in its trigger for the first's lock on the artist.
+    let waiting = "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                   WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let mut blocked = false;
+    for _ in 0..1_000 {
+        let row =
+            t.db.query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                waiting,
+            ))
+            .await
+            .unwrap_or_else(|err| panic!("pg_stat_activity: {err}"));
+        if row.and_then(|row| row.try_get::<i64>("", "n").ok()) == Some(1) {
+            blocked = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(blocked, "the second writer never waited for the first");
+    first
+        .commit()
+        .await
+        .unwrap_or_else(|err| panic!("COMMIT: {err}"));
+    second
+        .await
+        .unwrap_or_else(|err| panic!("the second writer: {err}"))
+        .unwrap_or_else(|err| panic!("the second writer: {err}"));
+    assert_kept(&api, "two writers without the artist's lock").await;
+
+    // TRUNCATE fires no row trigger: a statement trigger clears the times.
+    t.db.execute_unprepared("TRUNCATE availabilities")
+        .await
+        .unwrap_or_else(|err| panic!("TRUNCATE: {err}"));
+    assert_kept(&api, "availabilities truncated").await;
 }

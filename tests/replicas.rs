@@ -540,11 +540,9 @@ async fn check_invariants(db: &DatabaseConnection, label: &str) {
     let kept = (
         "artists whose kept times are not their availabilities'",
         "SELECT COUNT(*) AS n FROM artists a WHERE \
-         (SELECT array_agg(x ORDER BY x) FROM unnest(a.availability_starts) x) \
-         IS DISTINCT FROM (SELECT array_agg(v.starts_at ORDER BY v.starts_at) \
-         FROM availabilities v WHERE v.artist_id = a.id) \
-         OR (SELECT array_agg(x ORDER BY x) FROM unnest(a.availability_ends) x) \
-         IS DISTINCT FROM (SELECT array_agg(v.ends_at ORDER BY v.ends_at) \
+         (SELECT array_agg(ARRAY[k.s, k.e] ORDER BY k.s) \
+         FROM unnest(a.availability_starts, a.availability_ends) AS k(s, e)) \
+         IS DISTINCT FROM (SELECT array_agg(ARRAY[v.starts_at, v.ends_at] ORDER BY v.starts_at) \
          FROM availabilities v WHERE v.artist_id = a.id)",
     );
     let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;

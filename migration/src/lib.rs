@@ -26,3 +26,12 @@ pub mod constraints {
     pub const ARTIST_EMAIL_UNIQUE: &str = "ux_artists_email_key";
     pub const AVAILABILITY_RANGE_UNIQUE: &str = "ux_availabilities_artist_range";
 }
+
+/// The columns of `artists` that keep its availabilities' times
+/// (m20261124_000003): on PostgreSQL two arrays paired by position, on
+/// SQLite one JSON text of pairs.
+pub mod kept_times {
+    pub const POSTGRES_STARTS: &str = "availability_starts";
+    pub const POSTGRES_ENDS: &str = "availability_ends";
+    pub const SQLITE_PAIRS: &str = "availability_times";
+}

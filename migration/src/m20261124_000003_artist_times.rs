@@ -13,7 +13,9 @@
 //!   `bigint[]` aggregated from the same rows in the same order, so they
 //!   pair up; null for an artist without availabilities.
 //! - SQLite (no arrays): `availability_times`, a JSON text of `[starts_at,
-//!   ends_at]` pairs; null or `[]` without availabilities.
+//!   ends_at]` pairs; null or `[]` without availabilities. (`INSERT OR
+//!   REPLACE` deletes the row it replaces without firing delete triggers:
+//!   the service never writes so.)
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -21,15 +23,19 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// PostgreSQL: the times of the artists `artist`, a uuid expression,
-/// names, written again from its availabilities. The artist's row is
-/// locked first, in a statement of its own: the aggregate, a later
-/// statement, then sees every write committed before the lock was
-/// granted (in READ COMMITTED, each statement sees what was committed
-/// when it starts). A writer that locked the artist itself, as the
-/// service does, already holds the lock.
+/// PostgreSQL: after each row written, the times of the artists it
+/// belonged to and belongs to, written again from their availabilities.
+/// Each artist's row is locked first, in a statement of its own: the
+/// aggregate, a later statement, then sees every write committed before
+/// the lock was granted (in READ COMMITTED, each statement sees what was
+/// committed when it starts). `NO KEY UPDATE`, the lock the `UPDATE`
+/// takes anyway, does not conflict with the key-share lock the foreign
+/// key check took on the same row. A writer that locked the artist
+/// itself, as the service does, already holds a stronger lock. TRUNCATE,
+/// which fires no row trigger, clears every artist's times.
 const POSTGRES_REFRESH: &str = r#"
-CREATE FUNCTION refresh_artist_times() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION refresh_artist_times() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 DECLARE
     touched uuid;
 BEGIN
@@ -40,7 +46,7 @@ BEGIN
         ]) AS artist(id)
         WHERE id IS NOT NULL
     LOOP
-        PERFORM 1 FROM artists WHERE id = touched FOR UPDATE;
+        PERFORM 1 FROM artists WHERE id = touched FOR NO KEY UPDATE;
         UPDATE artists
         SET (availability_starts, availability_ends) = (
             SELECT array_agg(starts_at), array_agg(ends_at)
@@ -54,6 +60,17 @@ $$;
 CREATE TRIGGER availabilities_refresh_artist_times
 AFTER INSERT OR DELETE OR UPDATE OF artist_id, starts_at, ends_at ON availabilities
 FOR EACH ROW EXECUTE FUNCTION refresh_artist_times();
+CREATE FUNCTION clear_artist_times() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE artists SET availability_starts = NULL, availability_ends = NULL
+    WHERE availability_starts IS NOT NULL;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER availabilities_truncate_artist_times
+AFTER TRUNCATE ON availabilities
+FOR EACH STATEMENT EXECUTE FUNCTION clear_artist_times();
 UPDATE artists SET (availability_starts, availability_ends) = (
     SELECT array_agg(starts_at), array_agg(ends_at)
     FROM availabilities WHERE artist_id = artists.id
@@ -123,7 +140,9 @@ impl MigrationTrait for Migration {
         let columns = if manager.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(
                 "DROP TRIGGER availabilities_refresh_artist_times ON availabilities; \
-                 DROP FUNCTION refresh_artist_times();",
+                 DROP FUNCTION refresh_artist_times(); \
+                 DROP TRIGGER availabilities_truncate_artist_times ON availabilities; \
+                 DROP FUNCTION clear_artist_times();",
             )
             .await?;
             vec![Artists::AvailabilityStarts, Artists::AvailabilityEnds]

@@ -18,7 +18,7 @@ use super::validation::{self, Violations};
 use super::{time, write};
 use crate::entities::{artist, availability};
 
-/// Names of the aggregated times in a row (`select_spans`).
+/// Names of an artist's kept times in a page's row (`select_spans`).
 const SPANS: &str = "spans";
 const STARTS: &str = "starts";
 const ENDS: &str = "ends";
@@ -87,13 +87,14 @@ async fn load(
 /// pairs (one text per artist costs its driver far less than a row per
 /// availability).
 pub(super) fn select_spans(query: &mut SelectStatement, backend: DbBackend) {
+    use migration::kept_times::{POSTGRES_ENDS, POSTGRES_STARTS, SQLITE_PAIRS};
     let kept = |column: &'static str| Expr::col((artist::Entity, Alias::new(column)));
     if backend == DbBackend::Postgres {
         query
-            .expr_as(kept("availability_starts"), STARTS)
-            .expr_as(kept("availability_ends"), ENDS);
+            .expr_as(kept(POSTGRES_STARTS), STARTS)
+            .expr_as(kept(POSTGRES_ENDS), ENDS);
     } else {
-        query.expr_as(kept("availability_times"), SPANS);
+        query.expr_as(kept(SQLITE_PAIRS), SPANS);
     }
 }
 
@@ -103,13 +104,13 @@ pub(super) fn spans_in_row(
     row: &QueryResult,
     backend: DbBackend,
 ) -> Result<Vec<TimeSpan>, DomainError> {
-    // Null (PostgreSQL's arrays, SQLite's subquery over no rows gives
-    // "[]"): an artist without availabilities.
+    // Null (never any availability) or, on SQLite, "[]" (all deleted):
+    // an artist without availabilities.
     if backend == DbBackend::Postgres {
         let starts: Option<Vec<i64>> = row.try_get("", STARTS)?;
         let ends: Option<Vec<i64>> = row.try_get("", ENDS)?;
-        // Both arrays come from the same rows in the same order, so they
-        // pair up.
+        // Both arrays are aggregated from the same rows in the same
+        // order, so they pair up.
         sorted_spans(
             starts
                 .unwrap_or_default()
@@ -140,8 +141,9 @@ pub(super) fn spans_in_pipelined_row(
     )
 }
 
-/// Neither aggregate is sorted by the database (that would cost a sort per
-/// artist): an artist's few spans are sorted here.
+/// Neither engine keeps the times sorted (their triggers would sort at
+/// every write, and SQLite's `json_group_array` promises no order): an
+/// artist's few spans are sorted as they are read.
 fn sorted_spans(pairs: impl Iterator<Item = (i64, i64)>) -> Result<Vec<TimeSpan>, DomainError> {
     let mut spans = pairs
         .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
