@@ -220,7 +220,11 @@ pub async fn update(
         .await?
         .ok_or_else(not_found)?
         .artist_id;
-    write::lock_artist(&txn, artist_id).await?;
+    match write::lock_artist(&txn, artist_id).await {
+        // Deleted with its artist between the read and the lock.
+        Err(DomainError::NotFound { .. }) => return Err(not_found()),
+        locked => locked?,
+    };
     reject_overlap(&txn, artist_id, &input, Some(id)).await?;
     let updated = availability::Entity::update_many()
         .set(availability::ActiveModel {
