@@ -23,43 +23,51 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// PostgreSQL: after each row written, the times of the artists it
-/// belonged to and belongs to, written again from their availabilities.
-/// Each artist's row is locked first, in a statement of its own: the
+/// PostgreSQL: after each statement that writes availabilities, the
+/// times of the artists its rows belonged to or belong to, written again
+/// from their availabilities: once per artist and statement, so creating
+/// an artist with ten availabilities refreshes it once. (A transition
+/// table lists the statement's rows; PostgreSQL allows none on a trigger
+/// for several events, hence three triggers.) The artists' rows are
+/// locked first, in id order and in a statement of their own: the
 /// aggregate, a later statement, then sees every write committed before
-/// the lock was granted (in READ COMMITTED, each statement sees what was
-/// committed when it starts). `NO KEY UPDATE`, the lock the `UPDATE`
+/// the locks were granted (in READ COMMITTED, each statement sees what
+/// was committed when it starts). `NO KEY UPDATE`, the lock the `UPDATE`
 /// takes anyway, does not conflict with the key-share lock the foreign
 /// key check took on the same row. A writer that locked the artist
 /// itself, as the service does, already holds a stronger lock. TRUNCATE,
-/// which fires no row trigger, clears every artist's times.
+/// which fires no such trigger, clears every artist's times.
 const POSTGRES_REFRESH: &str = r#"
 CREATE FUNCTION refresh_artist_times() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
-    touched uuid;
+    touched uuid[];
 BEGIN
-    FOR touched IN
-        SELECT DISTINCT id FROM unnest(ARRAY[
-            CASE WHEN TG_OP <> 'DELETE' THEN NEW.artist_id END,
-            CASE WHEN TG_OP <> 'INSERT' THEN OLD.artist_id END
-        ]) AS artist(id)
-        WHERE id IS NOT NULL
-    LOOP
-        PERFORM 1 FROM artists WHERE id = touched FOR NO KEY UPDATE;
-        UPDATE artists
-        SET (availability_starts, availability_ends) = (
-            SELECT array_agg(starts_at), array_agg(ends_at)
-            FROM availabilities WHERE artist_id = touched
-        )
-        WHERE id = touched;
-    END LOOP;
+    IF TG_OP = 'UPDATE' THEN
+        SELECT array_agg(DISTINCT artist_id) INTO touched
+        FROM (SELECT artist_id FROM written UNION ALL SELECT artist_id FROM replaced) AS rows;
+    ELSE
+        SELECT array_agg(DISTINCT artist_id) INTO touched FROM written;
+    END IF;
+    PERFORM 1 FROM artists WHERE id = ANY(touched) ORDER BY id FOR NO KEY UPDATE;
+    UPDATE artists
+    SET (availability_starts, availability_ends) = (
+        SELECT array_agg(starts_at), array_agg(ends_at)
+        FROM availabilities WHERE artist_id = artists.id
+    )
+    WHERE id = ANY(touched);
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER availabilities_refresh_artist_times
-AFTER INSERT OR DELETE OR UPDATE OF artist_id, starts_at, ends_at ON availabilities
-FOR EACH ROW EXECUTE FUNCTION refresh_artist_times();
+CREATE TRIGGER availabilities_insert_artist_times
+AFTER INSERT ON availabilities REFERENCING NEW TABLE AS written
+FOR EACH STATEMENT EXECUTE FUNCTION refresh_artist_times();
+CREATE TRIGGER availabilities_delete_artist_times
+AFTER DELETE ON availabilities REFERENCING OLD TABLE AS written
+FOR EACH STATEMENT EXECUTE FUNCTION refresh_artist_times();
+CREATE TRIGGER availabilities_update_artist_times
+AFTER UPDATE ON availabilities REFERENCING OLD TABLE AS replaced NEW TABLE AS written
+FOR EACH STATEMENT EXECUTE FUNCTION refresh_artist_times();
 CREATE FUNCTION clear_artist_times() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 BEGIN
@@ -139,7 +147,9 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let columns = if manager.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(
-                "DROP TRIGGER availabilities_refresh_artist_times ON availabilities; \
+                "DROP TRIGGER availabilities_insert_artist_times ON availabilities; \
+                 DROP TRIGGER availabilities_delete_artist_times ON availabilities; \
+                 DROP TRIGGER availabilities_update_artist_times ON availabilities; \
                  DROP FUNCTION refresh_artist_times(); \
                  DROP TRIGGER availabilities_truncate_artist_times ON availabilities; \
                  DROP FUNCTION clear_artist_times();",
