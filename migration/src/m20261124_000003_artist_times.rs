@@ -28,7 +28,8 @@ pub struct Migration;
 /// from their availabilities: once per artist and statement, so creating
 /// an artist with ten availabilities refreshes it once. (A transition
 /// table lists the statement's rows; PostgreSQL allows none on a trigger
-/// for several events, hence three triggers.) The artists' rows are
+/// for several events, hence three triggers, nor with a column list, so
+/// an update of notes alone refreshes its artists too.) The artists' rows are
 /// locked first, in id order and in a statement of their own: the
 /// aggregate, a later statement, then sees every write committed before
 /// the locks were granted (in READ COMMITTED, each statement sees what
