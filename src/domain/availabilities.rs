@@ -107,16 +107,7 @@ pub(super) fn spans_in_row(
     // Null (never any availability) or, on SQLite, "[]" (all deleted):
     // an artist without availabilities.
     if backend == DbBackend::Postgres {
-        let starts: Option<Vec<i64>> = row.try_get("", STARTS)?;
-        let ends: Option<Vec<i64>> = row.try_get("", ENDS)?;
-        // Both arrays are aggregated from the same rows in the same
-        // order, so they pair up.
-        sorted_spans(
-            starts
-                .unwrap_or_default()
-                .into_iter()
-                .zip(ends.unwrap_or_default()),
-        )
+        paired_spans(row.try_get("", STARTS)?, row.try_get("", ENDS)?)
     } else {
         let pairs: Option<String> = row.try_get("", SPANS)?;
         let Some(pairs) = pairs else {
@@ -131,8 +122,18 @@ pub(super) fn spans_in_row(
 pub(super) fn spans_in_pipelined_row(
     row: &tokio_postgres::Row,
 ) -> Result<Vec<TimeSpan>, DomainError> {
-    let starts: Option<Vec<i64>> = row.try_get(STARTS).map_err(DomainError::internal)?;
-    let ends: Option<Vec<i64>> = row.try_get(ENDS).map_err(DomainError::internal)?;
+    paired_spans(
+        row.try_get(STARTS).map_err(DomainError::internal)?,
+        row.try_get(ENDS).map_err(DomainError::internal)?,
+    )
+}
+
+/// PostgreSQL's kept times: both arrays are aggregated from the same rows
+/// in the same order, so they pair up; null without availabilities.
+fn paired_spans(
+    starts: Option<Vec<i64>>,
+    ends: Option<Vec<i64>>,
+) -> Result<Vec<TimeSpan>, DomainError> {
     sorted_spans(
         starts
             .unwrap_or_default()
@@ -215,16 +216,7 @@ pub async fn update(
 
     let txn = write::begin(db).await?;
     let not_found = || DomainError::not_found("Availability", id);
-    let artist_id = availability::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(not_found)?
-        .artist_id;
-    match write::lock_artist(&txn, artist_id).await {
-        // Deleted with its artist between the read and the lock.
-        Err(DomainError::NotFound { .. }) => return Err(not_found()),
-        locked => locked?,
-    };
+    let artist_id = lock_artist_of(&txn, id).await?;
     reject_overlap(&txn, artist_id, &input, Some(id)).await?;
     let updated = availability::Entity::update_many()
         .set(availability::ActiveModel {
@@ -256,19 +248,7 @@ pub async fn update(
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
     let txn = write::begin(db).await?;
     let not_found = || DomainError::not_found("Availability", id);
-    let artist_id = availability::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(not_found)?
-        .artist_id;
-    // The artist first, as every write: the trigger that keeps the
-    // artist's times locks it after the availability it deletes, and
-    // two orders would deadlock against a write to the same artist.
-    match write::lock_artist(&txn, artist_id).await {
-        // Deleted with its artist between the read and the lock.
-        Err(DomainError::NotFound { .. }) => return Err(not_found()),
-        locked => locked?,
-    };
+    let artist_id = lock_artist_of(&txn, id).await?;
     let deleted = availability::Entity::delete_many()
         .filter(availability::Column::Id.eq(id))
         .filter(availability::Column::ArtistId.eq(artist_id))
@@ -280,6 +260,25 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// Locks the artist of availability `id` and returns its id. The artist
+/// first, as every write: the triggers that keep the artist's times lock
+/// it after the availabilities they change, and two orders would deadlock
+/// against a write to the same artist. The caller checks that the
+/// availability is still the artist's once locked.
+async fn lock_artist_of(txn: &DatabaseTransaction, id: Uuid) -> Result<Uuid, DomainError> {
+    let not_found = || DomainError::not_found("Availability", id);
+    let artist_id = availability::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(not_found)?
+        .artist_id;
+    match write::lock_artist(txn, artist_id).await {
+        // Deleted with its artist between the read and the lock.
+        Err(DomainError::NotFound { .. }) => Err(not_found()),
+        locked => locked.map(|_| artist_id),
+    }
 }
 
 /// Atomically replaces all of the artist's availabilities with `inputs`.
