@@ -10,7 +10,7 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use coulisses::auth::Role;
 use coulisses::db;
 use coulisses::domain::{self, NewArtist, NewAvailability};
-use coulisses::graphql::{Answer, Api, Limits};
+use coulisses::graphql::{Answer, Api, Limits, Transport};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
@@ -64,22 +64,28 @@ fn bench(c: &mut Criterion) {
         Err(err) => panic!("runtime: {err}"),
     };
     let (api, id) = runtime.block_on(load_data_set());
+    // Both write the answer's JSON, as the HTTP layer does.
     let execute = |query: &str, variables: serde_json::Value| {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let response = runtime.block_on(api.execute(request, Role::Viewer));
-        assert!(response.errors.is_empty(), "{:?}", response.errors);
-        response
+        let answer = runtime.block_on(api.execute(request, Role::Viewer));
+        assert!(
+            matches!(&answer, Answer::Executed(response) if response.errors.is_empty()),
+            "async-graphql did not answer without errors"
+        );
+        answer.into_json()
     };
     let answer = |query: &str, variables: serde_json::Value| {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        match runtime.block_on(api.answer(request, Role::Viewer)) {
+        match runtime.block_on(api.answer(request, Role::Viewer, Transport::Post)) {
             Answer::Written(body) => body,
             Answer::Executed(response) => {
                 assert!(response.errors.is_empty(), "{:?}", response.errors);
                 Vec::new()
             }
+            Answer::Refused(response) => panic!("refused: {:?}", response.errors),
+            Answer::MutationOverGet => panic!("a query is no mutation"),
         }
     };
     // The first answer compiles each document; make sure plans answer.

@@ -75,6 +75,19 @@ fn depth(raw: &str) -> Result<usize, String> {
 
 const MAX_DEPTH_LIMIT: usize = 64;
 
+/// A web origin, `scheme://host[:port]`, as browsers send it in `Origin`.
+fn origin(raw: &str) -> Result<axum::http::HeaderValue, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|err| format!("{raw:?} is no URL: {err}"))?;
+    let origin = url.origin();
+    let plain = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    if !origin.is_tuple() || !plain || !url.username().is_empty() {
+        return Err(format!(
+            "{raw:?} is no origin: give scheme, host and port only, as https://planning.example.org"
+        ));
+    }
+    axum::http::HeaderValue::from_str(&origin.ascii_serialization()).map_err(|err| err.to_string())
+}
+
 /// Twice the cores this process may run on, from 2 to 16. A database
 /// does its best with about twice its cores in active connections: past
 /// that, its processes contend for the cores and requests wait in the
@@ -214,6 +227,17 @@ pub struct ServeConfig {
     /// client generators need it, so it is on by default.
     #[arg(long, env = "COULISSES_DISABLE_INTROSPECTION")]
     pub disable_introspection: bool,
+    /// A web origin (`https://host[:port]`) whose pages may call the API
+    /// from a browser; repeat for more (comma-separated in the
+    /// environment). None by default: no other site's page can send
+    /// requests in a user's name and read the answers.
+    #[arg(
+        long = "cors-origin",
+        env = "COULISSES_CORS_ORIGINS",
+        value_delimiter = ',',
+        value_parser = origin
+    )]
+    pub cors_origins: Vec<axum::http::HeaderValue>,
     /// Largest request body, in bytes.
     #[arg(long, env = "COULISSES_MAX_BODY_BYTES", default_value_t = 1024 * 1024, value_parser = positive)]
     pub max_body_bytes: usize,
@@ -356,5 +380,43 @@ mod tests {
         }
         assert!(Cli::try_parse_from(["coulisses", "serve", "--max-depth", "64"]).is_ok());
         assert!(Cli::try_parse_from(["coulisses", "serve", "--max-depth", "65"]).is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_origins_and_none_by_default() {
+        let origins = |args: &[&str]| {
+            let mut argv = vec!["coulisses", "serve"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv).map(|cli| match cli.command {
+                Some(Command::Serve(serve)) => serve
+                    .cors_origins
+                    .iter()
+                    .map(|origin| origin.to_str().unwrap_or_default().to_owned())
+                    .collect::<Vec<_>>(),
+                _ => panic!("serve expected"),
+            })
+        };
+        assert_eq!(origins(&[]).ok(), Some(vec![]));
+        assert_eq!(
+            origins(&[
+                "--cors-origin",
+                "https://planning.example.org",
+                "--cors-origin",
+                "http://localhost:3000/",
+            ])
+            .ok(),
+            Some(vec![
+                "https://planning.example.org".to_owned(),
+                "http://localhost:3000".to_owned()
+            ])
+        );
+        for refused in [
+            "*",
+            "planning.example.org",
+            "https://x.org/app",
+            "https://u@x.org",
+        ] {
+            assert!(origins(&["--cors-origin", refused]).is_err(), "{refused}");
+        }
     }
 }

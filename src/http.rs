@@ -5,40 +5,40 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::GraphQLResponse;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, MatchedPath, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, MatchedPath, RawQuery, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use tower_http::cors::CorsLayer;
+use sha2::{Digest, Sha256};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthError, Authenticator, Principal, Role};
-use crate::graphql::{Answer, Api};
+use crate::graphql::{Answer, Api, Transport};
 use crate::metrics::{self, Metrics};
+use negotiation::Wanted;
 
 mod body_limit;
+mod get_request;
+mod graphiql;
+mod negotiation;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// `extensions.code` of a request that is no GraphQL request in JSON.
+/// `extensions.code` of a request that is no GraphQL request.
 const BAD_REQUEST: &str = "BAD_REQUEST";
-/// The media type async-graphql-axum answers with, and so the compiled
-/// reads too.
-const GRAPHQL_RESPONSE_JSON: HeaderValue =
-    HeaderValue::from_static("application/graphql-response+json");
 
 #[derive(Clone)]
 struct AppState {
     api: Api,
     db: DatabaseConnection,
+    access: Access,
 }
 
 /// Who may call the API.
@@ -66,14 +66,17 @@ impl Access {
     }
 }
 
-/// Limits the HTTP layer enforces before GraphQL sees a request.
-#[derive(Clone, Copy, Debug)]
-pub struct HttpLimits {
+/// What the HTTP layer enforces before GraphQL sees a request.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Origins whose web pages may call the API from a browser; none by
+    /// default, so that no page a user visits can act in their name.
+    pub cors_origins: Vec<HeaderValue>,
 }
 
-pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimits) -> Router {
+pub fn router(api: Api, db: DatabaseConnection, access: Access, settings: HttpSettings) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let path = request
             .extensions()
@@ -89,31 +92,37 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, limits: HttpLimi
     let metrics = api.metrics().clone();
     // The caller is known before a byte of the body is read, so a stranger
     // never gets the service to buffer (or drain) a body.
-    let execute = post(graphql)
+    let execute = post(graphql_post)
         .layer(middleware::from_fn_with_state(
-            limits.max_body_bytes,
+            settings.max_body_bytes,
             body_limit::limit_body,
         ))
-        .layer(middleware::from_fn_with_state(access, authenticate));
+        .layer(middleware::from_fn_with_state(access.clone(), authenticate));
+    let mut graphql = get(graphql_get).merge(execute);
+    if !settings.cors_origins.is_empty() {
+        // Only the API, and only for the configured origins; /metrics and
+        // the rest stay unreadable to other origins.
+        graphql = graphql.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+                .expose_headers([REQUEST_ID])
+                .max_age(Duration::from_secs(600)),
+        );
+    }
     Router::new()
-        .route(
-            "/graphql",
-            get(graphiql)
-                .merge(execute)
-                // Browsers on other origins may call the API (tokens, not
-                // cookies, carry the credentials); nothing else is theirs
-                // to read, /metrics included.
-                .layer(CorsLayer::permissive()),
-        )
+        .route("/graphql", graphql)
+        .route("/graphiql/{name}", get(graphiql::asset))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(exposition))
-        .with_state(AppState { api, db })
+        .with_state(AppState { api, db, access })
         // body_limit's bound is the one: axum's own 2 MB default would cap it.
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
+            settings.request_timeout,
         ))
         .layer(middleware::map_response(json_timeout))
         .layer(middleware::from_fn_with_state(metrics, record))
@@ -139,7 +148,7 @@ async fn authenticate(
     }
 }
 
-async fn graphql(
+async fn graphql_post(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     headers: HeaderMap,
@@ -148,22 +157,33 @@ async fn graphql(
     // this cannot fail.
     body: Bytes,
 ) -> Response {
+    // Before anything runs: a browser sends text/plain and form bodies to
+    // any origin without asking first, so they are never executed.
     if !is_json(&headers) {
         return request_error(
-            StatusCode::BAD_REQUEST,
-            BAD_REQUEST,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
             "POST /graphql takes a JSON body: send Content-Type: application/json",
         );
     }
+    let wanted = negotiation::negotiate(headers.get(header::ACCEPT), false);
+    if wanted == Wanted::Nothing {
+        return not_acceptable();
+    }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(request) if request.query.trim().is_empty() => request_error(
+            StatusCode::BAD_REQUEST,
+            BAD_REQUEST,
+            "the request has no document: send it in `query`",
+        ),
         Ok(request) => {
             tracing::debug!(caller = %principal.name, role = %principal.role, "graphql request");
-            match state.api.answer(request, principal.role).await {
-                Answer::Written(body) => {
-                    ([(header::CONTENT_TYPE, GRAPHQL_RESPONSE_JSON)], body).into_response()
-                }
-                Answer::Executed(response) => GraphQLResponse::from(response).into_response(),
-            }
+            let answer = state
+                .api
+                .answer(request, principal.role, Transport::Post)
+                .await;
+            let (status, body) = rendered(answer, wanted);
+            respond(status, wanted, body)
         }
         Err(err) => request_error(
             StatusCode::BAD_REQUEST,
@@ -171,6 +191,112 @@ async fn graphql(
             &format!("the request body is not a GraphQL request in JSON: {err}"),
         ),
     }
+}
+
+/// `GET /graphql`: GraphiQL for a browser asking for HTML; otherwise a
+/// query in the URL, as the GraphQL-over-HTTP specification says. Its
+/// answer may be cached, and is revalidated by its entity tag.
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let wanted = match negotiation::negotiate(headers.get(header::ACCEPT), true) {
+        Wanted::Html => return graphiql::page(),
+        Wanted::Nothing => return not_acceptable(),
+        wanted => wanted,
+    };
+    let principal = match state.access.principal(&headers) {
+        Ok(principal) => principal,
+        Err(err) => return unauthenticated(err),
+    };
+    let request = match get_request::parse(query.as_deref().unwrap_or_default()) {
+        Ok(request) => request,
+        Err(message) => return request_error(StatusCode::BAD_REQUEST, BAD_REQUEST, &message),
+    };
+    let answer = state
+        .api
+        .answer(request, principal.role, Transport::Get)
+        .await;
+    let (status, body) = rendered(answer, wanted);
+    let mut response = if status == StatusCode::OK {
+        let digest = Sha256::digest(&body);
+        let tag = format!("\"{}\"", hex::encode(&digest[..16]));
+        let mut response = if matches_tag(&headers, &tag) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            respond(status, wanted, body)
+        };
+        if let Ok(tag) = HeaderValue::from_str(&tag) {
+            response.headers_mut().insert(header::ETAG, tag);
+        }
+        response
+    } else {
+        respond(status, wanted, body)
+    };
+    // The answer depends on who asks and in which media type, and may
+    // change with any write: caches keep it per caller and ask again.
+    let headers = response.headers_mut();
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Authorization"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
+}
+
+/// True when `If-None-Match` names `tag` (weakly) or is `*`.
+fn matches_tag(headers: &HeaderMap, tag: impl AsRef<[u8]>) -> bool {
+    let tag = tag.as_ref();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/").as_bytes() == tag)
+}
+
+/// An answer's status and body: 200, except that under
+/// `application/graphql-response+json` a request that never ran is 400,
+/// and a mutation sent over GET is 405 under either.
+fn rendered(answer: Answer, wanted: Wanted) -> (StatusCode, Vec<u8>) {
+    let status = match &answer {
+        Answer::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
+        refused if wanted == Wanted::GraphqlResponse && refused.is_request_error() => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    };
+    (status, answer.into_json())
+}
+
+/// An answer in the media type the client wants.
+fn respond(status: StatusCode, wanted: Wanted, body: Vec<u8>) -> Response {
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, wanted.content_type())],
+        body,
+    )
+        .into_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+fn not_acceptable() -> Response {
+    request_error(
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        "this service answers in application/graphql-response+json or application/json \
+         (or text/html on GET, for GraphiQL): accept one of them",
+    )
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -264,10 +390,6 @@ async fn exposition(State(state): State<AppState>) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-}
-
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
 /// 200 when the database answers and every migration is applied: the

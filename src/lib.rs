@@ -27,7 +27,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::graphql::{Api, Limits};
-use crate::http::HttpLimits;
+use crate::http::HttpSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -144,9 +144,10 @@ impl App {
             api,
             db,
             access,
-            HttpLimits {
+            HttpSettings {
                 max_body_bytes: config.max_body_bytes,
                 request_timeout: config.request_timeout(),
+                cors_origins: config.cors_origins.clone(),
             },
         );
         let listener =

@@ -80,6 +80,31 @@ async fn tokens_authenticate_and_roles_authorize() {
     );
     assert_eq!(body["data"], Value::Null);
 
+    // RFC 9110: the scheme's name is case-insensitive.
+    let (status, _, body) = call(&server, Some(&format!("bearer {viewer}")), COUNT).await;
+    assert_eq!(
+        (status, &body["data"]["artists"]["totalCount"]),
+        (200, &json!(0))
+    );
+
+    // A query sent by GET is authenticated like one sent by POST.
+    let by_get = |authorization: Option<String>| {
+        let mut request = server
+            .client
+            .get(format!("{}/graphql", server.base))
+            .query(&[("query", COUNT)]);
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        request.send()
+    };
+    let stranger = by_get(None).await.map(|r| r.status().as_u16());
+    assert_eq!(stranger.ok(), Some(401));
+    let holder = by_get(Some(format!("BEARER {viewer}")))
+        .await
+        .map(|r| r.status().as_u16());
+    assert_eq!(holder.ok(), Some(200));
+
     let as_editor = format!("Bearer {editor}");
     let (_, _, body) = call(&server, Some(&as_editor), COUNT).await;
     assert_eq!(

@@ -20,7 +20,7 @@ use common::service::{Service, sqlite_file};
 use common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb};
 use coulisses::auth::Role;
 use coulisses::demo;
-use coulisses::graphql::Answer;
+use coulisses::graphql::{Answer, Transport};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use sea_orm::ConnectionTrait;
@@ -233,25 +233,18 @@ fn apis() -> (tokio::runtime::Runtime, Vec<(TestDb, TestApi)>) {
 }
 
 async fn general(api: &TestApi, query: &str, variables: &Value) -> Vec<u8> {
-    let response = api
-        .api
+    api.api
         .execute(request(query, variables), Role::Viewer)
-        .await;
-    serde_json::to_vec(&response).unwrap_or_else(|err| panic!("response: {err}"))
+        .await
+        .into_json()
 }
 
 async fn answered(api: &TestApi, query: &str, variables: &Value) -> (bool, Vec<u8>) {
-    match api
+    let answer = api
         .api
-        .answer(request(query, variables), Role::Viewer)
-        .await
-    {
-        Answer::Written(body) => (true, body),
-        Answer::Executed(response) => (
-            false,
-            serde_json::to_vec(&response).unwrap_or_else(|err| panic!("response: {err}")),
-        ),
-    }
+        .answer(request(query, variables), Role::Viewer, Transport::Post)
+        .await;
+    (matches!(answer, Answer::Written(_)), answer.into_json())
 }
 
 fn request(query: &str, variables: &Value) -> Request {
@@ -558,7 +551,7 @@ async fn over_http_a_compiled_answer_is_the_same_response() {
             .map(str::to_owned);
         assert_eq!(
             media_type.as_deref(),
-            Some("application/graphql-response+json")
+            Some("application/json; charset=utf-8")
         );
         let text = response
             .text()

@@ -32,11 +32,17 @@ async fn health_graphiql_and_graphql_answer() {
     let page = server
         .client
         .get(format!("{}/graphql", server.base))
+        .header("accept", "text/html")
         .send()
         .await;
     let page = page.unwrap_or_else(|err| panic!("graphiql: {err}"));
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap_or_default().contains("graphiql"));
+    assert!(
+        page.text()
+            .await
+            .unwrap_or_default()
+            .contains("/graphiql/graphiql.min.js")
+    );
 
     let (status, body) = server
         .graphql(CREATE, json!({ "input": { "name": "Ada" } }))
@@ -78,20 +84,54 @@ async fn top_level_errors_carry_a_code() {
 }
 
 #[tokio::test]
-async fn requests_that_are_no_graphql_json_get_a_json_400_and_change_nothing() {
+async fn requests_that_are_no_graphql_json_get_a_json_4xx_and_change_nothing() {
     let db = sqlite_memory().await;
     let server = TestServer::start(&db).await;
     let create =
         json!({ "query": "mutation { createArtist(input: { name: \"Ada\" }) { __typename } }" })
             .to_string();
+    // What a browser sends to any origin without asking first (text/plain,
+    // forms) never runs.
     let cases = [
-        (Some("application/json"), "{ not json".to_owned()),
-        (Some("application/json"), "[1, 2]".to_owned()),
-        (Some("text/plain"), create.clone()),
-        (Some("application/x-www-form-urlencoded"), create.clone()),
-        (None, create.clone()),
+        (
+            Some("application/json"),
+            "{ not json".to_owned(),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            Some("application/json"),
+            "[1, 2]".to_owned(),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            Some("application/json"),
+            "{}".to_owned(),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            Some("text/plain"),
+            create.clone(),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            Some("application/x-www-form-urlencoded"),
+            create.clone(),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            Some("multipart/form-data; boundary=x"),
+            create.clone(),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (None, create.clone(), 415, "UNSUPPORTED_MEDIA_TYPE"),
     ];
-    for (content_type, body) in cases {
+    for (content_type, body, status, code) in cases {
         let mut request = server
             .client
             .post(format!("{}/graphql", server.base))
@@ -103,12 +143,9 @@ async fn requests_that_are_no_graphql_json_get_a_json_400_and_change_nothing() {
             .send()
             .await
             .unwrap_or_else(|err| panic!("request: {err}"));
-        assert_eq!(response.status(), 400, "{content_type:?} {body}");
+        assert_eq!(response.status(), status, "{content_type:?} {body}");
         let answer: Value = response.json().await.unwrap_or_default();
-        assert_eq!(
-            answer["errors"][0]["extensions"]["code"], "BAD_REQUEST",
-            "{answer}"
-        );
+        assert_eq!(answer["errors"][0]["extensions"]["code"], code, "{answer}");
         assert!(answer["errors"][0]["message"].is_string());
     }
     let (_, listed) = server
@@ -447,22 +484,26 @@ async fn a_long_chain_of_fragments_is_refused_and_the_service_stays_up() {
             config.disable_introspection = !introspection;
         })
         .await;
-        let links = 20_000;
-        let chain: String = (0..links)
-            .map(|link| format!("fragment F{link} on Query {{ ...F{} }} ", link + 1))
-            .collect();
-        let end = format!("fragment F{links} on Query {{ __typename }}");
-        // Spread from the operation, and left unused: both are refused.
-        for operation in ["query { ...F0 }", "query { __typename }"] {
-            let (status, body) = server
-                .graphql(&format!("{operation} {chain} {end}"), json!({}))
-                .await;
-            assert_eq!(status, 200, "{operation}");
-            assert_eq!(
-                body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
-                "introspection {introspection}, {operation}: {}",
-                body["errors"][0]
-            );
+        // Past the recursion limit (32), and past the tokens a document
+        // may hold (20,000): the first by the chain's guard, the second
+        // before it is parsed.
+        for links in [100, 20_000] {
+            let chain: String = (0..links)
+                .map(|link| format!("fragment F{link} on Query {{ ...F{} }} ", link + 1))
+                .collect();
+            let end = format!("fragment F{links} on Query {{ __typename }}");
+            // Spread from the operation, and left unused: both are refused.
+            for operation in ["query { ...F0 }", "query { __typename }"] {
+                let (status, body) = server
+                    .graphql(&format!("{operation} {chain} {end}"), json!({}))
+                    .await;
+                assert_eq!(status, 200, "{operation}");
+                assert_eq!(
+                    body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+                    "introspection {introspection}, {links} links, {operation}: {}",
+                    body["errors"][0]
+                );
+            }
         }
         let health = server
             .client
@@ -475,9 +516,8 @@ async fn a_long_chain_of_fragments_is_refused_and_the_service_stays_up() {
 }
 
 #[tokio::test]
-async fn browsers_on_other_origins_may_call_the_api_and_read_nothing_else() {
+async fn only_configured_origins_may_call_the_api_from_a_browser() {
     let db = sqlite_memory().await;
-    let server = TestServer::start(&db).await;
     let allowed_origin = |response: &reqwest::Response| {
         response
             .headers()
@@ -485,24 +525,70 @@ async fn browsers_on_other_origins_may_call_the_api_and_read_nothing_else() {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned)
     };
-    let preflight = server
-        .client
-        .request(reqwest::Method::OPTIONS, format!("{}/graphql", server.base))
-        .header("origin", "https://planner.example.org")
-        .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "authorization, content-type",
-        )
-        .send()
+    let preflight = |server: &TestServer, origin: &'static str| {
+        server
+            .client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", server.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let post = |server: &TestServer, origin: &'static str| {
+        server
+            .client
+            .post(format!("{}/graphql", server.base))
+            .header("origin", origin)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+    };
+
+    // The default: no web page of another origin may read an answer, or
+    // send a JSON request at all (its preflight is refused).
+    let closed = TestServer::start(&db).await;
+    let refused = preflight(&closed, "https://evil.example")
         .await
         .unwrap_or_else(|err| panic!("preflight: {err}"));
-    assert!(preflight.status().is_success(), "{}", preflight.status());
-    assert_eq!(allowed_origin(&preflight).as_deref(), Some("*"));
+    assert_eq!(allowed_origin(&refused), None);
+    assert!(!refused.status().is_success(), "{}", refused.status());
+    let answered = post(&closed, "https://evil.example")
+        .await
+        .unwrap_or_else(|err| panic!("post: {err}"));
+    assert_eq!(allowed_origin(&answered), None);
 
-    let metrics = server
+    // Configured origins, and only they.
+    let open = TestServer::start_with(&db, |config| {
+        config.cors_origins = vec![axum::http::HeaderValue::from_static(
+            "https://planner.example.org",
+        )];
+    })
+    .await;
+    let allowed = preflight(&open, "https://planner.example.org")
+        .await
+        .unwrap_or_else(|err| panic!("preflight: {err}"));
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allowed_origin(&allowed).as_deref(),
+        Some("https://planner.example.org")
+    );
+    let answered = post(&open, "https://planner.example.org")
+        .await
+        .unwrap_or_else(|err| panic!("post: {err}"));
+    assert_eq!(
+        allowed_origin(&answered).as_deref(),
+        Some("https://planner.example.org")
+    );
+    let other = preflight(&open, "https://evil.example")
+        .await
+        .unwrap_or_else(|err| panic!("preflight: {err}"));
+    assert_eq!(allowed_origin(&other), None);
+
+    let metrics = open
         .client
-        .get(format!("{}/metrics", server.base))
+        .get(format!("{}/metrics", open.base))
         .header("origin", "https://planner.example.org")
         .send()
         .await

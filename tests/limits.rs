@@ -191,7 +191,9 @@ async fn query_complexity_is_at_most_5000_by_default() {
     .await;
     assert_eq!(
         error["message"],
-        "the query selects more than this service allows (complexity 5000: one per field, a list counted once)"
+        "the query selects more than this service allows (complexity 5000: one per field, \
+         a list counted once, a planning one more per 10 of its slots, positions and listed \
+         artists; this query costs 5001)"
     );
 }
 

@@ -147,14 +147,19 @@ impl Tokens {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header.
+/// The token of an `Authorization: Bearer <token>` header. The scheme's
+/// name is case-insensitive (RFC 9110, section 11.1).
 fn bearer(header: Option<&str>) -> Result<&str, AuthError> {
-    header
+    let (scheme, token) = header
         .ok_or(AuthError::Missing)?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or(AuthError::Malformed)
+        .split_once(' ')
+        .ok_or(AuthError::Malformed)?;
+    let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() {
+        Ok(token)
+    } else {
+        Err(AuthError::Malformed)
+    }
 }
 
 /// Every configured way to hold a bearer token.
@@ -218,6 +223,25 @@ mod tests {
             tokens.authenticate(Some("Bearer ")),
             Err(AuthError::Malformed)
         );
+        assert_eq!(
+            tokens.authenticate(Some(&format!("Basic {token}"))),
+            Err(AuthError::Malformed)
+        );
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        let (token, line) = new_token("crew", Role::Viewer).unwrap_or_default();
+        let tokens = Tokens::parse(&line).unwrap_or_else(|err| panic!("{err}"));
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            assert_eq!(
+                tokens
+                    .authenticate(Some(&format!("{scheme} {token}")))
+                    .map(|holder| holder.name),
+                Ok("crew".to_owned()),
+                "{scheme}"
+            );
+        }
     }
 
     #[test]

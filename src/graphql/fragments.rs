@@ -11,19 +11,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use async_graphql::Name;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, Name, Response};
-
-use super::error_codes::GRAPHQL_VALIDATION_FAILED;
-
-/// The answer to a document whose fragments nest more than `max` deep.
-pub fn refusal(max: usize) -> Response {
-    let error = async_graphql::Error::new(format!(
-        "fragments spread one another more than {max} levels deep"
-    ))
-    .extend_with(|_, e| e.set("code", GRAPHQL_VALIDATION_FAILED));
-    Response::from_errors(vec![error.into_server_error(Default::default())])
-}
 
 /// The fragments a selection set spreads, at any depth within it.
 fn spreads_in(set: &SelectionSet) -> Vec<&Name> {

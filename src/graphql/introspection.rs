@@ -6,15 +6,17 @@ use std::collections::HashSet;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensions, Name, Response};
+use async_graphql::{Name, ServerError};
 
 pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
 
-/// The answer to a document that asks for the schema when it may not.
-pub fn refusal() -> Response {
-    let error = async_graphql::Error::new("introspection is turned off on this service")
-        .extend_with(|_, e| e.set("code", INTROSPECTION_DISABLED));
-    Response::from_errors(vec![error.into_server_error(Default::default())])
+/// The error for a document that asks for the schema when it may not.
+pub fn refusal() -> ServerError {
+    super::admission::error(
+        "introspection is turned off on this service".to_owned(),
+        None,
+        INTROSPECTION_DISABLED,
+    )
 }
 
 /// True when the document selects `__schema` or `__type`, which exist

@@ -1,7 +1,9 @@
 //! The GraphQL API of the contract (shared/api-contract.graphql): its own
 //! types, converted from domain records; no SQL here.
 
+mod admission;
 mod compiled;
+mod cost;
 mod error_codes;
 mod errors;
 mod fragments;
@@ -10,8 +12,12 @@ mod loaders;
 mod mutation;
 mod plain;
 mod query;
+mod reply;
+mod rewrite;
 mod scalars;
 mod schema;
+mod tokens;
 mod types;
 
+pub use admission::Transport;
 pub use schema::{Answer, Api, Limits, sdl};

@@ -1,18 +1,19 @@
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Request, Response, Schema};
+use async_graphql::{EmptySubscription, Request, Response, Schema, ServerError};
 
 use crate::auth::Role;
 use crate::db::Database;
 use crate::domain::DomainError;
 use crate::metrics::{Metrics, Operation, Outcome};
 
+use super::admission::{self, Refusal, Transport};
 use super::compiled::{self, Fallback, Known, Plans};
 use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
 use super::types::errors::UserError;
-use super::{error_codes, errors, fragments, introspection};
+use super::{error_codes, errors, reply, rewrite, tokens};
 
 type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -31,6 +32,19 @@ impl Limits {
     /// a configured depth above it with a message that names 32.
     pub fn recursion_limit(&self) -> usize {
         self.max_depth.saturating_mul(2).max(32)
+    }
+
+    /// The most tokens a document may hold: room for every field the
+    /// complexity allows with its arguments and punctuation.
+    pub fn max_tokens(&self) -> usize {
+        self.max_complexity.saturating_mul(4)
+    }
+
+    /// The most nodes (selections, arguments, directives, definitions) a
+    /// document may hold: room for every field the complexity allows,
+    /// with an argument or a directive each.
+    pub fn max_nodes(&self) -> usize {
+        self.max_complexity.saturating_mul(2)
     }
 }
 
@@ -55,27 +69,61 @@ pub struct Api {
     plans: Arc<Plans>,
 }
 
-/// A response, ready for the wire.
+/// The answer to one request.
 pub enum Answer {
     /// Written by a compiled plan: the JSON of `{"data":…}`.
     Written(Vec<u8>),
-    /// async-graphql's response, to be serialized.
+    /// Run by async-graphql: `data` is there, null if a non-null field
+    /// failed.
     Executed(Response),
+    /// Refused before it ran: the document does not parse or validate, a
+    /// variable is missing, or a limit is passed. Errors, and no `data`.
+    Refused(Response),
+    /// A mutation sent over GET: nothing ran.
+    MutationOverGet,
 }
+
+impl Answer {
+    /// True when the request never ran (HTTP answers such requests 400
+    /// under `application/graphql-response+json`).
+    pub fn is_request_error(&self) -> bool {
+        matches!(self, Self::Refused(_) | Self::MutationOverGet)
+    }
+
+    /// The answer in JSON.
+    pub fn into_json(self) -> Vec<u8> {
+        match self {
+            Self::Written(body) => body,
+            Self::Executed(response) => reply::to_json(Some(&response.data), &response),
+            Self::Refused(response) => reply::to_json(None, &response),
+            Self::MutationOverGet => reply::to_json(
+                None,
+                &Response::from_errors(vec![admission::error(
+                    "mutations are not sent over GET: send them with POST".to_owned(),
+                    None,
+                    METHOD_NOT_ALLOWED,
+                )]),
+            ),
+        }
+    }
+}
+
+/// `extensions.code` of a mutation sent over GET.
+pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
 
 impl Api {
     /// The API over `db`: the pool alone (`DatabaseConnection`), or with
     /// its point reads beside it (`db::Database`).
     pub fn new(db: impl Into<Database>, limits: Limits) -> Self {
         let db = db.into();
+        // Depth and complexity are measured by `admission`, which knows
+        // introspection from data and `planning` from other fields.
         let mut builder = builder()
             .data(db.pool.clone())
             .data(db.clone())
-            .limit_depth(limits.max_depth)
-            .limit_recursive_depth(limits.recursion_limit())
-            .limit_complexity(limits.max_complexity);
+            .limit_recursive_depth(limits.recursion_limit());
         if !limits.introspection {
-            builder = builder.disable_introspection();
+            builder = builder.disable_introspection().disable_suggestions();
         }
         let schema = builder.finish();
         Self {
@@ -92,10 +140,15 @@ impl Api {
         &self.metrics
     }
 
-    /// Answers one request for a caller of `role`: by the document's
-    /// compiled plan when it has one (see `graphql::compiled`), else by
-    /// async-graphql.
-    pub async fn answer(&self, request: impl Into<Request>, role: Role) -> Answer {
+    /// Answers one request for a caller of `role`, sent by `transport`: by
+    /// the document's compiled plan when it has one (see
+    /// `graphql::compiled`), else by async-graphql.
+    pub async fn answer(
+        &self,
+        request: impl Into<Request>,
+        role: Role,
+        transport: Transport,
+    ) -> Answer {
         let request = request.into();
         let known = self
             .plans
@@ -122,70 +175,113 @@ impl Api {
                         } else {
                             tracing::debug!(?fallback, "compiled plan declined the request");
                         }
-                        Answer::Executed(self.run(request, role, false).await)
+                        self.run(request, role, transport, false).await
                     }
                 }
             }
-            Some(Known::General) => Answer::Executed(self.run(request, role, false).await),
-            None => Answer::Executed(self.run(request, role, true).await),
+            Some(Known::General) => self.run(request, role, transport, false).await,
+            None => self.run(request, role, transport, true).await,
         }
     }
 
     /// Executes one request by async-graphql, never by a compiled plan.
-    pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Response {
-        self.run(request.into(), role, false).await
+    pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Answer {
+        self.run(request.into(), role, Transport::Post, false).await
     }
 
     /// Executes one request by async-graphql for a caller of `role`, with
     /// its own DataLoaders, so that batching and caching never cross
     /// requests. With `learn`, a document that validates and runs without
     /// an error is remembered (compiled, where a plan can serve it).
-    async fn run(&self, request: Request, role: Role, learn: bool) -> Response {
+    async fn run(&self, request: Request, role: Role, transport: Transport, learn: bool) -> Answer {
         let mut request = request.data(role);
         let requested = request.operation_name.clone();
-        let recursion_limit = self.limits.recursion_limit();
-        // Parsed once here, kept in the request for the execution.
+        if tokens::exceed(&request.query, self.limits.max_tokens()) {
+            self.metrics
+                .time(Operation::invalid())
+                .finish(Outcome::Error, false);
+            let error = admission::error(
+                format!(
+                    "the document holds more than {} tokens: send large inputs as variables",
+                    self.limits.max_tokens()
+                ),
+                None,
+                error_codes::GRAPHQL_VALIDATION_FAILED,
+            );
+            return self.refused(vec![error], &request.query);
+        }
+        let mut document = match async_graphql::parser::parse_query(&request.query) {
+            Ok(document) => document,
+            Err(err) => {
+                self.metrics
+                    .time(Operation::invalid())
+                    .finish(Outcome::Error, false);
+                let mut error = ServerError::from(err);
+                error_codes::set(&mut error, error_codes::GRAPHQL_PARSE_FAILED);
+                return self.refused(vec![error], &request.query);
+            }
+        };
+        let timing = self
+            .metrics
+            .time(Operation::of(&document, requested.as_deref()));
+        let known = learn.then(|| Plans::compile(&document, requested.as_deref()));
+        let admitted = admission::admit(
+            &mut document,
+            requested.as_deref(),
+            &request.variables,
+            transport,
+            &self.limits,
+        );
+        let rewritten = match admitted {
+            Ok(rewritten) => rewritten,
+            Err(Refusal::MutationOverGet) => {
+                timing.finish(Outcome::Error, true);
+                return Answer::MutationOverGet;
+            }
+            Err(Refusal::Errors(errors)) => {
+                timing.finish(Outcome::Error, false);
+                return self.refused(errors, &request.query);
+            }
+        };
         let query = learn.then(|| request.query.clone());
-        let (operation, parsed, refusal, known) = match request.parsed_query() {
-            Ok(document) => (
-                Operation::of(document, requested.as_deref()),
-                true,
-                if fragments::chain_longer_than(document, recursion_limit) {
-                    Some(fragments::refusal(recursion_limit))
-                } else if !self.limits.introspection
-                    && introspection::asks_for_schema(document, recursion_limit)
-                {
-                    Some(introspection::refusal())
-                } else {
-                    None
-                },
-                learn.then(|| Plans::compile(document, requested.as_deref())),
-            ),
-            // The execution reports the syntax error.
-            Err(_) => (Operation::invalid(), false, None, None),
-        };
-        let timing = self.metrics.time(operation);
-        let response = if let Some(refusal) = refusal {
-            refusal
-        } else {
-            let mut response = self
-                .schema
-                .execute(request.data(Loaders::new(&self.db.pool)))
-                .await;
-            error_codes::assign(&mut response, parsed, &self.limits);
-            response
-        };
+        let concealing = (!self.limits.introspection).then(|| request.query.clone());
+        request.set_parsed_query(document);
+        let mut response = self
+            .schema
+            .execute(request.data(Loaders::new(&self.db.pool)))
+            .await;
+        error_codes::assign(&mut response);
+        let validated = error_codes::validated(&response);
         let outcome = if response.is_err() {
             Outcome::Error
         } else {
             Outcome::Ok
         };
-        let validated = error_codes::validated(&response);
         timing.finish(outcome, validated);
+        if let Some(text) = &concealing {
+            reply::conceal_schema(&mut response.errors, text);
+        }
         if let (Some(query), Some(known), true) = (query, known, validated && !response.is_err()) {
             self.plans.remember(query, requested, known);
         }
-        response
+        if rewritten.kept {
+            rewrite::strip(&mut response.data);
+        }
+        reply::cap(&mut response.errors);
+        if validated {
+            Answer::Executed(response)
+        } else {
+            Answer::Refused(response)
+        }
+    }
+
+    /// The answer to a request refused before async-graphql ran it.
+    fn refused(&self, mut errors: Vec<ServerError>, query: &str) -> Answer {
+        if !self.limits.introspection {
+            reply::conceal_schema(&mut errors, query);
+        }
+        reply::cap(&mut errors);
+        Answer::Refused(Response::from_errors(errors))
     }
 }
 

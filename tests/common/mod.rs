@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use coulisses::auth::Role;
 use coulisses::config::ServeConfig;
-use coulisses::graphql::{Answer, Api, Limits};
+use coulisses::graphql::{Answer, Api, Limits, Transport};
 use coulisses::{App, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -276,16 +276,12 @@ impl TestApi {
     pub async fn answer(&self, query: &str, variables: Value) -> (Value, bool) {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let (value, by_plan) = match self.api.answer(request, Role::Editor).await {
-            Answer::Written(body) => (
-                serde_json::from_slice(&body).map_err(|err| err.to_string()),
-                true,
-            ),
-            Answer::Executed(response) => (
-                serde_json::to_value(&response).map_err(|err| err.to_string()),
-                false,
-            ),
-        };
+        let answer = self
+            .api
+            .answer(request, Role::Editor, Transport::Post)
+            .await;
+        let by_plan = matches!(answer, Answer::Written(_));
+        let value = serde_json::from_slice::<Value>(&answer.into_json());
         match value {
             Ok(value) => (value, by_plan),
             Err(err) => panic!("response does not serialize: {err}"),
