@@ -21,6 +21,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://coulisses.db?mode=rwc";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// On an error, also print its backtrace (captured with
+    /// RUST_BACKTRACE=1): for reporting a bug, not for finding what to fix.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
     /// `coulisses` alone serves, with these flags.
     #[command(flatten)]
     pub serve: ServeConfig,
@@ -36,6 +40,9 @@ pub enum Command {
     Schema,
     /// Load a data set into the database, after running pending migrations.
     Seed(SeedConfig),
+    /// Copy the SQLite database to a new file, safely while the service
+    /// runs (a copy of the file alone could catch a write half done).
+    Backup(BackupConfig),
     /// Manage bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -312,6 +319,14 @@ pub struct SeedConfig {
     // wipe data on every run.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupConfig {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The file to write; it must not exist.
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -396,10 +396,10 @@ async fn exposition(State(state): State<AppState>) -> Response {
 /// replica may take traffic.
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     match crate::db::pending_migrations(&state.db).await {
-        Ok(0) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
+        Ok(pending) if pending.is_empty() => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Ok(pending) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "migrations pending", "pending": pending })),
+            Json(json!({ "status": "migrations pending", "pending": pending.len() })),
         ),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check: database unreachable");

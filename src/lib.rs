@@ -31,8 +31,8 @@ use crate::http::HttpSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("cannot open the database")]
-    Database(#[source] DbErr),
+    #[error(transparent)]
+    Database(db::OpenError),
     #[error("cannot migrate the database")]
     Migration(#[source] DbErr),
     #[error("cannot use the tokens file {path}")]
@@ -107,6 +107,7 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     shutdown_grace: Duration,
+    db: DatabaseConnection,
 }
 
 impl App {
@@ -130,7 +131,12 @@ impl App {
         db: DatabaseConnection,
     ) -> Result<Self, StartupError> {
         let access = access(&config)?;
-        db::migrate(&db).await.map_err(StartupError::Migration)?;
+        db::migrate(&db).await.map_err(|err| {
+            match db::file_error(&config.database.database_url, &err) {
+                Some(explained) => StartupError::Database(explained),
+                None => StartupError::Migration(err),
+            }
+        })?;
         let database = database(db.clone(), &config.database).await;
         let api = Api::new(
             database,
@@ -142,7 +148,7 @@ impl App {
         );
         let router = http::router(
             api,
-            db,
+            db.clone(),
             access,
             HttpSettings {
                 max_body_bytes: config.max_body_bytes,
@@ -161,6 +167,7 @@ impl App {
             listener,
             router,
             shutdown_grace: config.shutdown_grace(),
+            db,
         })
     }
 
@@ -185,12 +192,19 @@ impl App {
         let _ = stopping_rx.await;
         // Wait for the drain, but no longer than the grace period.
         match tokio::time::timeout(grace, serving).await {
-            Ok(joined) => joined.map_err(io::Error::other)?,
+            Ok(joined) => joined.map_err(io::Error::other)??,
             Err(_) => {
+                // Requests still run: the checkpoint would wait for them.
                 tracing::warn!(?grace, "grace period over: dropping remaining requests");
-                Ok(())
+                return Ok(());
             }
         }
+        // Drained: the SQLite file alone then holds every commit, and a
+        // copy of it made while the service is stopped is a whole database.
+        if let Err(err) = db::checkpoint(&self.db).await {
+            tracing::warn!(error = %err, "cannot write the log into the SQLite file");
+        }
+        Ok(())
     }
 }
 

@@ -2,12 +2,16 @@
 
 use anyhow::Context as _;
 use clap::Parser;
+use std::process::ExitCode;
+
 use coulisses::config::{
-    Cli, Command, LogFormat, MigrateAction, MigrateConfig, SeedConfig, TokenCommand,
+    BackupConfig, Cli, Command, DatabaseConfig, LogFormat, MigrateAction, MigrateConfig,
+    SeedConfig, TokenCommand,
 };
 use coulisses::demo::{self, IfNotEmpty};
 use coulisses::{App, auth, db, graphql, telemetry};
 use migration::{Migrator, MigratorTrait};
+use sea_orm::{DatabaseConnection, DbErr};
 
 // A request allocates many small short-lived objects across threads, where
 // the system allocator's locks showed in profiles.
@@ -15,8 +19,19 @@ use migration::{Migrator, MigratorTrait};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let verbose = cli.verbose;
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&err, verbose);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(config)) => serve(config).await,
@@ -26,13 +41,46 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Seed(config)) => seed(config).await,
+        Some(Command::Backup(config)) => backup(config).await,
         Some(Command::Token(TokenCommand::New { name, role })) => {
-            let (token, line) =
-                auth::new_token(&name, role).context("no randomness from the system")?;
+            let (token, line) = auth::new_token(&name, role)
+                .map_err(|err| anyhow::anyhow!("no randomness from the system: {err}"))?;
             println!("token (give it to {name}; it is shown only now):\n{token}");
             println!("line to add to the tokens file:\n{line}");
             Ok(())
         }
+    }
+}
+
+/// An error that stops the program is a message for a person: the error,
+/// then each cause on a line of its own (once: drivers often repeat their
+/// cause's words), and a backtrace only when asked for with `--verbose`.
+fn report(err: &anyhow::Error, verbose: bool) {
+    if verbose {
+        eprintln!("error: {err:?}");
+        return;
+    }
+    let mut said = err.to_string();
+    eprintln!("error: {said}");
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !said.contains(&text) {
+            eprintln!("  because: {text}");
+        }
+        said = text;
+    }
+}
+
+/// Opens the database for a command that is not `serve`.
+async fn open(database: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+    Ok(db::connect_with(&database.database_url, 1, database.pg_random_page_cost).await?)
+}
+
+/// A migration's error, with the file's problem named when it is one.
+fn migration_failed(database: &DatabaseConfig, err: DbErr) -> anyhow::Error {
+    match db::file_error(&database.database_url, &err) {
+        Some(explained) => explained.into(),
+        None => anyhow::Error::new(err).context("migration failed"),
     }
 }
 
@@ -62,44 +110,70 @@ async fn serve(config: coulisses::config::ServeConfig) -> anyhow::Result<()> {
 
 async fn migrate(config: MigrateConfig) -> anyhow::Result<()> {
     telemetry::init(LogFormat::Text);
-    let db = db::connect_with(
-        &config.database.database_url,
-        1,
-        config.database.pg_random_page_cost,
-    )
-    .await
-    .context("cannot open the database")?;
+    let db = open(&config.database).await?;
     match config.action {
-        MigrateAction::Up => db::migrate(&db).await,
-        MigrateAction::Down { steps } => db::roll_back(&db, steps).await,
-        MigrateAction::Status => Migrator::get_migration_with_status(&db)
-            .await
-            .map(|migrations| {
-                for migration in migrations {
-                    println!("{:<8} {}", migration.status(), migration.name());
+        MigrateAction::Up => {
+            let pending = db::pending_migrations(&db).await?;
+            db::migrate(&db)
+                .await
+                .map_err(|err| migration_failed(&config.database, err))?;
+            if pending.is_empty() {
+                println!("nothing to apply: every migration is applied");
+            }
+            for name in pending {
+                println!("applied {name}");
+            }
+        }
+        MigrateAction::Down { steps } => {
+            let applied = db::applied_migrations(&db).await?;
+            db::roll_back(&db, steps)
+                .await
+                .map_err(|err| migration_failed(&config.database, err))?;
+            let still = db::applied_migrations(&db).await?;
+            let rolled_back: Vec<&String> = applied
+                .iter()
+                .rev()
+                .filter(|name| !still.contains(name))
+                .collect();
+            if rolled_back.is_empty() {
+                println!("nothing to roll back: no migration is applied");
+            } else {
+                for name in &rolled_back {
+                    println!("rolled back {name}");
                 }
-            }),
+                println!(
+                    "{} pending: the next `coulisses serve` (or `coulisses migrate up`) \
+                     applies {} again",
+                    rolled_back.len(),
+                    if rolled_back.len() == 1 { "it" } else { "them" }
+                );
+            }
+        }
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&db).await? {
+                println!("{:<8} {}", migration.status(), migration.name());
+            }
+        }
     }
-    .context("migration failed")
+    db::checkpoint(&db).await?;
+    Ok(())
 }
 
 async fn seed(config: SeedConfig) -> anyhow::Result<()> {
     // Clap requires `--demo`: the demo set is the only one to load so far.
     telemetry::init(LogFormat::Text);
-    let db = db::connect_with(
-        &config.database.database_url,
-        1,
-        config.database.pg_random_page_cost,
-    )
-    .await
-    .context("cannot open the database")?;
-    db::migrate(&db).await.context("migration failed")?;
+    let db = open(&config.database).await?;
+    db::migrate(&db)
+        .await
+        .map_err(|err| migration_failed(&config.database, err))?;
     let if_not_empty = if config.force {
         IfNotEmpty::Replace
     } else {
         IfNotEmpty::Refuse
     };
     let seeded = demo::seed(&db, if_not_empty).await?;
+    // The file alone then holds the data: it can be copied as it is.
+    db::checkpoint(&db).await?;
     if seeded.deleted > 0 {
         println!(
             "deleted {} artists and their availabilities",
@@ -116,6 +190,19 @@ async fn seed(config: SeedConfig) -> anyhow::Result<()> {
         demo::FESTIVAL_SUNDAY,
         demo::TOUR_FIRST_DAY,
         demo::TOUR_LAST_DAY,
+    );
+    Ok(())
+}
+
+async fn backup(config: BackupConfig) -> anyhow::Result<()> {
+    telemetry::init(LogFormat::Text);
+    let db = open(&config.database).await?;
+    db::backup(&db, &config.path).await?;
+    let bytes = std::fs::metadata(&config.path).map_or(0, |meta| meta.len());
+    println!(
+        "backed up {} to {} ({bytes} bytes)",
+        redact(&config.database.database_url),
+        config.path.display()
     );
     Ok(())
 }

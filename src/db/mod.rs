@@ -1,7 +1,10 @@
 //! Connecting to SQLite or PostgreSQL, and migrating.
 
+mod open_error;
 mod pipelined;
 mod sqlite_reads;
+
+pub use open_error::{CONNECT_PATIENCE, OpenError, STARTING_PATIENCE, sqlite_file as file_error};
 
 pub use pipelined::{PAGE_READS_NAME, POINT_READS_NAME, PipelinedReads, ReadError, Unavailable};
 pub use sqlite_reads::{SqliteReadError, SqliteReads};
@@ -86,16 +89,20 @@ impl From<DatabaseConnection> for Database {
 }
 
 /// Connects with the default session settings (see `connect_with`).
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, OpenError> {
     connect_with(url, max_connections, PageCost::default()).await
 }
 
 /// Connects; on PostgreSQL, sessions plan with `page_cost` (see below).
+/// A server that refuses the connection, a database that does not exist,
+/// a file that cannot be written: each is an `OpenError` that says so at
+/// once. Only a PostgreSQL server starting up is waited for, up to
+/// `STARTING_PATIENCE`.
 pub async fn connect_with(
     url: &str,
     max_connections: u32,
     page_cost: PageCost,
-) -> Result<DatabaseConnection, DbErr> {
+) -> Result<DatabaseConnection, OpenError> {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
@@ -130,11 +137,127 @@ pub async fn connect_with(
                 // the reader every few dozen rows.
                 .row_buffer_size(SQLITE_ROW_BUFFER)
         });
-        return connect_sqlite(options).await;
+        if !is_in_memory(url) {
+            // SQLite opens a file it cannot write, and would fail at the
+            // first write instead; the service writes, so say it now.
+            open_error::check_sqlite_file(url)?;
+        }
+        return connect_sqlite(options).await.map_err(|err| {
+            match open_error::sqlite_file(url, &err) {
+                Some(explained) => explained,
+                None => OpenError::Other {
+                    target: url.to_owned(),
+                    source: err,
+                },
+            }
+        });
     }
+    let postgres = postgres_options(url, page_cost).map_err(|err| OpenError::Other {
+        target: "named by the database URL".to_owned(),
+        source: DbErr::Conn(RuntimeErr::SqlxError(err.into())),
+    })?;
+    probe_postgres(&postgres).await?;
     let cost = session_page_cost(url, page_cost);
     options.map_sqlx_postgres_opts(move |postgres| with_page_cost(postgres, cost));
-    orm::Database::connect(options).await
+    orm::Database::connect(options)
+        .await
+        .map_err(|source| OpenError::Other {
+            target: open_error::server_of(&postgres),
+            source,
+        })
+}
+
+/// One connection to the server before the pool opens its own: the pool
+/// would retry a refused connection until its acquire timeout, then say
+/// only that it timed out.
+async fn probe_postgres(options: &PgConnectOptions) -> Result<(), OpenError> {
+    use sea_orm::sqlx::Connection as _;
+    let deadline = Instant::now() + STARTING_PATIENCE;
+    loop {
+        let attempt =
+            tokio::time::timeout(CONNECT_PATIENCE, sqlx::PgConnection::connect_with(options)).await;
+        let err = match attempt {
+            Ok(Ok(connection)) => {
+                // A failed goodbye changes nothing: the server answered.
+                let _ = connection.close().await;
+                return Ok(());
+            }
+            Ok(Err(err)) => err,
+            Err(_elapsed) => {
+                return Err(OpenError::NoAnswer {
+                    server: open_error::server_of(options),
+                });
+            }
+        };
+        match open_error::postgres(options, err) {
+            Some(err) => return Err(err),
+            None if Instant::now() >= deadline => {
+                return Err(OpenError::StillStarting {
+                    server: open_error::server_of(options),
+                });
+            }
+            None => {
+                tracing::info!(
+                    server = %open_error::server_of(options),
+                    "PostgreSQL is starting up; waiting for it"
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+/// Writes what SQLite's write-ahead log holds into the database file and
+/// empties the log, so that the file alone holds every commit (a copy of
+/// it is a whole database). Nothing to do on PostgreSQL.
+pub async fn checkpoint(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes a consistent copy of the SQLite database to `path` while the
+/// service may be writing (`VACUUM INTO`). On PostgreSQL, `pg_dump` does
+/// this job, so the request is refused.
+pub async fn backup(db: &DatabaseConnection, path: &std::path::Path) -> Result<(), BackupError> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Err(BackupError::NotSqlite);
+    }
+    if path.exists() {
+        return Err(BackupError::Exists(path.to_owned()));
+    }
+    let target = path
+        .to_str()
+        .ok_or_else(|| BackupError::NotUtf8(path.to_owned()))?;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [target.into()],
+    ))
+    .await
+    .map_err(|source| BackupError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("backup copies a SQLite database; for PostgreSQL use pg_dump (see docs/deployment.md)")]
+    NotSqlite,
+    #[error("{} exists already: name a new file", .0.display())]
+    Exists(std::path::PathBuf),
+    #[error("the path {} is not UTF-8", .0.display())]
+    NotUtf8(std::path::PathBuf),
+    #[error("cannot write the backup to {}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        #[source]
+        source: DbErr,
+    },
 }
 
 /// What the service sets on each PostgreSQL session it opens, pooled or
@@ -277,7 +400,14 @@ async fn begin_migrating(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     }
 }
 
-/// How many migrations are not applied yet.
-pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, DbErr> {
-    Ok(Migrator::get_pending_migrations(db).await?.len())
+/// The migrations not applied yet, by name, in the order they apply.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let pending = Migrator::get_pending_migrations(db).await?;
+    Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+}
+
+/// The migrations applied, by name, in the order they were.
+pub async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let applied = Migrator::get_applied_migrations(db).await?;
+    Ok(applied.iter().map(|m| m.name().to_owned()).collect())
 }
