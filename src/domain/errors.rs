@@ -115,3 +115,80 @@ pub(crate) fn violates(err: &DbErr, constraint: &str) -> bool {
         db_err.is_unique_violation() && db_err.constraint().is_none_or(|name| name == constraint)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::*;
+
+    #[test]
+    fn paths_are_seen_from_the_enclosing_input() {
+        let nested = DomainError::Validation(vec![
+            FieldError::new("[2].endsAt", "must be after startsAt"),
+            FieldError::new("name", "must not be empty"),
+        ])
+        .within("input");
+        let DomainError::Validation(fields) = &nested else {
+            panic!("still a validation error: {nested:?}");
+        };
+        assert_eq!(fields[0].field, "input[2].endsAt");
+        assert_eq!(fields[1].field, "input.name");
+        // As the log shows it.
+        assert_eq!(
+            nested.to_string(),
+            "invalid input: input[2].endsAt: must be after startsAt; input.name: must not be empty"
+        );
+        let conflict = DomainError::Conflict {
+            field: Some("email".into()),
+            conflicting_id: None,
+            message: "taken".into(),
+        }
+        .within("input");
+        assert!(matches!(conflict, DomainError::Conflict { field: Some(f), .. } if f == "email"));
+    }
+
+    #[test]
+    fn read_failures_are_internal_and_keep_their_cause() {
+        for err in [
+            DomainError::from(crate::db::ReadError::NoSession),
+            DomainError::from(crate::db::SqliteReadError::Busy),
+        ] {
+            let DomainError::Internal(cause) = &err else {
+                panic!("internal: {err:?}");
+            };
+            assert!(!cause.to_string().is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn unique_violations_are_told_from_other_errors() {
+        let db = match Database::connect("sqlite::memory:").await {
+            Ok(db) => db,
+            Err(err) => panic!("in-memory SQLite: {err}"),
+        };
+        for statement in [
+            "CREATE TABLE t (email TEXT CONSTRAINT t_email_key UNIQUE)",
+            "INSERT INTO t VALUES ('ada@example.org')",
+        ] {
+            assert!(
+                db.execute_unprepared(statement).await.is_ok(),
+                "{statement}"
+            );
+        }
+        let duplicate = db
+            .execute_unprepared("INSERT INTO t VALUES ('ada@example.org')")
+            .await
+            .err();
+        let missing = db
+            .execute_unprepared("INSERT INTO nope VALUES (1)")
+            .await
+            .err();
+        let (Some(duplicate), Some(missing)) = (duplicate, missing) else {
+            panic!("both statements fail");
+        };
+        // SQLite names no constraint: the caller's statement tells which.
+        assert!(violates(&duplicate, "t_email_key"));
+        assert!(!violates(&missing, "t_email_key"));
+    }
+}

@@ -135,3 +135,63 @@ where
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// What the log would show, written to memory.
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Log {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut kept) = self.0.lock() {
+                kept.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the artist")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn an_internal_error_logs_its_causes_and_shows_nothing_of_them() {
+        let log = Log::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let cause = Outer(std::io::Error::other("disk full at /var/lib/db"));
+        let shown = tracing::subscriber::with_default(subscriber, || internal(&cause));
+        let logged = log
+            .0
+            .lock()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default();
+        assert!(
+            logged.contains("cannot read the artist: disk full at /var/lib/db"),
+            "{logged}"
+        );
+        assert_eq!(shown.message, "Internal server error");
+        let shown = format!("{shown:?}");
+        assert!(!shown.contains("disk full"), "{shown}");
+        assert!(shown.contains(INTERNAL_SERVER_ERROR), "{shown}");
+    }
+
+    #[test]
+    fn a_fault_detected_by_the_service_is_masked_too() {
+        let shown = internal_fault("the union cannot carry Conflict");
+        assert_eq!(shown.message, "Internal server error");
+    }
+}
