@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::service::{BINARY, Service};
+use common::service::{BINARY, Service, artists_in};
 use serde_json::{Value, json};
 
 /// Starts `coulisses serve` and waits until it listens.
@@ -118,14 +118,11 @@ fn seed(url: &str, args: &[&str]) -> std::process::Output {
 
 /// The names of the artists in the file, sorted.
 async fn artist_names(url: &str) -> Vec<String> {
-    let db = coulisses::db::connect(url, 1)
+    let mut names: Vec<String> = artists_in(url)
         .await
-        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
-    let details = coulisses::domain::artists::load_details(&db, None)
-        .await
-        .unwrap_or_else(|err| panic!("cannot read the artists: {err}"));
-    let _ = db.close().await;
-    let mut names: Vec<String> = details.into_iter().map(|d| d.artist.name).collect();
+        .into_iter()
+        .map(|d| d.artist.name)
+        .collect();
     names.sort();
     names
 }

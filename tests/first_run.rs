@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::service::{BINARY, Service, sqlite_file};
+use common::service::{BINARY, Service, artists_in, sqlite_file};
 use serde_json::{Value, json};
 
 /// Runs the binary with `args`, as a newcomer's shell would (with
@@ -291,14 +291,7 @@ fn copied_alone(file: &Path) -> (tempfile::TempDir, String) {
 }
 
 async fn artist_count(url: &str) -> usize {
-    let db = coulisses::db::connect(url, 1)
-        .await
-        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
-    let details = coulisses::domain::artists::load_details(&db, None)
-        .await
-        .unwrap_or_else(|err| panic!("the copy is not a whole database: {err}"));
-    let _ = db.close().await;
-    details.len()
+    artists_in(url).await.len()
 }
 
 fn wal_bytes(file: &Path) -> u64 {

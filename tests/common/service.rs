@@ -173,3 +173,16 @@ pub fn sqlite_file() -> (tempfile::TempDir, String) {
     );
     (dir, url)
 }
+
+/// Every artist in the database at `url` (the binary's file, opened
+/// beside it or after it stopped), with details.
+pub async fn artists_in(url: &str) -> Vec<coulisses::domain::ArtistDetails> {
+    let db = coulisses::db::connect(url, 1)
+        .await
+        .unwrap_or_else(|err| panic!("cannot open {url}: {err}"));
+    let details = coulisses::domain::artists::load_details(&db, None)
+        .await
+        .unwrap_or_else(|err| panic!("cannot read the artists of {url}: {err}"));
+    let _ = db.close().await;
+    details
+}
