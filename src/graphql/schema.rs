@@ -244,6 +244,7 @@ impl Api {
             }
         };
         let query = learn.then(|| request.query.clone());
+        // Only concealing needs the text once the request is consumed.
         let concealing = (!self.limits.introspection).then(|| request.query.clone());
         request.set_parsed_query(document);
         let mut response = self
@@ -258,16 +259,16 @@ impl Api {
             Outcome::Ok
         };
         timing.finish(outcome, validated);
-        if let Some(text) = &concealing {
-            reply::conceal_schema(&mut response.errors, text);
-        }
         if let (Some(query), Some(known), true) = (query, known, validated && !response.is_err()) {
             self.plans.remember(query, requested, known);
         }
         if rewritten.kept {
             rewrite::strip(&mut response.data);
         }
-        reply::cap(&mut response.errors);
+        self.tidy(
+            &mut response.errors,
+            concealing.as_deref().unwrap_or_default(),
+        );
         if validated {
             Answer::Executed(response)
         } else {
@@ -277,11 +278,18 @@ impl Api {
 
     /// The answer to a request refused before async-graphql ran it.
     fn refused(&self, mut errors: Vec<ServerError>, query: &str) -> Answer {
-        if !self.limits.introspection {
-            reply::conceal_schema(&mut errors, query);
-        }
-        reply::cap(&mut errors);
+        self.tidy(&mut errors, query);
         Answer::Refused(Response::from_errors(errors))
+    }
+
+    /// What every answer's errors go through, whoever raised them: no
+    /// word of the schema that `query` did not name while introspection
+    /// is off, and at most `reply::MAX_ERRORS`.
+    fn tidy(&self, errors: &mut Vec<ServerError>, query: &str) {
+        if !self.limits.introspection {
+            reply::conceal_schema(errors, query);
+        }
+        reply::cap(errors);
     }
 }
 

@@ -8,7 +8,6 @@ use std::sync::LazyLock;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
 /// The page, as `GET /graphql` answers a browser.
 const PAGE: &str = include_str!("../../assets/graphiql/index.html");
@@ -42,11 +41,7 @@ const ASSETS: [(&str, &str, &[u8]); 4] = [
 static TAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
     ASSETS
         .iter()
-        .map(|(_, _, bytes)| {
-            let digest = Sha256::digest(bytes);
-            let tag = format!("\"{}\"", hex::encode(&digest[..16]));
-            HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"graphiql\""))
-        })
+        .map(|(_, _, bytes)| super::entity_tag(bytes))
         .collect()
 });
 
