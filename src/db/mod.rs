@@ -3,6 +3,7 @@
 mod open_error;
 mod pipelined;
 mod sqlite_reads;
+mod tls;
 
 pub use open_error::{CONNECT_PATIENCE, OpenError, STARTING_PATIENCE, sqlite_file as file_error};
 

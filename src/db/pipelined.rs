@@ -24,7 +24,6 @@
 //! pool: no request ever waits for a session to open.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -33,9 +32,11 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use quick_cache::sync::Cache;
 use sea_orm::Value;
-use sea_orm::sqlx::postgres::PgSslMode;
 use tokio_postgres::types::{IsNull, ToSql, Type};
-use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{Client, Config, Row, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::tls::{self, CertificateFiles, TlsError};
 
 use crate::config::PageCost;
 
@@ -72,6 +73,7 @@ pub struct PipelinedReads {
 
 struct Shared {
     config: Config,
+    tls: MakeRustlsConnect,
     /// Prepared on each session as it opens.
     statements: &'static [&'static str],
     sessions: Box<[Slot]>,
@@ -123,13 +125,10 @@ pub enum Unavailable {
     NotPostgres,
     #[error("the URL is not one the pool reads: {0}")]
     Url(sea_orm::sqlx::Error),
-    /// The pool may encrypt its connections: so would these have to, and
-    /// this path has no TLS. A server on this host needs none.
-    #[error(
-        "the pool may use TLS to {host} and pipelined reads have none \
-         (sslmode=disable, or a server on this host, allows them)"
-    )]
-    Tls { host: String },
+    /// The URL asks for TLS settings that cannot be set up (a
+    /// certificate file that cannot be read, say).
+    #[error("cannot set up TLS as the URL asks")]
+    Tls(#[source] TlsError),
 }
 
 /// Why a read did not run here.
@@ -161,9 +160,10 @@ impl PipelinedReads {
         sessions: NonZeroUsize,
         statements: &'static [&'static str],
     ) -> Result<Self, Unavailable> {
-        let config = session_config(url, page_cost, name)?;
+        let (config, tls) = session_config(url, page_cost, name)?;
         let shared = Arc::new(Shared {
             config,
+            tls,
             statements,
             sessions: (0..sessions.get()).map(|_| Slot::default()).collect(),
             next: AtomicUsize::new(0),
@@ -313,7 +313,7 @@ impl Slot {
     async fn open(&self, shared: &Shared) {
         let opened = tokio::time::timeout(
             CONNECT_TIMEOUT,
-            Session::open(&shared.config, shared.statements),
+            Session::open(&shared.config, &shared.tls, shared.statements),
         )
         .await;
         match opened {
@@ -372,9 +372,10 @@ impl Retry {
 impl Session {
     async fn open(
         config: &Config,
+        tls: &MakeRustlsConnect,
         statements: &'static [&'static str],
     ) -> Result<Self, tokio_postgres::Error> {
-        let (client, connection) = config.connect(NoTls).await?;
+        let (client, connection) = config.connect(tls.clone()).await?;
         // The connection's task sends what the client queues and routes the
         // answers back; it ends when the client is dropped or the
         // connection fails.
@@ -525,7 +526,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The sessions' settings: where and as whom the pool connects, read by
 /// sqlx from the URL and the PG* environment as for the pool itself, with
 /// the pool's session options.
-fn session_config(url: &str, page_cost: PageCost, name: &str) -> Result<Config, Unavailable> {
+fn session_config(
+    url: &str,
+    page_cost: PageCost,
+    name: &str,
+) -> Result<(Config, MakeRustlsConnect), Unavailable> {
     if !(url.starts_with("postgres:") || url.starts_with("postgresql:")) {
         return Err(Unavailable::NotPostgres);
     }
@@ -537,17 +542,10 @@ fn session_config(url: &str, page_cost: PageCost, name: &str) -> Result<Config, 
             .starts_with('/')
             .then(|| pool.get_host().into())
     });
-    let local = socket.is_some() || is_loopback(pool.get_host());
-    let plain = match pool.get_ssl_mode() {
-        PgSslMode::Disable => true,
-        PgSslMode::Allow | PgSslMode::Prefer => local,
-        _ => false,
-    };
-    if !plain {
-        return Err(Unavailable::Tls {
-            host: pool.get_host().to_owned(),
-        });
-    }
+    let files = url::Url::parse(url)
+        .map(|url| CertificateFiles::of(&url))
+        .unwrap_or_default();
+    let tls = tls::settings(pool.get_ssl_mode(), &files).map_err(Unavailable::Tls)?;
     let mut config = Config::new();
     match socket {
         Some(directory) => config.host_path(directory),
@@ -569,7 +567,8 @@ fn session_config(url: &str, page_cost: PageCost, name: &str) -> Result<Config, 
     if let Some(password) = password(url) {
         config.password(password);
     }
-    Ok(config)
+    config.ssl_mode(tls.mode);
+    Ok((config, tls.connector))
 }
 
 /// The password the pool sends, as sqlx finds it: in the URL, its
@@ -594,15 +593,6 @@ fn password(url: &str) -> Option<String> {
         .or_else(|| std::env::var("PGPASSWORD").ok())
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|address| address.is_loopback())
-}
-
 #[cfg(test)]
 mod tests {
     use tokio_postgres::config::Host;
@@ -610,33 +600,42 @@ mod tests {
     use super::*;
 
     fn decide(url: &str) -> Result<Config, Unavailable> {
-        session_config(url, PageCost::default(), POINT_READS_NAME)
+        session_config(url, PageCost::default(), POINT_READS_NAME).map(|(config, _)| config)
     }
 
+    /// As the pool: in clear only where the URL lets the pool send in
+    /// clear; encrypted, on whatever network, where it asks for TLS.
     #[test]
-    fn reads_are_pipelined_only_where_the_pool_would_not_encrypt_across_a_network() {
-        for plain in [
-            "postgres://postgres@127.0.0.1:5432/db",
-            "postgres://postgres@localhost/db",
-            "postgresql://postgres@[::1]/db",
-            "postgres://postgres@db.internal/db?sslmode=disable",
-            "postgres://postgres@localhost/db?host=/var/run/postgresql",
+    fn sessions_encrypt_where_the_pool_does() {
+        use tokio_postgres::config::SslMode;
+        for (url, mode) in [
+            (
+                "postgres://postgres@db.internal/db?sslmode=disable",
+                SslMode::Disable,
+            ),
+            ("postgres://postgres@127.0.0.1:5432/db", SslMode::Prefer),
+            (
+                "postgres://postgres@db.internal/db?sslmode=prefer",
+                SslMode::Prefer,
+            ),
+            (
+                "postgres://postgres@127.0.0.1/db?sslmode=require",
+                SslMode::Require,
+            ),
+            (
+                "postgres://postgres@db.internal/db?sslmode=verify-full",
+                SslMode::Require,
+            ),
         ] {
-            assert!(decide(plain).is_ok(), "{plain}");
+            match decide(url) {
+                Ok(config) => assert_eq!(config.get_ssl_mode(), mode, "{url}"),
+                Err(err) => panic!("{url}: {err}"),
+            }
         }
-        for encrypted in [
-            "postgres://postgres@db.internal/db",
-            "postgres://postgres@db.internal/db?sslmode=prefer",
-            "postgres://postgres@127.0.0.1/db?sslmode=require",
-            // The pool connects to hostaddr: a name of this host does not
-            // make it local.
-            "postgres://postgres@localhost/db?hostaddr=10.0.0.5",
-        ] {
-            assert!(
-                matches!(decide(encrypted), Err(Unavailable::Tls { .. })),
-                "{encrypted}"
-            );
-        }
+        assert!(matches!(
+            decide("postgres://postgres@db.internal/db?sslmode=verify-ca&sslrootcert=/nowhere.pem"),
+            Err(Unavailable::Tls(_))
+        ));
         assert!(matches!(
             decide("sqlite://coulisses.db?mode=rwc"),
             Err(Unavailable::NotPostgres)
@@ -668,7 +667,7 @@ mod tests {
         let options = |url: &str, cost| {
             session_config(url, cost, POINT_READS_NAME)
                 .ok()
-                .and_then(|config| config.get_options().map(str::to_owned))
+                .and_then(|(config, _)| config.get_options().map(str::to_owned))
         };
         assert_eq!(
             options("postgres://127.0.0.1/db", PageCost::Session(1.1)).as_deref(),
