@@ -55,7 +55,12 @@ async fn load_data_set() -> (Api, String) {
             Err(err) => panic!("seed: {err}"),
         }
     }
-    (Api::new(db, Limits::default()), last)
+    let api = Api::new(
+        domain::Reads::from(db.clone()),
+        domain::Writes::new(db),
+        Limits::default(),
+    );
+    (api, last)
 }
 
 fn bench(c: &mut Criterion) {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::Role;
+pub use crate::db::PageCost;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://coulisses.db?mode=rwc";
 
@@ -172,18 +173,14 @@ pub struct DatabaseConfig {
     pub pg_random_page_cost: PageCost,
 }
 
-/// How the service's PostgreSQL sessions set `random_page_cost`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum PageCost {
-    /// Keep the server's (or the role's, or the database's) setting.
-    Server,
-    Session(f64),
-}
-
-impl Default for PageCost {
-    /// The usual value for SSDs; see docs/deployment.md.
-    fn default() -> Self {
-        Self::Session(1.1)
+impl DatabaseConfig {
+    /// How the reads beside the pool connect.
+    pub fn read_settings(&self) -> crate::domain::reads::ReadSettings {
+        crate::domain::reads::ReadSettings {
+            database_url: self.database_url.clone(),
+            pipelined_sessions: self.db_pipelined_sessions,
+            page_cost: self.pg_random_page_cost,
+        }
     }
 }
 

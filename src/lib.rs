@@ -18,14 +18,13 @@ pub mod telemetry;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use axum::Router;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::net::TcpListener;
 
-use crate::config::{DatabaseConfig, ServeConfig};
+use crate::config::ServeConfig;
 use crate::graphql::{Api, Limits};
 use crate::http::HttpSettings;
 
@@ -58,48 +57,6 @@ pub enum StartupError {
         #[source]
         source: io::Error,
     },
-}
-
-/// The database as requests reach it: `pool`, and beside it the faster
-/// ways to the hottest reads. On a SQLite file, point reads in place; on
-/// PostgreSQL, point reads and list pages pipelined, each on sessions of
-/// their own, when these can connect as the pool does. Else (and for
-/// in-memory SQLite) the pool serves every read.
-pub async fn database(pool: DatabaseConnection, database: &DatabaseConfig) -> db::Database {
-    let mut db = db::Database::from(pool);
-    if let Some(reads) = db::SqliteReads::of(
-        &database.database_url,
-        domain::artists::SQLITE_POINT_STATEMENTS,
-    ) {
-        db.point_reads = Some(db::PointReads::Sqlite(reads));
-        return db;
-    }
-    let Some(sessions) = usize::try_from(database.db_pipelined_sessions)
-        .ok()
-        .and_then(NonZeroUsize::new)
-    else {
-        return db;
-    };
-    let pipelined = |name, statements| {
-        db::PipelinedReads::connect(
-            &database.database_url,
-            database.pg_random_page_cost,
-            name,
-            sessions,
-            statements,
-        )
-    };
-    match pipelined(db::POINT_READS_NAME, domain::artists::PIPELINED_STATEMENTS).await {
-        Ok(points) => db.point_reads = Some(db::PointReads::Pipelined(points)),
-        Err(db::Unavailable::NotPostgres) => return db,
-        Err(why) => {
-            tracing::warn!(reason = %why, "reads are not pipelined: the pool serves them");
-            return db;
-        }
-    }
-    // Connected as the point reads' did: the same settings cannot fail.
-    db.page_reads = pipelined(db::PAGE_READS_NAME, &[]).await.ok();
-    db
 }
 
 /// The service, bound to its address and ready to serve.
@@ -137,9 +94,10 @@ impl App {
                 None => StartupError::Migration(err),
             }
         })?;
-        let database = database(db.clone(), &config.database).await;
+        let reads = domain::Reads::open(db.clone(), &config.database.read_settings()).await;
         let api = Api::new(
-            database,
+            reads,
+            domain::Writes::new(db.clone()),
             Limits {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,

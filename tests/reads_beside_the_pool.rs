@@ -63,7 +63,7 @@ async fn read_by_plan(api: &TestApi, id: &str) -> Value {
 /// plan compiled.
 async fn with_point_reads(db: TestDb) -> (TestDb, TestApi) {
     assert!(
-        db.point_reads().is_some(),
+        db.point_reads_apart(),
         "{}: point reads go through the pool (for PostgreSQL on another \
          host, add sslmode=disable to TEST_DATABASE_URL)",
         db.label

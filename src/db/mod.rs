@@ -22,7 +22,20 @@ use sea_orm::{
     DbBackend, DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::config::PageCost;
+/// How the service's PostgreSQL sessions set `random_page_cost`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PageCost {
+    /// Keep the server's (or the role's, or the database's) setting.
+    Server,
+    Session(f64),
+}
+
+impl Default for PageCost {
+    /// The usual value for SSDs; see docs/deployment.md.
+    fn default() -> Self {
+        Self::Session(1.1)
+    }
+}
 
 /// How long a SQLite writer waits for another to finish before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -65,7 +78,7 @@ impl Database {
 
     /// Statements run so far beside the pool, on pipelined sessions: with
     /// the pool's, what requests cost (tests count them).
-    pub fn statements_beside_the_pool(&self) -> u64 {
+    pub fn pipelined_statements(&self) -> u64 {
         let points = match &self.point_reads {
             Some(PointReads::Pipelined(pipelined)) => pipelined.statements_run(),
             _ => 0,

@@ -38,7 +38,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::tls::{self, CertificateFiles, TlsError};
 
-use crate::config::PageCost;
+use super::PageCost;
 
 /// How long opening a session may take, as long as the pool waits for a
 /// connection.

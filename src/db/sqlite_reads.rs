@@ -1,20 +1,18 @@
-//! Point reads on a SQLite file, run in place on the calling thread.
+//! Point reads on a SQLite file, on tokio's blocking threads.
 //!
 //! sqlx runs each SQLite connection on a thread of its own and passes
-//! every statement and its rows through channels: two thread wake-ups a
-//! statement, which for a read by primary key cost several times the read
-//! itself (docs/performance.md, "Point reads on SQLite"). Here the read
-//! runs where the request is, on a connection of its own, opened read-only.
+//! every statement and its rows through channels, and decodes each value
+//! through its own type machinery: for a read by primary key that costs
+//! several times the read itself. Here the read runs on one of tokio's
+//! blocking threads (never on an async worker thread, which it would hold
+//! for the read), on a connection of its own, opened read-only.
 //!
-//! Running SQLite on an async worker thread holds that thread for the
-//! read: a read of one artist by its key takes some microseconds, less
-//! than writing its JSON. It does not wait for writers: in WAL mode,
-//! readers never do. The connections have no busy handler, so a read
-//! SQLite refuses as busy (another connection holding the file in
-//! exclusive mode, or recovering it) goes at once to the pool, which waits
-//! on its own thread. One wait remains, SQLite's own: a reader that meets
-//! the log being restarted by a checkpoint retries a few times, sleeping
-//! microseconds, rarely more, before it gives up (then the pool runs it).
+//! It does not wait for writers: in WAL mode, readers never do. The
+//! connections have no busy handler, so a read SQLite refuses as busy
+//! (another connection holding the file in exclusive mode, or recovering
+//! it) goes at once to the pool. One wait remains, SQLite's own: a reader
+//! that meets the log being restarted by a checkpoint retries a few times,
+//! sleeping microseconds, before it gives up (then the pool runs it).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -22,8 +20,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OpenFlags, Params, Rows};
 
 /// Read-only connections to one SQLite file, each lent to one read at a
-/// time. As reads never await, no more are open than threads read at
-/// once.
+/// time. At most as many reads run at once as the machine has cores (the
+/// rest wait their turn without holding a thread), so no more
+/// connections open than that.
 #[derive(Clone)]
 pub struct SqliteReads {
     shared: Arc<Shared>,
@@ -32,6 +31,7 @@ pub struct SqliteReads {
 struct Shared {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    turns: tokio::sync::Semaphore,
 }
 
 /// Why a read did not run here.
@@ -79,6 +79,9 @@ impl SqliteReads {
             shared: Arc::new(Shared {
                 path: options.get_filename().to_owned(),
                 idle: Mutex::new(Vec::new()),
+                turns: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+                ),
             }),
         };
         let checked = reads.open().and_then(|connection| {
@@ -99,8 +102,33 @@ impl SqliteReads {
         }
     }
 
-    /// Runs `sql` with `params` and hands its rows to `read`.
-    pub fn query<T>(
+    /// Runs `sql` with `params` on a blocking thread and hands its rows
+    /// to `read` there.
+    pub async fn query<P, T>(
+        &self,
+        sql: &'static str,
+        params: P,
+        read: impl FnOnce(&mut Rows<'_>) -> Result<T, SqliteReadError> + Send + 'static,
+    ) -> Result<T, SqliteReadError>
+    where
+        P: Params + Send + 'static,
+        T: Send + 'static,
+    {
+        // The semaphore is never closed.
+        let Ok(_turn) = self.shared.turns.acquire().await else {
+            return Err(SqliteReadError::Busy);
+        };
+        let reads = self.clone();
+        match tokio::task::spawn_blocking(move || reads.query_here(sql, params, read)).await {
+            Ok(result) => result,
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            // The runtime is shutting down: the pool says so in its turn.
+            Err(_) => Err(SqliteReadError::Busy),
+        }
+    }
+
+    /// The read, on the calling thread.
+    fn query_here<T>(
         &self,
         sql: &str,
         params: impl Params,
@@ -171,7 +199,7 @@ mod tests {
     const SUM: &str = "SELECT sum(v) FROM t";
 
     fn sum(reads: &SqliteReads) -> Result<i64, SqliteReadError> {
-        reads.query(SUM, [], |rows| match rows.next()? {
+        reads.query_here(SUM, [], |rows| match rows.next()? {
             Some(row) => Ok(row.get::<_, i64>(0)?),
             None => Ok(0),
         })

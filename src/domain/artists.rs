@@ -5,18 +5,15 @@ use std::collections::HashMap;
 
 use migration::constraints::ARTIST_EMAIL_UNIQUE;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use super::errors::{DomainError, violates};
-use super::records::{
-    Artist, ArtistChanges, ArtistDetails, Availability, NewArtist, NewIds, Patch,
-};
+use super::records::{Artist, ArtistChanges, ArtistDetails, NewArtist, NewIds, Patch};
 use super::validation::{self, Violations};
 use super::{availabilities, time, write};
-use crate::db::{Database, PointReads, ReadError, SqliteReadError};
 use crate::entities::{artist, artist_skill};
 
 pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Artist>, DomainError> {
@@ -26,167 +23,6 @@ pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Artist>, Do
         .map(Artist::try_from)
         .transpose()
 }
-
-/// The statement of `get_with_availabilities`, with the backend's
-/// placeholder for the artist's id.
-macro_rules! artist_with_availabilities {
-    ($placeholder:literal) => {
-        concat!(
-            "SELECT a.name, a.email, a.created_at, a.updated_at, ",
-            "v.id, v.starts_at, v.ends_at, v.note ",
-            "FROM artists a LEFT JOIN availabilities v ON v.artist_id = a.id ",
-            "WHERE a.id = ",
-            $placeholder,
-            " ORDER BY v.starts_at"
-        )
-    };
-}
-
-/// `artist_with_availabilities` on each engine.
-const ARTIST_WITH_AVAILABILITIES: &str = artist_with_availabilities!("$1");
-const ARTIST_WITH_AVAILABILITIES_SQLITE: &str = artist_with_availabilities!("?");
-
-/// The statements `db::PipelinedReads` runs: each session prepares them.
-pub const PIPELINED_STATEMENTS: &[&str] = &[ARTIST_WITH_AVAILABILITIES];
-/// The statements `db::SqliteReads` runs: checked as it opens.
-pub const SQLITE_POINT_STATEMENTS: &[&str] = &[ARTIST_WITH_AVAILABILITIES_SQLITE];
-
-/// The artist with its availabilities sorted by start, in one statement:
-/// the hot read of a single artist. Written in SQL and read by column
-/// position, which spares it sea-orm's models and lookups by column name.
-/// Read beside the pool where `db` allows (pipelined with other requests'
-/// reads on PostgreSQL, in place on a SQLite file), by the pool when that
-/// way is not open just then.
-pub async fn get_with_availabilities(
-    db: &Database,
-    id: Uuid,
-) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
-    match &db.point_reads {
-        Some(PointReads::Pipelined(pipelined)) => {
-            match pipelined.query(ARTIST_WITH_AVAILABILITIES, &[&id]).await {
-                Ok(rows) => return ArtistWithAvailabilities::read(id, &rows),
-                // Its session is lost or reopening: the pool serves it.
-                Err(ReadError::NoSession) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Some(PointReads::Sqlite(sqlite)) => {
-            let read = sqlite.query(ARTIST_WITH_AVAILABILITIES_SQLITE, [id], |rows| {
-                let mut read = ArtistWithAvailabilities::new(id);
-                while let Some(row) = rows.next()? {
-                    read.add(row)
-                        .map_err(|err| SqliteReadError::Unreadable(Box::new(err)))?;
-                }
-                Ok(read.into_found())
-            });
-            match read {
-                Ok(found) => return Ok(found),
-                // SQLite would have had it wait: the pool serves it.
-                Err(SqliteReadError::Busy) => {}
-                Err(err) => return Err(err.into()),
-            }
-        }
-        None => {}
-    }
-    let backend = db.pool.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => ARTIST_WITH_AVAILABILITIES,
-        _ => ARTIST_WITH_AVAILABILITIES_SQLITE,
-    };
-    let rows = db
-        .pool
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
-        .await?;
-    ArtistWithAvailabilities::read(id, &rows)
-}
-
-/// The artist and availabilities `artist_with_availabilities` reads,
-/// assembled row by row, whichever driver fetched them.
-struct ArtistWithAvailabilities {
-    id: Uuid,
-    found: Option<(Artist, Vec<Availability>)>,
-}
-
-impl ArtistWithAvailabilities {
-    fn new(id: Uuid) -> Self {
-        Self { id, found: None }
-    }
-
-    fn read(
-        id: Uuid,
-        rows: &[impl JoinedRow],
-    ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
-        let mut read = Self::new(id);
-        for row in rows {
-            read.add(row)?;
-        }
-        Ok(read.into_found())
-    }
-
-    fn add(&mut self, row: &impl JoinedRow) -> Result<(), DomainError> {
-        let id = self.id;
-        let (_, availabilities) = match &mut self.found {
-            Some(found) => found,
-            found @ None => found.insert((
-                Artist {
-                    id,
-                    name: row.text(0)?,
-                    email: row.optional_text(1)?,
-                    created_at: time::from_micros(row.micros(2)?)?,
-                    updated_at: time::from_micros(row.micros(3)?)?,
-                },
-                Vec::new(),
-            )),
-        };
-        // An artist without availabilities is one row of nulls on their side.
-        if let Some(availability_id) = row.optional_id(4)? {
-            availabilities.push(Availability {
-                id: availability_id,
-                artist_id: id,
-                starts_at: time::from_micros(row.micros(5)?)?,
-                ends_at: time::from_micros(row.micros(6)?)?,
-                note: row.optional_text(7)?,
-            });
-        }
-        Ok(())
-    }
-
-    fn into_found(self) -> Option<(Artist, Vec<Availability>)> {
-        self.found
-    }
-}
-
-/// A row of `artist_with_availabilities`, read by column position.
-trait JoinedRow {
-    fn text(&self, column: usize) -> Result<String, DomainError>;
-    fn optional_text(&self, column: usize) -> Result<Option<String>, DomainError>;
-    fn micros(&self, column: usize) -> Result<i64, DomainError>;
-    fn optional_id(&self, column: usize) -> Result<Option<Uuid>, DomainError>;
-}
-
-/// Implements `JoinedRow` for a driver's row by its typed getter.
-macro_rules! joined_row {
-    ($row:ty, $get:ident) => {
-        impl JoinedRow for $row {
-            fn text(&self, column: usize) -> Result<String, DomainError> {
-                self.$get(column).map_err(DomainError::internal)
-            }
-            fn optional_text(&self, column: usize) -> Result<Option<String>, DomainError> {
-                self.$get(column).map_err(DomainError::internal)
-            }
-            fn micros(&self, column: usize) -> Result<i64, DomainError> {
-                self.$get(column).map_err(DomainError::internal)
-            }
-            fn optional_id(&self, column: usize) -> Result<Option<Uuid>, DomainError> {
-                self.$get(column).map_err(DomainError::internal)
-            }
-        }
-    };
-}
-
-joined_row!(QueryResult, try_get_by_index);
-joined_row!(tokio_postgres::Row, try_get);
-joined_row!(rusqlite::Row<'_>, get);
 
 /// The artists with these IDs that exist, in no particular order.
 pub async fn get_many(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Artist>, DomainError> {

@@ -5,23 +5,18 @@
 use std::collections::HashMap;
 
 use migration::constraints::AVAILABILITY_RANGE_UNIQUE;
-use sea_orm::sea_query::{Alias, Expr, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
 use super::errors::{DomainError, violates};
-use super::records::{Artist, Availability, NewAvailability, TimeSpan};
+use super::reads::rows;
+use super::records::{Artist, Availability, NewAvailability};
 use super::validation::{self, Violations};
 use super::{time, write};
-use crate::entities::{artist, availability};
-
-/// Names of an artist's kept times in a page's row (`select_spans`).
-const SPANS: &str = "spans";
-const STARTS: &str = "starts";
-const ENDS: &str = "ends";
+use crate::entities::availability;
 
 /// Availabilities per artist, sorted by start; one statement for any number.
 pub async fn of_artists(
@@ -38,121 +33,35 @@ pub(crate) async fn of_all_artists(
     load(db, None).await
 }
 
-/// Reads only the columns a record needs, by position: a page of artists
-/// reads hundreds of these rows, and sea-orm's models would also decode the
-/// two timestamps of each row, and every column by name.
+/// Reads only the columns a record needs, named as `reads::rows`
+/// decodes them.
 async fn load(
     db: &DatabaseConnection,
     artist_ids: Option<&[Uuid]>,
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
     use availability::Column;
-    let mut query = availability::Entity::find().select_only().columns([
-        Column::ArtistId,
-        Column::Id,
-        Column::StartsAt,
-        Column::EndsAt,
-        Column::Note,
-    ]);
+    let mut query = availability::Entity::find()
+        .select_only()
+        .column(Column::ArtistId)
+        .column_as(Column::Id, "availability_id")
+        .columns([Column::StartsAt, Column::EndsAt, Column::Note]);
     if let Some(ids) = artist_ids {
         query = query.filter(Column::ArtistId.is_in(ids.iter().copied()));
     }
-    let rows: Vec<(Uuid, Uuid, i64, i64, Option<String>)> = query
-        .order_by_asc(Column::ArtistId)
-        .order_by_asc(Column::StartsAt)
-        .into_tuple()
-        .all(db)
-        .await?;
-    group_by_artist(
-        rows.into_iter()
-            .map(|(artist_id, id, starts_at, ends_at, note)| {
-                Ok((
-                    artist_id,
-                    Availability {
-                        id,
-                        artist_id,
-                        starts_at: time::from_micros(starts_at)?,
-                        ends_at: time::from_micros(ends_at)?,
-                        note,
-                    },
-                ))
-            }),
-    )
-}
-
-/// Adds to `query`, a select of artists, the times of each artist's
-/// availabilities, which the artist's row keeps (migration
-/// m20261124_000003, maintained by triggers on every write): read them
-/// back with `spans_in_row`. On PostgreSQL, two arrays `starts` and `ends`;
-/// on SQLite, which has no arrays, one JSON text of `[starts_at, ends_at]`
-/// pairs (one text per artist costs its driver far less than a row per
-/// availability).
-pub(super) fn select_spans(query: &mut SelectStatement, backend: DbBackend) {
-    use migration::kept_times::{POSTGRES_ENDS, POSTGRES_STARTS, SQLITE_PAIRS};
-    let kept = |column: &'static str| Expr::col((artist::Entity, Alias::new(column)));
-    if backend == DbBackend::Postgres {
-        query
-            .expr_as(kept(POSTGRES_STARTS), STARTS)
-            .expr_as(kept(POSTGRES_ENDS), ENDS);
-    } else {
-        query.expr_as(kept(SQLITE_PAIRS), SPANS);
-    }
-}
-
-/// The artist's spans that `select_spans` added to its row, sorted by
-/// start; none when it has no availability.
-pub(super) fn spans_in_row(
-    row: &QueryResult,
-    backend: DbBackend,
-) -> Result<Vec<TimeSpan>, DomainError> {
-    // Null (never any availability) or, on SQLite, "[]" (all deleted):
-    // an artist without availabilities.
-    if backend == DbBackend::Postgres {
-        paired_spans(row.try_get("", STARTS)?, row.try_get("", ENDS)?)
-    } else {
-        let pairs: Option<String> = row.try_get("", SPANS)?;
-        let Some(pairs) = pairs else {
-            return Ok(Vec::new());
-        };
-        let pairs: Vec<(i64, i64)> = serde_json::from_str(&pairs).map_err(DomainError::internal)?;
-        sorted_spans(pairs.into_iter())
-    }
-}
-
-/// The same, from a row a pipelined session read (PostgreSQL).
-pub(super) fn spans_in_pipelined_row(
-    row: &tokio_postgres::Row,
-) -> Result<Vec<TimeSpan>, DomainError> {
-    paired_spans(
-        row.try_get(STARTS).map_err(DomainError::internal)?,
-        row.try_get(ENDS).map_err(DomainError::internal)?,
-    )
-}
-
-/// PostgreSQL's kept times: both arrays are aggregated from the same rows
-/// in the same order, so they pair up; null without availabilities.
-fn paired_spans(
-    starts: Option<Vec<i64>>,
-    ends: Option<Vec<i64>>,
-) -> Result<Vec<TimeSpan>, DomainError> {
-    sorted_spans(
-        starts
-            .unwrap_or_default()
-            .into_iter()
-            .zip(ends.unwrap_or_default()),
-    )
-}
-
-/// Neither engine keeps the times sorted (their triggers would sort at
-/// every write, and SQLite's `json_group_array` promises no order): an
-/// artist's few spans are sorted as they are read.
-fn sorted_spans(pairs: impl Iterator<Item = (i64, i64)>) -> Result<Vec<TimeSpan>, DomainError> {
-    let mut spans = pairs
-        .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
-        .collect::<Result<Vec<_>, _>>()?;
-    // An artist's availabilities never overlap, so their starts are
-    // distinct and order them fully.
-    spans.sort_unstable_by_key(|span| span.starts_at);
-    Ok(spans)
+    let statement = QueryTrait::build(
+        &query
+            .order_by_asc(Column::ArtistId)
+            .order_by_asc(Column::StartsAt),
+        db.get_database_backend(),
+    );
+    let rows = db.query_all_raw(statement).await?;
+    group_by_artist(rows.iter().map(|row| {
+        let artist_id: Uuid = row.try_get("", IdenStatic::as_str(&Column::ArtistId))?;
+        match rows::availability(artist_id, row)? {
+            Some(availability) => Ok((artist_id, availability)),
+            None => Err(DomainError::internal("an availability without its id")),
+        }
+    }))
 }
 
 /// Rows sorted by artist, grouped: each artist's rows come together, so

@@ -5,22 +5,20 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    FromQueryResult, IdenStatic, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, QueryTrait, Statement, Value,
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
 
-use super::availabilities;
 use super::errors::DomainError;
-use super::records::{Artist, TimeSpan};
+use super::records::Artist;
 use super::time::to_micros;
 use super::validation::{self, Violations};
-use crate::db::{Database, ReadError};
 use crate::entities::{artist, artist_skill, availability};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -60,6 +58,14 @@ pub struct Page {
     pub edges: Vec<(String, Artist)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
+}
+
+/// A list of artists to read: which, in what order, which page.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    pub filter: ValidFilter,
+    pub order: ArtistOrder,
+    pub page: PageRequest,
 }
 
 /// A filter whose values are validated and normalized, ready for SQL.
@@ -240,130 +246,32 @@ pub async fn count(db: &DatabaseConnection, filter: &ValidFilter) -> Result<u64,
         .await?)
 }
 
-/// One page of artists. Validation errors name `first`, `last`, `after`,
-/// `before` (the arguments of the `artists` query).
-pub async fn page(
-    db: &Database,
-    filter: &ValidFilter,
-    order: ArtistOrder,
-    request: &PageRequest,
-) -> Result<Page, DomainError> {
-    let window = Window::parse(order, request)?;
-    let statement = page_statement(db.backend(), filter, order, &window, Times::Left);
-    let rows = page_rows(db, &statement, |row| row.artist()).await?;
-    finish_page(&db.pool, filter, order, &window, rows).await
-}
+/// Names of an artist's kept times in a page's row (`select_times`).
+pub(crate) const KEPT_PAIRS: &str = "spans";
+pub(crate) const KEPT_STARTS: &str = "starts";
+pub(crate) const KEPT_ENDS: &str = "ends";
 
-/// A page of artists, and when the availabilities of each start and end,
-/// sorted by start: the list page's hot read, in one statement. Each
-/// artist's row keeps its times (`availabilities::select_spans`): a page
-/// of 50 reads 51 rows and nothing else.
-pub async fn page_with_spans(
-    db: &Database,
-    filter: &ValidFilter,
-    order: ArtistOrder,
-    request: &PageRequest,
-) -> Result<(Page, HashMap<Uuid, Vec<TimeSpan>>), DomainError> {
-    let window = Window::parse(order, request)?;
-    let statement = page_statement(db.backend(), filter, order, &window, Times::Read);
-    let read = page_rows(db, &statement, |row| Ok((row.artist()?, row.spans()?))).await?;
-    let mut rows = Vec::with_capacity(read.len());
-    let mut spans = HashMap::with_capacity(read.len());
-    for (artist, times) in read {
-        if !times.is_empty() {
-            spans.insert(artist.id, times);
-        }
-        rows.push(artist);
-    }
-    let page = finish_page(&db.pool, filter, order, &window, rows).await?;
-    Ok((page, spans))
-}
-
-/// The rows of a page's statement, each read by `read`: pipelined on the
-/// page sessions where the database has them (PostgreSQL), else, and
-/// while those reopen, by the pool.
-async fn page_rows<T>(
-    db: &Database,
-    statement: &Statement,
-    read: impl Fn(&dyn PageRow) -> Result<T, DomainError>,
-) -> Result<Vec<T>, DomainError> {
-    if let Some(pages) = &db.page_reads {
-        match pages.query_built(statement).await {
-            Ok(rows) => return rows.iter().map(|row| read(row)).collect(),
-            // Its session is lost or reopening: the pool serves it.
-            Err(ReadError::NoSession) => {}
-            // A statement binding a kind of value the sessions do not send
-            // is a fault of this code (`db::pipelined::Param`), not of the
-            // request: said once, then the pool serves such pages.
-            Err(err @ ReadError::Unbindable(_)) => {
-                static SAID: std::sync::Once = std::sync::Once::new();
-                SAID.call_once(|| tracing::error!(error = %err, "list pages go to the pool"));
-            }
-            Err(err) => return Err(err.into()),
-        }
-    }
-    let backend = db.backend();
-    db.pool
-        .query_all_raw(statement.clone())
-        .await?
-        .iter()
-        .map(|row| read(&PooledRow { row, backend }))
-        .collect()
-}
-
-/// A row of a page's statement, whichever driver read it.
-trait PageRow {
-    /// The artist: the row's columns named as the model's fields.
-    fn artist(&self) -> Result<artist::Model, DomainError>;
-    /// The times `availabilities::select_spans` added to the row.
-    fn spans(&self) -> Result<Vec<TimeSpan>, DomainError>;
-}
-
-/// A row the pool read, on either engine.
-struct PooledRow<'a> {
-    row: &'a QueryResult,
-    backend: DbBackend,
-}
-
-impl PageRow for PooledRow<'_> {
-    fn artist(&self) -> Result<artist::Model, DomainError> {
-        Ok(artist::Model::from_query_result(self.row, "")?)
-    }
-
-    fn spans(&self) -> Result<Vec<TimeSpan>, DomainError> {
-        availabilities::spans_in_row(self.row, self.backend)
-    }
-}
-
-/// A row a page session read (PostgreSQL).
-impl PageRow for tokio_postgres::Row {
-    fn artist(&self) -> Result<artist::Model, DomainError> {
-        fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
-            row: &'a tokio_postgres::Row,
-            column: artist::Column,
-        ) -> Result<T, DomainError> {
-            row.try_get(column.as_str()).map_err(DomainError::internal)
-        }
-        use artist::Column;
-        Ok(artist::Model {
-            id: get(self, Column::Id)?,
-            name: get(self, Column::Name)?,
-            name_key: get(self, Column::NameKey)?,
-            email: get(self, Column::Email)?,
-            email_key: get(self, Column::EmailKey)?,
-            created_at: get(self, Column::CreatedAt)?,
-            updated_at: get(self, Column::UpdatedAt)?,
-        })
-    }
-
-    fn spans(&self) -> Result<Vec<TimeSpan>, DomainError> {
-        availabilities::spans_in_pipelined_row(self)
+/// Adds to `query`, a select of artists, the times of each artist's
+/// availabilities, which the artist's row keeps (migration
+/// m20261124_000003, maintained by triggers on every write; the decision
+/// is in docs/decisions/0001-times-kept-with-their-artist.md): read them
+/// back with `reads::rows::spans`. On PostgreSQL, two arrays; on SQLite,
+/// which has no arrays, one JSON text of `[starts_at, ends_at]` pairs.
+fn select_times(query: &mut SelectStatement, backend: DbBackend) {
+    use migration::kept_times::{POSTGRES_ENDS, POSTGRES_STARTS, SQLITE_PAIRS};
+    let kept = |column: &'static str| Expr::col((artist::Entity, Alias::new(column)));
+    if backend == DbBackend::Postgres {
+        query
+            .expr_as(kept(POSTGRES_STARTS), KEPT_STARTS)
+            .expr_as(kept(POSTGRES_ENDS), KEPT_ENDS);
+    } else {
+        query.expr_as(kept(SQLITE_PAIRS), KEPT_PAIRS);
     }
 }
 
 /// Whether a page's statement reads its artists' availabilities' times.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Times {
+pub(crate) enum Times {
     Read,
     Left,
 }
@@ -380,7 +288,7 @@ enum Times {
 /// page's statement has no parameter left and is planned once per
 /// connection. The size is a number the window validated (at most
 /// MAX_PAGE_SIZE + 1): one SQL text per size and shape of query.
-fn page_statement(
+pub(crate) fn page_statement(
     backend: DbBackend,
     filter: &ValidFilter,
     order: ArtistOrder,
@@ -401,7 +309,7 @@ fn page_statement(
         .order_by(artist::Column::Id, direction)
         .into_query();
     if times == Times::Read {
-        availabilities::select_spans(&mut query, backend);
+        select_times(&mut query, backend);
     }
     let mut statement = backend.build(&query);
     statement.sql = format!("{} LIMIT {}", statement.sql, window.size + 1);
@@ -410,7 +318,7 @@ fn page_statement(
 
 /// The page from its rows as `page_statement` reads them. Whether rows
 /// lie beyond a cursor is asked of the pool.
-async fn finish_page(
+pub(crate) async fn finish_page(
     db: &DatabaseConnection,
     filter: &ValidFilter,
     order: ArtistOrder,
@@ -496,7 +404,7 @@ impl ArtistOrder {
 }
 
 /// The page to read: its size, its bounds, and which end it is counted from.
-struct Window {
+pub(crate) struct Window {
     size: u64,
     after: Option<Cursor>,
     before: Option<Cursor>,
@@ -518,7 +426,7 @@ impl Window {
         }
     }
 
-    fn parse(order: ArtistOrder, request: &PageRequest) -> Result<Self, DomainError> {
+    pub(crate) fn parse(order: ArtistOrder, request: &PageRequest) -> Result<Self, DomainError> {
         let mut violations = Violations::default();
         let mut size_of = |name: &str, value: Option<i32>| {
             value.and_then(|n| match u64::try_from(n) {

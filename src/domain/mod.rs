@@ -6,10 +6,14 @@ pub mod availabilities;
 pub mod errors;
 pub mod listing;
 pub mod planning;
+pub mod reads;
 pub mod records;
 pub mod time;
 pub mod validation;
 mod write;
+mod writes;
 
 pub use errors::{DomainError, FieldError};
+pub use reads::Reads;
 pub use records::*;
+pub use writes::Writes;

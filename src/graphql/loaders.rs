@@ -3,53 +3,45 @@
 //!
 //! A DataLoader batches the keys that arrive within a short delay, so how
 //! many statements it runs depends on timing. Where the artists are known
-//! up front (a page, one artist), `prefetch` loads what the selection asks
-//! for in one statement each and seeds the per-request cache: the count is
-//! then fixed, and no request waits for the batching delay.
+//! up front (a page, one artist), their read brings what the selection
+//! asks for (`domain::reads::Wanted`) and `feed` seeds the per-request
+//! cache with it: the count is then fixed, and no request waits for the
+//! batching delay.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::domain::{self, DomainError};
+use crate::domain::reads::{Availabilities, Detail, Related, Wanted};
+use crate::domain::{self, DomainError, Reads};
 
 pub struct Loaders {
     pub artists: DataLoader<ArtistsById, HashMapCache>,
     pub skills: DataLoader<SkillsByArtist, HashMapCache>,
     pub availabilities: DataLoader<AvailabilitiesByArtist, HashMapCache>,
-    db: DatabaseConnection,
-}
-
-/// What a selection asks of the artists it lists.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Wanted {
-    pub skills: bool,
-    pub availabilities: bool,
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(reads: &Reads) -> Self {
         Self {
             artists: DataLoader::with_cache(
-                ArtistsById(db.clone()),
+                ArtistsById(reads.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
             ),
             skills: DataLoader::with_cache(
-                SkillsByArtist(db.clone()),
+                SkillsByArtist(reads.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
             ),
             availabilities: DataLoader::with_cache(
-                AvailabilitiesByArtist(db.clone()),
+                AvailabilitiesByArtist(reads.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
             ),
-            db: db.clone(),
         }
     }
 
@@ -74,51 +66,39 @@ impl Loaders {
             .await;
     }
 
-    /// Seeds the caches for these artists: themselves, and what `wanted`
-    /// says the selection will ask of them, one statement per kind.
-    pub async fn prefetch(
+    /// Seeds the caches with these artists and what their read brought as
+    /// `wanted` asked: every artist gets an entry for each kind read, empty
+    /// ones too, so none is loaded again.
+    pub async fn feed<'a>(
         &self,
-        artists: &[domain::Artist],
+        artists: impl IntoIterator<Item = &'a domain::Artist>,
+        related: Related,
         wanted: Wanted,
-    ) -> Result<(), DomainError> {
+    ) {
+        let artists: Vec<&domain::Artist> = artists.into_iter().collect();
         self.artists
-            .feed_many(artists.iter().map(|artist| (artist.id, artist.clone())))
+            .feed_many(artists.iter().map(|artist| (artist.id, (*artist).clone())))
             .await;
-        let ids: Vec<Uuid> = artists.iter().map(|artist| artist.id).collect();
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let skills = async {
-            if !wanted.skills {
-                return Ok(None);
-            }
-            domain::artists::skills_of(&self.db, &ids).await.map(Some)
-        };
-        let availabilities = async {
-            if !wanted.availabilities {
-                return Ok(None);
-            }
-            domain::availabilities::of_artists(&self.db, &ids)
-                .await
-                .map(Some)
-        };
-        let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
-        // Every id gets an entry, empty ones too, so none is loaded again.
-        if let Some(mut skills) = skills {
-            let entries = ids
+        let Related {
+            mut skills,
+            availabilities,
+        } = related;
+        if wanted.skills {
+            let entries = artists
                 .iter()
-                .map(|id| (*id, skills.remove(id).unwrap_or_default()));
+                .map(|artist| (artist.id, skills.remove(&artist.id).unwrap_or_default()));
             self.skills.feed_many(entries.collect::<Vec<_>>()).await;
         }
-        if let Some(mut availabilities) = availabilities {
-            let entries = ids
+        if let (Availabilities::Records(mut records), Detail::Records) =
+            (availabilities, wanted.availabilities)
+        {
+            let entries = artists
                 .iter()
-                .map(|id| (*id, availabilities.remove(id).unwrap_or_default()));
+                .map(|artist| (artist.id, records.remove(&artist.id).unwrap_or_default()));
             self.availabilities
                 .feed_many(entries.collect::<Vec<_>>())
                 .await;
         }
-        Ok(())
     }
 
     pub fn of<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Self> {
@@ -127,16 +107,16 @@ impl Loaders {
     }
 }
 
-pub struct ArtistsById(DatabaseConnection);
-pub struct SkillsByArtist(DatabaseConnection);
-pub struct AvailabilitiesByArtist(DatabaseConnection);
+pub struct ArtistsById(Reads);
+pub struct SkillsByArtist(Reads);
+pub struct AvailabilitiesByArtist(Reads);
 
 impl Loader<Uuid> for ArtistsById {
     type Value = domain::Artist;
     type Error = Arc<DomainError>;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let artists = domain::artists::get_many(&self.0, ids).await?;
+        let artists = self.0.artists(ids).await?;
         Ok(artists.into_iter().map(|a| (a.id, a)).collect())
     }
 }
@@ -146,7 +126,7 @@ impl Loader<Uuid> for SkillsByArtist {
     type Error = Arc<DomainError>;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        Ok(domain::artists::skills_of(&self.0, ids).await?)
+        Ok(self.0.skills(ids).await?)
     }
 }
 
@@ -155,6 +135,6 @@ impl Loader<Uuid> for AvailabilitiesByArtist {
     type Error = Arc<DomainError>;
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        Ok(domain::availabilities::of_artists(&self.0, ids).await?)
+        Ok(self.0.availabilities(ids).await?)
     }
 }

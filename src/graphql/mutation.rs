@@ -1,5 +1,4 @@
 use async_graphql::{Context, ErrorExtensions, Guard, ID, Object};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::errors::into_union;
@@ -39,8 +38,8 @@ fn as_sent(err: DomainError, raw: &ID) -> DomainError {
     }
 }
 
-fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
-    ctx.data::<DatabaseConnection>()
+fn writes<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a domain::Writes> {
+    ctx.data::<domain::Writes>()
 }
 
 #[Object]
@@ -51,7 +50,7 @@ impl Mutation {
         ctx: &Context<'_>,
         input: CreateArtistInput,
     ) -> async_graphql::Result<CreateArtistResult> {
-        let result = domain::artists::create(db(ctx)?, input.into()).await;
+        let result = writes(ctx)?.create_artist(input.into()).await;
         into_union(result.map_err(|err| err.within("input")))
     }
 
@@ -63,7 +62,7 @@ impl Mutation {
         input: UpdateArtistInput,
     ) -> async_graphql::Result<UpdateArtistResult> {
         let result = match parse_id("Artist", &id) {
-            Ok(uuid) => domain::artists::update(db(ctx)?, uuid, input.into()).await,
+            Ok(uuid) => writes(ctx)?.update_artist(uuid, input.into()).await,
             Err(err) => Err(err),
         };
         into_union(result.map_err(|err| as_sent(err.within("input"), &id)))
@@ -77,7 +76,7 @@ impl Mutation {
         id: ID,
     ) -> async_graphql::Result<DeleteArtistResult> {
         let result = match parse_id("Artist", &id) {
-            Ok(uuid) => domain::artists::delete(db(ctx)?, uuid).await,
+            Ok(uuid) => writes(ctx)?.delete_artist(uuid).await,
             Err(err) => Err(err),
         };
         into_union(
@@ -95,7 +94,7 @@ impl Mutation {
         input: AvailabilityInput,
     ) -> async_graphql::Result<AddAvailabilityResult> {
         let result = match parse_id("Artist", &artist_id) {
-            Ok(uuid) => domain::availabilities::add(db(ctx)?, uuid, input.into()).await,
+            Ok(uuid) => writes(ctx)?.add_availability(uuid, input.into()).await,
             Err(err) => Err(err),
         };
         into_union(result.map_err(|err| as_sent(err.within("input"), &artist_id)))
@@ -109,7 +108,7 @@ impl Mutation {
         input: AvailabilityInput,
     ) -> async_graphql::Result<UpdateAvailabilityResult> {
         let result = match parse_id("Availability", &id) {
-            Ok(uuid) => domain::availabilities::update(db(ctx)?, uuid, input.into()).await,
+            Ok(uuid) => writes(ctx)?.update_availability(uuid, input.into()).await,
             Err(err) => Err(err),
         };
         into_union(result.map_err(|err| as_sent(err.within("input"), &id)))
@@ -122,7 +121,7 @@ impl Mutation {
         id: ID,
     ) -> async_graphql::Result<DeleteAvailabilityResult> {
         let result = match parse_id("Availability", &id) {
-            Ok(uuid) => domain::availabilities::delete(db(ctx)?, uuid).await,
+            Ok(uuid) => writes(ctx)?.delete_availability(uuid).await,
             Err(err) => Err(err),
         };
         into_union(
@@ -143,7 +142,7 @@ impl Mutation {
         let inputs: Vec<domain::NewAvailability> =
             availabilities.into_iter().map(Into::into).collect();
         let result = match parse_id("Artist", &artist_id) {
-            Ok(uuid) => domain::availabilities::set_all(db(ctx)?, uuid, &inputs).await,
+            Ok(uuid) => writes(ctx)?.set_availabilities(uuid, &inputs).await,
             Err(err) => Err(err),
         };
         into_union(result.map_err(|err| as_sent(err, &artist_id)))

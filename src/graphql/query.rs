@@ -1,15 +1,13 @@
 use async_graphql::{Context, ID, Object};
-use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::errors::{into_union, query_error};
-use super::loaders::{Loaders, Wanted};
-use super::types::artist::Artist;
+use super::loaders::Loaders;
+use super::types::artist::{Artist, wanted_by};
 use super::types::connection::ArtistConnection;
-use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments, Listing};
+use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments};
 use super::types::planning::{PlanningInput, PlanningResult};
-use crate::db::Database;
-use crate::domain;
+use crate::domain::Reads;
 
 pub struct Query;
 
@@ -20,20 +18,13 @@ impl Query {
         let Ok(id) = Uuid::parse_str(&id) else {
             return Ok(None);
         };
-        let db = ctx.data::<DatabaseConnection>()?;
-        let artist = domain::artists::get(db, id).await.map_err(query_error)?;
-        if let Some(artist) = &artist {
-            let selection = ctx.look_ahead();
-            let wanted = Wanted {
-                skills: selection.field("skills").exists(),
-                availabilities: selection.field("availabilities").exists(),
-            };
-            Loaders::of(ctx)?
-                .prefetch(std::slice::from_ref(artist), wanted)
-                .await
-                .map_err(query_error)?;
-        }
-        Ok(artist.map(Artist))
+        let wanted = wanted_by([ctx.look_ahead()]);
+        let read = reads(ctx)?.artist(id, wanted).await.map_err(query_error)?;
+        let Some((artist, related)) = read else {
+            return Ok(None);
+        };
+        Loaders::of(ctx)?.feed([&artist], related, wanted).await;
+        Ok(Some(Artist(artist)))
     }
 
     /// Relay cursor pagination; first defaults to 20 and is at most 100.
@@ -48,12 +39,7 @@ impl Query {
         filter: Option<ArtistFilter>,
         #[graphql(default_with = "Some(ArtistOrder::default())")] order_by: Option<ArtistOrder>,
     ) -> async_graphql::Result<ArtistConnection> {
-        let db = ctx.data::<Database>()?;
-        let Listing {
-            filter,
-            order,
-            page,
-        } = ListArguments {
+        let listing = ListArguments {
             first,
             after,
             last,
@@ -63,29 +49,22 @@ impl Query {
         }
         .into_listing()
         .map_err(query_error)?;
-        let page = domain::listing::page(db, &filter, order, &page)
-            .await
-            .map_err(query_error)?;
         let selection = ctx.look_ahead();
-        let (nodes, edge_nodes) = (
+        let wanted = wanted_by([
             selection.field("nodes"),
             selection.field("edges").field("node"),
-        );
-        let wanted = Wanted {
-            skills: nodes.field("skills").exists() || edge_nodes.field("skills").exists(),
-            availabilities: nodes.field("availabilities").exists()
-                || edge_nodes.field("availabilities").exists(),
-        };
-        let artists: Vec<domain::Artist> = page
-            .edges
-            .iter()
-            .map(|(_, artist)| artist.clone())
-            .collect();
-        Loaders::of(ctx)?
-            .prefetch(&artists, wanted)
+        ]);
+        let (page, related) = reads(ctx)?
+            .page(&listing, wanted)
             .await
             .map_err(query_error)?;
-        Ok(ArtistConnection { page, filter })
+        Loaders::of(ctx)?
+            .feed(page.edges.iter().map(|(_, artist)| artist), related, wanted)
+            .await;
+        Ok(ArtistConnection {
+            page,
+            filter: listing.filter,
+        })
     }
 
     /// Computes (does not store) an assignment of artists to slots.
@@ -94,8 +73,7 @@ impl Query {
         ctx: &Context<'_>,
         input: PlanningInput,
     ) -> async_graphql::Result<PlanningResult> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let outcome = domain::planning::plan(db, input.into()).await;
+        let outcome = reads(ctx)?.plan(input.into()).await;
         if let Ok(outcome) = &outcome {
             // The assigned artists' skills and availabilities are loaded
             // already: serve their fields from them.
@@ -105,4 +83,8 @@ impl Query {
         }
         into_union(outcome.map_err(|err| err.within("input")))
     }
+}
+
+pub(super) fn reads<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Reads> {
+    ctx.data::<Reads>()
 }

@@ -3,8 +3,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, Request, Response, Schema, ServerError};
 
 use crate::auth::Role;
-use crate::db::Database;
-use crate::domain::DomainError;
+use crate::domain::{DomainError, Reads, Writes};
 use crate::metrics::{Metrics, Operation, Outcome};
 
 use super::admission::{self, Refusal, Transport};
@@ -63,7 +62,7 @@ impl Default for Limits {
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
-    db: Database,
+    reads: Reads,
     limits: Limits,
     metrics: Arc<Metrics>,
     plans: Arc<Plans>,
@@ -112,15 +111,14 @@ impl Answer {
 pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
 
 impl Api {
-    /// The API over `db`: the pool alone (`DatabaseConnection`), or with
-    /// its point reads beside it (`db::Database`).
-    pub fn new(db: impl Into<Database>, limits: Limits) -> Self {
-        let db = db.into();
+    /// The API that reads through `reads` and changes data through
+    /// `writes`.
+    pub fn new(reads: Reads, writes: Writes, limits: Limits) -> Self {
         // Depth and complexity are measured by `admission`, which knows
         // introspection from data and `planning` from other fields.
         let mut builder = builder()
-            .data(db.pool.clone())
-            .data(db.clone())
+            .data(reads.clone())
+            .data(writes)
             .limit_recursive_depth(limits.recursion_limit());
         if !limits.introspection {
             builder = builder.disable_introspection().disable_suggestions();
@@ -128,7 +126,7 @@ impl Api {
         let schema = builder.finish();
         Self {
             schema,
-            db,
+            reads,
             limits,
             metrics: Arc::new(Metrics::new()),
             plans: Arc::new(Plans::default()),
@@ -156,7 +154,7 @@ impl Api {
         match known {
             Some(Known::Compiled(plan)) => {
                 let timing = self.metrics.time(plan.operation.clone());
-                match compiled::run(&plan, &self.db, &request.variables).await {
+                match compiled::run(&plan, &self.reads, &request.variables).await {
                     Ok(body) => {
                         timing.finish(Outcome::Ok, true);
                         self.metrics.count_compiled();
@@ -249,7 +247,7 @@ impl Api {
         request.set_parsed_query(document);
         let mut response = self
             .schema
-            .execute(request.data(Loaders::new(&self.db.pool)))
+            .execute(request.data(Loaders::new(&self.reads)))
             .await;
         error_codes::assign(&mut response);
         let validated = error_codes::validated(&response);

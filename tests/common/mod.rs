@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use coulisses::auth::Role;
 use coulisses::config::ServeConfig;
 use coulisses::graphql::{Answer, Api, Limits, Transport};
+use coulisses::domain::{Reads, Writes};
 use coulisses::{App, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -20,10 +21,10 @@ pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 /// A database made for one test.
 pub struct TestDb {
     pub db: DatabaseConnection,
-    /// The database as the service reaches it: the pool, and beside it
-    /// the pipelined sessions on PostgreSQL (point reads and list pages),
-    /// or the point reads in place on a SQLite file.
-    database: db::Database,
+    /// The reads as the service makes them: the pool, and beside it the
+    /// pipelined sessions on PostgreSQL (point reads and list pages), or
+    /// the point reads of a SQLite file.
+    reads: Reads,
     pub url: String,
     pub label: &'static str,
     statements: Arc<AtomicUsize>,
@@ -35,8 +36,7 @@ impl TestDb {
     /// SQL statements run so far on this database, by the pool or beside
     /// it.
     pub fn statements(&self) -> usize {
-        let beside =
-            usize::try_from(self.database.statements_beside_the_pool()).unwrap_or(usize::MAX);
+        let beside = usize::try_from(self.reads.pipelined_statements()).unwrap_or(usize::MAX);
         self.pooled_statements() + beside
     }
 
@@ -45,35 +45,40 @@ impl TestDb {
         self.statements.load(Ordering::SeqCst)
     }
 
-    /// Where point reads go beside the pool, if anywhere.
-    pub fn point_reads(&self) -> Option<&db::PointReads> {
-        self.database.point_reads.as_ref()
+    /// True when point reads go beside the pool.
+    pub fn point_reads_apart(&self) -> bool {
+        self.reads.point_reads_apart()
     }
 
     /// Statements run so far on the list pages' sessions, if open.
     pub fn page_statements(&self) -> Option<u64> {
-        self.database
-            .page_reads
-            .as_ref()
-            .map(|pages| pages.statements_run())
+        self.reads.page_statements()
     }
 
     pub fn api(&self) -> TestApi {
         TestApi {
-            api: Api::new(self.database(), Limits::default()),
+            api: Api::new(
+                self.reads.clone(),
+                Writes::new(self.db.clone()),
+                Limits::default(),
+            ),
         }
     }
 
     /// The API over the pool alone, as when nothing beside it opens.
     pub fn pool_api(&self) -> TestApi {
         TestApi {
-            api: Api::new(self.db.clone(), Limits::default()),
+            api: Api::new(
+                Reads::from(self.db.clone()),
+                Writes::new(self.db.clone()),
+                Limits::default(),
+            ),
         }
     }
 
-    /// The database as the service sees it.
-    pub fn database(&self) -> db::Database {
-        self.database.clone()
+    /// The reads as the service makes them.
+    pub fn reads(&self) -> Reads {
+        self.reads.clone()
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -101,12 +106,14 @@ impl TestDb {
         }
         // As the service opens them, with one pipelined session whatever
         // the host (tests/reads_beside_the_pool.rs counts on one).
-        let mut settings = ServeConfig::with_database_url(url.clone()).database;
-        settings.db_pipelined_sessions = 1;
-        let database = coulisses::database(db.clone(), &settings).await;
+        let mut settings = ServeConfig::with_database_url(url.clone())
+            .database
+            .read_settings();
+        settings.pipelined_sessions = 1;
+        let reads = Reads::open(db.clone(), &settings).await;
         Self {
             db,
-            database,
+            reads,
             url,
             label,
             statements,

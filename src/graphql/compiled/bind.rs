@@ -14,8 +14,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::plan::{ListArgs, ReadPlan, RootField};
+use crate::domain::listing::Listing;
 use crate::graphql::scalars;
-use crate::graphql::types::inputs::{ArtistFilter, ArtistOrder, ListArguments, Listing};
+use crate::graphql::types::inputs::{ArtistFilter, ArtistOrder, ListArguments};
 
 /// Why a request does not bind: the general path says more.
 #[derive(Debug)]

@@ -16,6 +16,7 @@ use async_graphql::{Name, Positioned};
 use async_graphql_value::Value as InputValue;
 
 use crate::domain;
+use crate::domain::reads::{Detail, Wanted};
 use crate::graphql::plain::PlainRecord;
 use crate::graphql::types::artist::AvailabilityField;
 use crate::graphql::types::artist_list::ArtistField;
@@ -150,28 +151,33 @@ impl ReadPlan {
 }
 
 impl ArtistItem {
-    /// True when an `availabilities` of the selection asks for more than
-    /// when each starts and ends.
-    pub fn wants_availability_records(selection: &[Self]) -> bool {
-        selection.iter().any(|item| match item {
-            Self::Availabilities { items, .. } => items.iter().any(|item| {
-                matches!(
-                    item,
-                    AvailabilityItem::Field(_, AvailabilityField::Id | AvailabilityField::Note)
-                )
-            }),
-            _ => false,
+    /// What a selection asks of an artist beside the artist: only the
+    /// times of its availabilities where it asks nothing else of them.
+    pub fn wanted(selection: &[Self]) -> Wanted {
+        selection.iter().fold(Wanted::default(), |wanted, item| {
+            let availabilities = match item {
+                Self::Availabilities { items, .. } => {
+                    if items.iter().any(|item| {
+                        matches!(
+                            item,
+                            AvailabilityItem::Field(
+                                _,
+                                AvailabilityField::Id | AvailabilityField::Note
+                            )
+                        )
+                    }) {
+                        Detail::Records
+                    } else {
+                        Detail::Times
+                    }
+                }
+                _ => Detail::None,
+            };
+            wanted.and(Wanted {
+                skills: matches!(item, Self::Skills(_)),
+                availabilities,
+            })
         })
-    }
-
-    pub fn wants_skills(selection: &[Self]) -> bool {
-        selection.iter().any(|item| matches!(item, Self::Skills(_)))
-    }
-
-    pub fn wants_availabilities(selection: &[Self]) -> bool {
-        selection
-            .iter()
-            .any(|item| matches!(item, Self::Availabilities { .. }))
     }
 }
 

@@ -4,21 +4,17 @@
 //! when nothing else of them is asked, and then a page with those times
 //! in one), and writes the response's JSON straight from the records.
 
-use std::collections::HashMap;
-
 use async_graphql::Variables;
 use async_graphql::futures_util::future::try_join_all;
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::bind::{self, BoundRoot, RequestVariables, Window};
 use super::json::JsonWriter;
 use super::plan::{
     ArtistItem, AvailabilityItem, ConnectionItem, EdgeItem, PageInfoItem, ReadPlan, RootField,
 };
-use crate::db::Database;
 use crate::domain::listing::Page;
-use crate::domain::{self, DomainError, TimeSpan};
+use crate::domain::reads::{Availabilities, Related, Wanted};
+use crate::domain::{self, DomainError, Reads, TimeSpan};
 use crate::graphql::types::artist::AvailabilityField;
 use crate::graphql::types::artist_list::ArtistField;
 
@@ -50,7 +46,7 @@ impl From<DomainError> for Fallback {
 /// The response body, `{"data":{…}}`, as async-graphql would write it.
 pub async fn run(
     plan: &ReadPlan,
-    db: &Database,
+    reads: &Reads,
     variables: &Variables,
 ) -> Result<Vec<u8>, Fallback> {
     let variables = RequestVariables {
@@ -62,7 +58,7 @@ pub async fn run(
         plan.fields
             .iter()
             .zip(&bound)
-            .map(|(field, bound)| load(db, field, bound)),
+            .map(|(field, bound)| load(reads, field, bound)),
     )
     .await?;
     let mut render = Render {
@@ -83,7 +79,7 @@ pub async fn run(
 /// What a root field loaded.
 enum Loaded {
     Nothing,
-    Artist(Option<domain::Artist>, Related),
+    Artist(Option<(domain::Artist, Related)>),
     Artists {
         page: Page,
         total: Option<u64>,
@@ -91,154 +87,29 @@ enum Loaded {
     },
 }
 
-/// The skills and availabilities of the artists a root field loaded, when
-/// its selection asks for them.
-#[derive(Default)]
-struct Related {
-    skills: HashMap<Uuid, Vec<String>>,
-    availabilities: Availabilities,
-}
-
-/// The artists' availabilities as loaded: whole records, or only when
-/// each starts and ends where no selection asks for more (fewer columns
-/// to read, send and decode).
-enum Availabilities {
-    Records(HashMap<Uuid, Vec<domain::Availability>>),
-    Spans(HashMap<Uuid, Vec<TimeSpan>>),
-}
-
-impl Default for Availabilities {
-    fn default() -> Self {
-        Self::Records(HashMap::new())
-    }
-}
-
-/// What the selections of a root field's artists ask of their
-/// availabilities.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum AvailabilityNeed {
-    None,
-    /// When each starts and ends, and nothing else.
-    Spans,
-    Records,
-}
-
-impl AvailabilityNeed {
-    fn of(selections: &[&[ArtistItem]]) -> Self {
-        if !selections
-            .iter()
-            .any(|s| ArtistItem::wants_availabilities(s))
-        {
-            Self::None
-        } else if selections
-            .iter()
-            .any(|s| ArtistItem::wants_availability_records(s))
-        {
-            Self::Records
-        } else {
-            Self::Spans
-        }
-    }
-}
-
-impl Related {
-    /// Loads what the selections ask of these artists. `spans`: their
-    /// availabilities' times, read with the page when the selections ask
-    /// nothing else of them; otherwise whole records are read here.
-    async fn load(
-        db: &DatabaseConnection,
-        ids: &[Uuid],
-        selections: &[&[ArtistItem]],
-        spans: Option<HashMap<Uuid, Vec<TimeSpan>>>,
-    ) -> Result<Self, DomainError> {
-        let skills = async {
-            if ids.is_empty() || !selections.iter().any(|s| ArtistItem::wants_skills(s)) {
-                return Ok(HashMap::new());
-            }
-            domain::artists::skills_of(db, ids).await
-        };
-        let availabilities = async {
-            match spans {
-                Some(spans) => Ok(Availabilities::Spans(spans)),
-                None if ids.is_empty()
-                    || AvailabilityNeed::of(selections) == AvailabilityNeed::None =>
-                {
-                    Ok(Availabilities::default())
-                }
-                None => domain::availabilities::of_artists(db, ids)
-                    .await
-                    .map(Availabilities::Records),
-            }
-        };
-        let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
-        Ok(Self {
-            skills,
-            availabilities,
-        })
-    }
-}
-
-async fn load(db: &Database, field: &RootField, bound: &BoundRoot) -> Result<Loaded, DomainError> {
-    let pool = &db.pool;
+async fn load(reads: &Reads, field: &RootField, bound: &BoundRoot) -> Result<Loaded, DomainError> {
     match (field, bound) {
-        (RootField::Artist { artist, .. }, BoundRoot::Artist(id)) => {
-            let Some(id) = id else {
-                return Ok(Loaded::Artist(None, Related::default()));
-            };
-            // An artist's availabilities come with it, in one statement.
-            let (found, availabilities) = if ArtistItem::wants_availabilities(artist) {
-                match domain::artists::get_with_availabilities(db, *id).await? {
-                    Some((found, availabilities)) => (Some(found), Some(availabilities)),
-                    None => (None, None),
-                }
-            } else {
-                (domain::artists::get(pool, *id).await?, None)
-            };
-            let mut related = match (&found, ArtistItem::wants_skills(artist)) {
-                (Some(found), true) => Related {
-                    skills: domain::artists::skills_of(pool, &[found.id]).await?,
-                    availabilities: Availabilities::default(),
-                },
-                _ => Related::default(),
-            };
-            if let (Some(found), Some(availabilities)) = (&found, availabilities) {
-                related.availabilities =
-                    Availabilities::Records(HashMap::from([(found.id, availabilities)]));
-            }
-            Ok(Loaded::Artist(found, related))
-        }
+        (RootField::Artist { artist, .. }, BoundRoot::Artist(id)) => match id {
+            Some(id) => Ok(Loaded::Artist(
+                reads.artist(*id, ArtistItem::wanted(artist)).await?,
+            )),
+            None => Ok(Loaded::Artist(None)),
+        },
         (RootField::Artists { connection, .. }, BoundRoot::Artists(listing)) => {
             let total = async {
                 if connection
                     .iter()
                     .any(|item| matches!(item, ConnectionItem::TotalCount(_)))
                 {
-                    domain::listing::count(pool, &listing.filter)
-                        .await
-                        .map(Some)
+                    reads.count(&listing.filter).await.map(Some)
                 } else {
                     Ok(None)
                 }
             };
-            let page = async {
-                let selections: Vec<&[ArtistItem]> = artist_selections(connection).collect();
-                let (filter, order, window) = (&listing.filter, listing.order, &listing.page);
-                // The page's times come with it, in one statement.
-                let (page, spans) = if AvailabilityNeed::of(&selections) == AvailabilityNeed::Spans
-                {
-                    let (page, spans) =
-                        domain::listing::page_with_spans(db, filter, order, window).await?;
-                    (page, Some(spans))
-                } else {
-                    (
-                        domain::listing::page(db, filter, order, window).await?,
-                        None,
-                    )
-                };
-                let ids: Vec<Uuid> = page.edges.iter().map(|(_, artist)| artist.id).collect();
-                let related = Related::load(pool, &ids, &selections, spans).await?;
-                Ok((page, related))
-            };
+            let wanted = artist_selections(connection)
+                .map(ArtistItem::wanted)
+                .fold(Wanted::default(), Wanted::and);
+            let page = reads.page(listing, wanted);
             let (total, (page, related)) = tokio::try_join!(total, page)?;
             Ok(Loaded::Artists {
                 page,
@@ -281,10 +152,10 @@ impl Render<'_> {
                 self.json.key(key);
                 self.json.string("Query");
             }
-            (RootField::Artist { key, artist, .. }, Loaded::Artist(found, related)) => {
+            (RootField::Artist { key, artist, .. }, Loaded::Artist(found)) => {
                 self.json.key(key);
                 match found {
-                    Some(found) => self.artist(artist, found, related)?,
+                    Some((found, related)) => self.artist(artist, found, related)?,
                     None => self.json.null(),
                 }
             }
@@ -462,7 +333,7 @@ impl Render<'_> {
                                 }
                             }
                         }
-                        Availabilities::Spans(loaded) => {
+                        Availabilities::Times(loaded) => {
                             for span in loaded.get(&artist.id).into_iter().flatten() {
                                 if span.overlaps(from, to) {
                                     availability_object(&mut self.json, items, *span, None)?;

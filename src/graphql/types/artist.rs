@@ -3,17 +3,35 @@ use std::borrow::Cow;
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
 use async_graphql::{
-    Context, ContextSelectionSet, ID, Object, OutputType, Positioned, ScalarType, ServerResult,
-    Value,
+    Context, ContextSelectionSet, ID, Lookahead, Object, OutputType, Positioned, ScalarType,
+    ServerResult, Value,
 };
 
 use crate::domain;
+use crate::domain::reads::{Detail, Wanted};
 use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::plain::{PlainRecord, resolve_plain_list};
 use crate::graphql::scalars::DateTime;
 
 pub struct Artist(pub domain::Artist);
+
+/// What these selections of artists ask beside the artists themselves:
+/// the resolvers below read whole availability records.
+pub fn wanted_by<'a>(selections: impl IntoIterator<Item = Lookahead<'a>>) -> Wanted {
+    selections
+        .into_iter()
+        .fold(Wanted::default(), |wanted, selection| {
+            wanted.and(Wanted {
+                skills: selection.field("skills").exists(),
+                availabilities: if selection.field("availabilities").exists() {
+                    Detail::Records
+                } else {
+                    Detail::None
+                },
+            })
+        })
+}
 
 #[Object]
 impl Artist {

@@ -1,7 +1,6 @@
 //! Relay connection of artists.
 
 use async_graphql::{Context, Object, SimpleObject};
-use sea_orm::DatabaseConnection;
 
 use super::artist::Artist;
 use super::artist_list::ArtistList;
@@ -69,8 +68,8 @@ impl ArtistConnection {
 
     /// Number of artists matching the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let count = domain::listing::count(db, &self.filter)
+        let count = crate::graphql::query::reads(ctx)?
+            .count(&self.filter)
             .await
             .map_err(query_error)?;
         Ok(i32::try_from(count).unwrap_or(i32::MAX))

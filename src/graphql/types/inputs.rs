@@ -54,21 +54,14 @@ pub struct ListArguments {
     pub order_by: Option<ArtistOrder>,
 }
 
-/// What the domain lists for `ListArguments`.
-pub struct Listing {
-    pub filter: domain::listing::ValidFilter,
-    pub order: domain::listing::ArtistOrder,
-    pub page: domain::listing::PageRequest,
-}
-
 impl ListArguments {
     /// The listing, or the filter's violations under `filter`. An absent
     /// `orderBy` is `ArtistOrder::default()`, as the resolver's default.
-    pub fn into_listing(self) -> Result<Listing, domain::DomainError> {
+    pub fn into_listing(self) -> Result<domain::listing::Listing, domain::DomainError> {
         let filter = domain::listing::ArtistFilter::from(self.filter.unwrap_or_default())
             .validate()
             .map_err(|err| err.within("filter"))?;
-        Ok(Listing {
+        Ok(domain::listing::Listing {
             filter,
             order: self.order_by.unwrap_or_default().into(),
             page: domain::listing::PageRequest {

@@ -1,0 +1,454 @@
+//! The one way the service reads: every resolver, and the compiled read
+//! plans, read through `Reads`, and only `Reads` decides how: which
+//! statement, on which connection, and what comes with the records asked
+//! for. The GraphQL layer says what a selection wants (`Wanted`) and never
+//! sees a pool, a driver or SQL.
+//!
+//! The strategy, and the measurements behind it, are recorded in
+//! docs/decisions/0002-read-strategy.md: the hot reads (one artist with
+//! its availabilities, a page of artists with their availabilities' times)
+//! are one hand-written statement each, run beside the pool where the
+//! engine allows (pipelined sessions on PostgreSQL, read-only connections
+//! on blocking threads for a SQLite file), and by the pool otherwise.
+
+pub(super) mod rows;
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use uuid::Uuid;
+
+use super::errors::DomainError;
+use super::listing::{self, Listing, Page, Times, ValidFilter, Window};
+use super::records::{Artist, Availability, TimeSpan};
+use super::{artists, availabilities, planning};
+use crate::db::{self, Database, PageCost, PointReads, ReadError, SqliteReadError};
+use crate::entities::artist;
+
+/// How the reads beside the pool connect: the pool's URL and session
+/// settings, and how many pipelined sessions PostgreSQL gets.
+#[derive(Clone, Debug)]
+pub struct ReadSettings {
+    pub database_url: String,
+    pub pipelined_sessions: u32,
+    pub page_cost: PageCost,
+}
+
+/// What a selection asks of the artists it reads, beside themselves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Wanted {
+    pub skills: bool,
+    pub availabilities: Detail,
+}
+
+/// How much of their availabilities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Detail {
+    #[default]
+    None,
+    /// When each starts and ends, and nothing else.
+    Times,
+    /// Whole records.
+    Records,
+}
+
+impl Wanted {
+    /// What either selection asks.
+    pub fn and(self, other: Self) -> Self {
+        Self {
+            skills: self.skills || other.skills,
+            availabilities: self.availabilities.max(other.availabilities),
+        }
+    }
+}
+
+/// What came with the artists a read returned, as `Wanted` asked.
+#[derive(Debug, Default)]
+pub struct Related {
+    pub skills: HashMap<Uuid, Vec<String>>,
+    pub availabilities: Availabilities,
+}
+
+/// The artists' availabilities as read: whole records, or only when each
+/// starts and ends where nothing more was wanted.
+#[derive(Debug)]
+pub enum Availabilities {
+    Records(HashMap<Uuid, Vec<Availability>>),
+    Times(HashMap<Uuid, Vec<TimeSpan>>),
+}
+
+impl Default for Availabilities {
+    fn default() -> Self {
+        Self::Records(HashMap::new())
+    }
+}
+
+/// The read facade over one database.
+#[derive(Clone)]
+pub struct Reads {
+    db: Database,
+}
+
+impl From<DatabaseConnection> for Reads {
+    /// Every read through the pool.
+    fn from(pool: DatabaseConnection) -> Self {
+        Self {
+            db: Database::from(pool),
+        }
+    }
+}
+
+/// The statement of the point read, with the backend's placeholder for the
+/// artist's id; its columns named as `rows` reads them.
+macro_rules! artist_with_availabilities {
+    ($placeholder:literal) => {
+        concat!(
+            "SELECT a.name, a.email, a.created_at, a.updated_at, ",
+            "v.id AS availability_id, v.starts_at, v.ends_at, v.note ",
+            "FROM artists a LEFT JOIN availabilities v ON v.artist_id = a.id ",
+            "WHERE a.id = ",
+            $placeholder,
+            " ORDER BY v.starts_at"
+        )
+    };
+}
+
+const ARTIST_WITH_AVAILABILITIES: &str = artist_with_availabilities!("$1");
+const ARTIST_WITH_AVAILABILITIES_SQLITE: &str = artist_with_availabilities!("?");
+
+impl Reads {
+    /// Reads over `pool`, with the faster ways beside it that the engine
+    /// allows: on a SQLite file, point reads on read-only connections of
+    /// their own; on PostgreSQL, point reads and list pages pipelined,
+    /// each on sessions of their own, when these can connect as the pool
+    /// does. Else (and for in-memory SQLite) the pool serves every read.
+    pub async fn open(pool: DatabaseConnection, settings: &ReadSettings) -> Self {
+        let mut db = Database::from(pool);
+        let url = &settings.database_url;
+        if let Some(reads) = db::SqliteReads::of(url, &[ARTIST_WITH_AVAILABILITIES_SQLITE]) {
+            db.point_reads = Some(PointReads::Sqlite(reads));
+            return Self { db };
+        }
+        let Some(sessions) = usize::try_from(settings.pipelined_sessions)
+            .ok()
+            .and_then(NonZeroUsize::new)
+        else {
+            return Self { db };
+        };
+        let pipelined = |name, statements| {
+            db::PipelinedReads::connect(url, settings.page_cost, name, sessions, statements)
+        };
+        match pipelined(db::POINT_READS_NAME, &[ARTIST_WITH_AVAILABILITIES]).await {
+            Ok(points) => db.point_reads = Some(PointReads::Pipelined(points)),
+            Err(db::Unavailable::NotPostgres) => return Self { db },
+            Err(why) => {
+                tracing::warn!(reason = %why, "reads are not pipelined: the pool serves them");
+                return Self { db };
+            }
+        }
+        // Connected as the point reads' did: the same settings cannot fail.
+        db.page_reads = pipelined(db::PAGE_READS_NAME, &[]).await.ok();
+        Self { db }
+    }
+
+    /// True when point reads have a way of their own beside the pool
+    /// (pipelined sessions, or a SQLite file's read-only connections).
+    pub fn point_reads_apart(&self) -> bool {
+        self.db.point_reads.is_some()
+    }
+
+    /// Statements run so far on pipelined sessions (point reads and list
+    /// pages): with the pool's, what requests cost.
+    pub fn pipelined_statements(&self) -> u64 {
+        self.db.pipelined_statements()
+    }
+
+    /// Statements run so far on the list pages' sessions, if open.
+    pub fn page_statements(&self) -> Option<u64> {
+        self.db
+            .page_reads
+            .as_ref()
+            .map(db::PipelinedReads::statements_run)
+    }
+
+    /// The artist, and what `wanted` asks of them.
+    pub async fn artist(
+        &self,
+        id: Uuid,
+        wanted: Wanted,
+    ) -> Result<Option<(Artist, Related)>, DomainError> {
+        let pool = &self.db.pool;
+        // Its availabilities come with it, in one statement.
+        let (artist, availabilities) = if wanted.availabilities == Detail::None {
+            (artists::get(pool, id).await?, None)
+        } else {
+            match self.artist_with_availabilities(id).await? {
+                Some((artist, availabilities)) => (Some(artist), Some(availabilities)),
+                None => (None, None),
+            }
+        };
+        let Some(artist) = artist else {
+            return Ok(None);
+        };
+        let skills = if wanted.skills {
+            artists::skills_of(pool, &[id]).await?
+        } else {
+            HashMap::new()
+        };
+        let availabilities = match availabilities {
+            Some(records) => Availabilities::Records(HashMap::from([(id, records)])),
+            None => Availabilities::default(),
+        };
+        Ok(Some((
+            artist,
+            Related {
+                skills,
+                availabilities,
+            },
+        )))
+    }
+
+    /// A page of artists, and what `wanted` asks of them. Validation errors
+    /// name `first`, `last`, `after`, `before` (the `artists` query's
+    /// arguments).
+    pub async fn page(
+        &self,
+        listing: &Listing,
+        wanted: Wanted,
+    ) -> Result<(Page, Related), DomainError> {
+        let Listing {
+            filter,
+            order,
+            page,
+        } = listing;
+        let window = Window::parse(*order, page)?;
+        let backend = self.db.backend();
+        // The page's times come with it, in one statement: each artist's
+        // row keeps them.
+        let times = if wanted.availabilities == Detail::Times {
+            Times::Read
+        } else {
+            Times::Left
+        };
+        let statement = listing::page_statement(backend, filter, *order, &window, times);
+        let rows = self
+            .page_rows(&statement, |row| {
+                let artist = row.artist()?;
+                let spans = match times {
+                    Times::Read => Some(row.spans(backend)?),
+                    Times::Left => None,
+                };
+                Ok((artist, spans))
+            })
+            .await?;
+        let mut models = Vec::with_capacity(rows.len());
+        let mut spans = HashMap::new();
+        for (artist, times) in rows {
+            if let Some(times) = times.filter(|times| !times.is_empty()) {
+                spans.insert(artist.id, times);
+            }
+            models.push(artist);
+        }
+        let page = listing::finish_page(&self.db.pool, filter, *order, &window, models).await?;
+        let ids: Vec<Uuid> = page.edges.iter().map(|(_, artist)| artist.id).collect();
+        let related = self.related(&ids, wanted, spans).await?;
+        Ok((page, related))
+    }
+
+    /// A planning of `request`'s slots over the artists it names (or all):
+    /// validated, read, and computed (not stored).
+    pub async fn plan(
+        &self,
+        request: planning::PlanningRequest,
+    ) -> Result<planning::PlanningOutcome, DomainError> {
+        planning::plan(&self.db.pool, request).await
+    }
+
+    /// How many artists match the filter, across all pages.
+    pub async fn count(&self, filter: &ValidFilter) -> Result<u64, DomainError> {
+        listing::count(&self.db.pool, filter).await
+    }
+
+    /// The artists with these IDs that exist, in no particular order.
+    pub async fn artists(&self, ids: &[Uuid]) -> Result<Vec<Artist>, DomainError> {
+        artists::get_many(&self.db.pool, ids).await
+    }
+
+    /// Normalized skills per artist, sorted.
+    pub async fn skills(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, DomainError> {
+        artists::skills_of(&self.db.pool, ids).await
+    }
+
+    /// Availabilities per artist, sorted by start.
+    pub async fn availabilities(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
+        availabilities::of_artists(&self.db.pool, ids).await
+    }
+
+    /// What `wanted` asks of these artists beyond `times`, which came with
+    /// them: one statement per kind, run together.
+    async fn related(
+        &self,
+        ids: &[Uuid],
+        wanted: Wanted,
+        times: HashMap<Uuid, Vec<TimeSpan>>,
+    ) -> Result<Related, DomainError> {
+        let skills = async {
+            if ids.is_empty() || !wanted.skills {
+                return Ok(HashMap::new());
+            }
+            self.skills(ids).await
+        };
+        let availabilities = async {
+            match wanted.availabilities {
+                Detail::Times => Ok(Availabilities::Times(times)),
+                Detail::Records if !ids.is_empty() => {
+                    self.availabilities(ids).await.map(Availabilities::Records)
+                }
+                _ => Ok(Availabilities::default()),
+            }
+        };
+        let (skills, availabilities) = tokio::try_join!(skills, availabilities)?;
+        Ok(Related {
+            skills,
+            availabilities,
+        })
+    }
+
+    /// The artist with their availabilities sorted by start, in one
+    /// statement: beside the pool where it is open (pipelined with other
+    /// requests' reads on PostgreSQL, on a read-only connection of a
+    /// SQLite file), by the pool when that way is not open just then.
+    async fn artist_with_availabilities(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
+        match &self.db.point_reads {
+            Some(PointReads::Pipelined(pipelined)) => {
+                match pipelined.query(ARTIST_WITH_AVAILABILITIES, &[&id]).await {
+                    Ok(rows) => return joined(id, &rows),
+                    // Its session is lost or reopening: the pool serves it.
+                    Err(ReadError::NoSession) => {}
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            Some(PointReads::Sqlite(sqlite)) => {
+                let read = sqlite
+                    .query(ARTIST_WITH_AVAILABILITIES_SQLITE, [id], move |found| {
+                        let mut joined = Joined::new(id);
+                        while let Some(row) = found.next()? {
+                            joined
+                                .add(row)
+                                .map_err(|err| SqliteReadError::Unreadable(Box::new(err)))?;
+                        }
+                        Ok(joined.found)
+                    })
+                    .await;
+                match read {
+                    Ok(found) => return Ok(found),
+                    // SQLite would have had it wait: the pool serves it.
+                    Err(SqliteReadError::Busy) => {}
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            None => {}
+        }
+        let backend = self.db.backend();
+        let sql = match backend {
+            DbBackend::Postgres => ARTIST_WITH_AVAILABILITIES,
+            _ => ARTIST_WITH_AVAILABILITIES_SQLITE,
+        };
+        let rows = self
+            .db
+            .pool
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+            .await?;
+        joined(id, &rows)
+    }
+
+    /// The rows of a page's statement, each read by `read`: pipelined on
+    /// the page sessions where the database has them (PostgreSQL), else,
+    /// and while those reopen, by the pool.
+    async fn page_rows<T>(
+        &self,
+        statement: &Statement,
+        read: impl Fn(&dyn PageRow) -> Result<T, DomainError>,
+    ) -> Result<Vec<T>, DomainError> {
+        if let Some(pages) = &self.db.page_reads {
+            match pages.query_built(statement).await {
+                Ok(rows) => return rows.iter().map(|row| read(row)).collect(),
+                // Its session is lost or reopening: the pool serves it.
+                Err(ReadError::NoSession) => {}
+                // A statement binding a kind of value the sessions do not
+                // send is a fault of this code (`db::pipelined::Param`), not
+                // of the request: said once, then the pool serves such pages.
+                Err(err @ ReadError::Unbindable(_)) => {
+                    static SAID: std::sync::Once = std::sync::Once::new();
+                    SAID.call_once(|| tracing::error!(error = %err, "list pages go to the pool"));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        self.db
+            .pool
+            .query_all_raw(statement.clone())
+            .await?
+            .iter()
+            .map(|row| read(row))
+            .collect()
+    }
+}
+
+/// A page's row, whichever driver read it: `rows::Row` as a trait object,
+/// so that one closure reads both.
+trait PageRow {
+    fn artist(&self) -> Result<artist::Model, DomainError>;
+    fn spans(&self, backend: DbBackend) -> Result<Vec<TimeSpan>, DomainError>;
+}
+
+impl<R: rows::Row> PageRow for R {
+    fn artist(&self) -> Result<artist::Model, DomainError> {
+        rows::artist_row(self)
+    }
+    fn spans(&self, backend: DbBackend) -> Result<Vec<TimeSpan>, DomainError> {
+        rows::spans(self, backend)
+    }
+}
+
+/// The artist and availabilities of the point read, from its rows.
+fn joined(
+    id: Uuid,
+    rows: &[impl rows::Row],
+) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
+    let mut joined = Joined::new(id);
+    for row in rows {
+        joined.add(row)?;
+    }
+    Ok(joined.found)
+}
+
+/// The point read's rows, assembled one by one: the artist from the first,
+/// an availability from each (none when the artist has none: one row of
+/// nulls on their side).
+struct Joined {
+    id: Uuid,
+    found: Option<(Artist, Vec<Availability>)>,
+}
+
+impl Joined {
+    fn new(id: Uuid) -> Self {
+        Self { id, found: None }
+    }
+
+    fn add(&mut self, row: &impl rows::Row) -> Result<(), DomainError> {
+        let (_, availabilities) = match &mut self.found {
+            Some(found) => found,
+            found @ None => found.insert((rows::artist(self.id, row)?, Vec::new())),
+        };
+        availabilities.extend(rows::availability(self.id, row)?);
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! Rows, read by column name, whichever driver fetched them: each record
+//! is decoded from a row in one place (`artist`, `availability`, `spans`)
+//! and each driver only says how it reads one column (`Row`).
+
+use sea_orm::{DbBackend, QueryResult};
+use uuid::Uuid;
+
+use crate::domain::records::{Artist, Availability, TimeSpan};
+use crate::domain::time::from_micros;
+use crate::domain::{DomainError, listing};
+use crate::entities::artist;
+
+/// One column at a time, by name.
+pub trait Row {
+    fn text(&self, column: &str) -> Result<Option<String>, DomainError>;
+    fn id(&self, column: &str) -> Result<Option<Uuid>, DomainError>;
+    fn integer(&self, column: &str) -> Result<Option<i64>, DomainError>;
+    /// A PostgreSQL array of integers.
+    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError>;
+}
+
+/// A column the schema declares NOT NULL: null there is a fault.
+fn required<T>(value: Option<T>, column: &str) -> Result<T, DomainError> {
+    value.ok_or_else(|| DomainError::internal(format!("column {column} is null")))
+}
+
+/// An artist's row of the `artists` table, as selected by its columns'
+/// own names (with its keys, which a page's cursors are made of).
+pub fn artist_row(row: &impl Row) -> Result<artist::Model, DomainError> {
+    use artist::Column;
+    use sea_orm::IdenStatic;
+    let column = |column: Column| column.as_str();
+    Ok(artist::Model {
+        id: required(row.id(column(Column::Id))?, "id")?,
+        name: required(row.text(column(Column::Name))?, "name")?,
+        name_key: required(row.text(column(Column::NameKey))?, "name_key")?,
+        email: row.text(column(Column::Email))?,
+        email_key: row.text(column(Column::EmailKey))?,
+        created_at: required(row.integer(column(Column::CreatedAt))?, "created_at")?,
+        updated_at: required(row.integer(column(Column::UpdatedAt))?, "updated_at")?,
+    })
+}
+
+/// An artist from a row that names its columns `name`, `email`,
+/// `created_at`, `updated_at`; its id is known already.
+pub fn artist(id: Uuid, row: &impl Row) -> Result<Artist, DomainError> {
+    Ok(Artist {
+        id,
+        name: required(row.text("name")?, "name")?,
+        email: row.text("email")?,
+        created_at: from_micros(required(row.integer("created_at")?, "created_at")?)?,
+        updated_at: from_micros(required(row.integer("updated_at")?, "updated_at")?)?,
+    })
+}
+
+/// An availability from a row that names its columns `availability_id`,
+/// `starts_at`, `ends_at` and `note`; `None` when the row has none (an
+/// artist's row joined to no availability).
+pub fn availability(artist_id: Uuid, row: &impl Row) -> Result<Option<Availability>, DomainError> {
+    let Some(id) = row.id("availability_id")? else {
+        return Ok(None);
+    };
+    Ok(Some(Availability {
+        id,
+        artist_id,
+        starts_at: from_micros(required(row.integer("starts_at")?, "starts_at")?)?,
+        ends_at: from_micros(required(row.integer("ends_at")?, "ends_at")?)?,
+        note: row.text("note")?,
+    }))
+}
+
+/// The times an artist's row keeps (`listing::select_times`), sorted by
+/// start; none when it has no availability. PostgreSQL keeps two arrays;
+/// SQLite, which has no arrays, one JSON text of `[starts, ends]` pairs.
+pub fn spans(row: &impl Row, backend: DbBackend) -> Result<Vec<TimeSpan>, DomainError> {
+    let pairs: Vec<(i64, i64)> = if backend == DbBackend::Postgres {
+        // Both arrays are aggregated from the same rows in the same order,
+        // so they pair up; null without availabilities.
+        let starts = row.integers(listing::KEPT_STARTS)?.unwrap_or_default();
+        let ends = row.integers(listing::KEPT_ENDS)?.unwrap_or_default();
+        starts.into_iter().zip(ends).collect()
+    } else {
+        match row.text(listing::KEPT_PAIRS)? {
+            // Null (never any availability) or "[]" (all deleted).
+            Some(pairs) => serde_json::from_str(&pairs).map_err(DomainError::internal)?,
+            None => Vec::new(),
+        }
+    };
+    let mut spans = pairs
+        .into_iter()
+        .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Neither engine keeps the times sorted (their triggers would sort at
+    // every write); an artist's availabilities never overlap, so their
+    // starts are distinct and order them fully.
+    spans.sort_unstable_by_key(|span| span.starts_at);
+    Ok(spans)
+}
+
+impl Row for QueryResult {
+    fn text(&self, column: &str) -> Result<Option<String>, DomainError> {
+        Ok(self.try_get("", column)?)
+    }
+    fn id(&self, column: &str) -> Result<Option<Uuid>, DomainError> {
+        Ok(self.try_get("", column)?)
+    }
+    fn integer(&self, column: &str) -> Result<Option<i64>, DomainError> {
+        Ok(self.try_get("", column)?)
+    }
+    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError> {
+        Ok(self.try_get("", column)?)
+    }
+}
+
+impl Row for tokio_postgres::Row {
+    fn text(&self, column: &str) -> Result<Option<String>, DomainError> {
+        self.try_get(column).map_err(DomainError::internal)
+    }
+    fn id(&self, column: &str) -> Result<Option<Uuid>, DomainError> {
+        self.try_get(column).map_err(DomainError::internal)
+    }
+    fn integer(&self, column: &str) -> Result<Option<i64>, DomainError> {
+        self.try_get(column).map_err(DomainError::internal)
+    }
+    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError> {
+        self.try_get(column).map_err(DomainError::internal)
+    }
+}
+
+impl Row for rusqlite::Row<'_> {
+    fn text(&self, column: &str) -> Result<Option<String>, DomainError> {
+        self.get(column).map_err(DomainError::internal)
+    }
+    fn id(&self, column: &str) -> Result<Option<Uuid>, DomainError> {
+        self.get(column).map_err(DomainError::internal)
+    }
+    fn integer(&self, column: &str) -> Result<Option<i64>, DomainError> {
+        self.get(column).map_err(DomainError::internal)
+    }
+    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError> {
+        Err(DomainError::internal(format!(
+            "SQLite has no arrays: column {column}"
+        )))
+    }
+}

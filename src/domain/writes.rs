@@ -1,0 +1,65 @@
+//! The one way the service changes data: every mutation goes through
+//! `Writes`, whose operations each hold the rules of their change (see the
+//! modules they call). The GraphQL layer never sees the pool behind it.
+
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::errors::DomainError;
+use super::records::{Artist, ArtistChanges, Availability, NewArtist, NewAvailability};
+use super::{artists, availabilities};
+
+#[derive(Clone)]
+pub struct Writes {
+    pool: DatabaseConnection,
+}
+
+impl Writes {
+    pub fn new(pool: DatabaseConnection) -> Self {
+        Self { pool }
+    }
+
+    pub async fn create_artist(&self, input: NewArtist) -> Result<Artist, DomainError> {
+        artists::create(&self.pool, input).await
+    }
+
+    pub async fn update_artist(
+        &self,
+        id: Uuid,
+        changes: ArtistChanges,
+    ) -> Result<Artist, DomainError> {
+        artists::update(&self.pool, id, changes).await
+    }
+
+    pub async fn delete_artist(&self, id: Uuid) -> Result<(), DomainError> {
+        artists::delete(&self.pool, id).await
+    }
+
+    pub async fn add_availability(
+        &self,
+        artist_id: Uuid,
+        input: NewAvailability,
+    ) -> Result<Availability, DomainError> {
+        availabilities::add(&self.pool, artist_id, input).await
+    }
+
+    pub async fn update_availability(
+        &self,
+        id: Uuid,
+        input: NewAvailability,
+    ) -> Result<Availability, DomainError> {
+        availabilities::update(&self.pool, id, input).await
+    }
+
+    pub async fn delete_availability(&self, id: Uuid) -> Result<(), DomainError> {
+        availabilities::delete(&self.pool, id).await
+    }
+
+    pub async fn set_availabilities(
+        &self,
+        artist_id: Uuid,
+        inputs: &[NewAvailability],
+    ) -> Result<Artist, DomainError> {
+        availabilities::set_all(&self.pool, artist_id, inputs).await
+    }
+}
