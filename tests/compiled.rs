@@ -632,3 +632,24 @@ async fn a_plan_that_fails_to_load_logs_why_and_leaves_the_answer_to_the_general
     assert!(logged.contains("out of range"), "{logged}");
     service.wait_for_log("internal error");
 }
+
+/// A plan is learnt per role: the one an editor's requests made never
+/// answers a viewer, whose first request takes the general path (and its
+/// role checks), and only then gets a plan of its own.
+#[tokio::test]
+async fn a_plan_learnt_from_one_role_never_serves_another() {
+    let db = common::sqlite_memory().await;
+    let api = db.api();
+    let query = "{ artists(first: 2) { nodes { name } } }";
+    let as_editor = |_| api.answer_as(Role::Editor, query, json!({}));
+    assert!(!as_editor(()).await.1, "the first request compiles");
+    assert!(
+        as_editor(()).await.1,
+        "the editor's plan answers the editor"
+    );
+    let (first, by_plan) = api.answer_as(Role::Viewer, query, json!({})).await;
+    assert!(!by_plan, "the editor's plan answered a viewer: {first}");
+    let (second, by_plan) = api.answer_as(Role::Viewer, query, json!({})).await;
+    assert!(by_plan, "the viewer's own plan answers the viewer");
+    assert_eq!(first, second);
+}

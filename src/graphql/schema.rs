@@ -150,7 +150,7 @@ impl Api {
         let request = request.into();
         let known = self
             .plans
-            .get(&request.query, request.operation_name.as_deref());
+            .get(&request.query, request.operation_name.as_deref(), role);
         match known {
             Some(Known::Compiled(plan)) => {
                 let timing = self.metrics.time(plan.operation.clone());
@@ -258,7 +258,7 @@ impl Api {
         };
         timing.finish(outcome, validated);
         if let (Some(query), Some(known), true) = (query, known, validated && !response.is_err()) {
-            self.plans.remember(query, requested, known);
+            self.plans.remember(query, requested, role, known);
         }
         if rewritten.kept {
             rewrite::strip(&mut response.data);

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use coulisses::auth::Role;
 use coulisses::config::ServeConfig;
-use coulisses::graphql::{Answer, Api, Limits, Transport};
 use coulisses::domain::{Reads, Writes};
+use coulisses::graphql::{Answer, Api, Limits, Transport};
 use coulisses::{App, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -281,12 +281,14 @@ impl TestApi {
 
     /// As `execute`, and whether a compiled plan wrote the answer.
     pub async fn answer(&self, query: &str, variables: Value) -> (Value, bool) {
+        self.answer_as(Role::Editor, query, variables).await
+    }
+
+    /// As `answer`, for a caller of `role`.
+    pub async fn answer_as(&self, role: Role, query: &str, variables: Value) -> (Value, bool) {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let answer = self
-            .api
-            .answer(request, Role::Editor, Transport::Post)
-            .await;
+        let answer = self.api.answer(request, role, Transport::Post).await;
         let by_plan = matches!(answer, Answer::Written(_));
         let value = serde_json::from_slice::<Value>(&answer.into_json());
         match value {

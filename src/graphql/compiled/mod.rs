@@ -17,10 +17,12 @@
 //! serves exactly (no fragments, directives or merged fields), and any
 //! request it cannot bind or whose load fails takes the general path, which
 //! reports the error as it always does. `tests/compiled.rs` holds the two
-//! paths to the same answers. Plans serve queries only, which every role
-//! may run, so a plan learnt from one caller serves all; and the limits a
-//! document is checked against (depth, complexity) depend on the document
-//! alone, so one that passed them once passes them always.
+//! paths to the same answers. A plan is learnt from one role and serves
+//! that role only: whatever async-graphql checks of a role (a guard on a
+//! field) it checked for each role before that role's plan exists, and a
+//! request refused anything never leaves a plan. The limits a document is
+//! checked against (depth, complexity) depend on the document alone, so
+//! one that passed them once passes them always.
 
 mod bind;
 mod json;
@@ -32,6 +34,8 @@ use std::sync::Arc;
 use async_graphql::parser::types::ExecutableDocument;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+
+use crate::auth::Role;
 
 pub use plan::ReadPlan;
 pub use run::{Fallback, run};
@@ -65,6 +69,7 @@ pub struct Plans {
 struct Key {
     query: String,
     operation: Option<String>,
+    role: Role,
 }
 
 /// A key to look up without copying the request's text. Hashes as `Key`
@@ -73,11 +78,14 @@ struct Key {
 struct KeyRef<'a> {
     query: &'a str,
     operation: Option<&'a str>,
+    role: Role,
 }
 
 impl quick_cache::Equivalent<Key> for KeyRef<'_> {
     fn equivalent(&self, key: &Key) -> bool {
-        self.query == key.query && self.operation == key.operation.as_deref()
+        self.query == key.query
+            && self.operation == key.operation.as_deref()
+            && self.role == key.role
     }
 }
 
@@ -105,9 +113,14 @@ impl Default for Plans {
 }
 
 impl Plans {
-    /// What is known of the document, if it was seen valid before.
-    pub fn get(&self, query: &str, operation: Option<&str>) -> Option<Known> {
-        self.cache.get(&KeyRef { query, operation })
+    /// What is known of the document, if it was seen valid before for a
+    /// caller of `role`.
+    pub fn get(&self, query: &str, operation: Option<&str>, role: Role) -> Option<Known> {
+        self.cache.get(&KeyRef {
+            query,
+            operation,
+            role,
+        })
     }
 
     /// What to remember of `document`, which a request naming `operation`
@@ -119,8 +132,17 @@ impl Plans {
         }
     }
 
-    pub fn remember(&self, query: String, operation: Option<String>, known: Known) {
-        self.cache.insert(Key { query, operation }, known);
+    /// Remembers what a request of a caller of `role` showed of the
+    /// document.
+    pub fn remember(&self, query: String, operation: Option<String>, role: Role, known: Known) {
+        self.cache.insert(
+            Key {
+                query,
+                operation,
+                role,
+            },
+            known,
+        );
     }
 }
 
@@ -142,7 +164,7 @@ mod tests {
             };
             let known = Plans::compile(&document, None);
             assert!(matches!(known, Known::Compiled(_)), "{query}");
-            plans.remember(query, None, known);
+            plans.remember(query, None, Role::Viewer, known);
         }
         let held = plans.cache.len();
         assert!(held > 0);
@@ -150,5 +172,26 @@ mod tests {
             (held as u64) * ENTRY_OVERHEAD_BYTES <= MAX_BYTES,
             "{held} of {sent} documents held"
         );
+    }
+
+    /// A plan learnt from an editor's request never answers a viewer: the
+    /// viewer's first request runs the general path, with every check
+    /// made for that role.
+    #[test]
+    fn a_plan_serves_only_the_role_it_was_learnt_from() {
+        let plans = Plans::default();
+        let query = "{ __typename }";
+        let document = match async_graphql::parser::parse_query(query) {
+            Ok(document) => document,
+            Err(err) => panic!("{query}: {err}"),
+        };
+        plans.remember(
+            query.to_owned(),
+            None,
+            Role::Editor,
+            Plans::compile(&document, None),
+        );
+        assert!(plans.get(query, None, Role::Editor).is_some());
+        assert!(plans.get(query, None, Role::Viewer).is_none());
     }
 }
