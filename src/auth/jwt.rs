@@ -128,9 +128,9 @@ mod tests {
     fn rs256_tokens_are_checked_with_the_public_key() {
         let public = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/jwt-rs256-public.pem"
+            "/tests/api/fixtures/jwt-rs256-public.pem"
         );
-        let private = include_bytes!("../../tests/fixtures/jwt-rs256-private.pem");
+        let private = include_bytes!("../../tests/api/fixtures/jwt-rs256-private.pem");
         let verifier = JwtVerifier::rs256_from_file(Path::new(public));
         let verifier = verifier.unwrap_or_else(|err| panic!("{err}"));
         let key = EncodingKey::from_rsa_pem(private).unwrap_or_else(|err| panic!("{err}"));

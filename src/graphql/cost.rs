@@ -457,5 +457,5 @@ mod tests {
 
     /// graphql-js 16's `getIntrospectionQuery()`, as GraphiQL sends it.
     const STANDARD_INTROSPECTION: &str =
-        include_str!("../../tests/fixtures/introspection-graphql-js.graphql");
+        include_str!("../../tests/api/fixtures/introspection-graphql-js.graphql");
 }

@@ -1,9 +1,7 @@
 //! Availability mutations and the availabilities field, in process, on
 //! every backend.
 
-mod common;
-
-use common::{TestApi, on_each_backend, string};
+use crate::common::{TestApi, on_each_backend, string};
 use serde_json::{Value, json};
 
 const UPDATE: &str = "mutation($id: ID!, $input: AvailabilityInput!) { updateAvailability(id: $id, input: $input) { __typename ... on Availability { id startsAt endsAt note artist { id } } ... on UserError { code message } ... on ConflictError { field conflictingId } ... on NotFoundError { entity id } ... on ValidationError { fields { field message } } } }";

@@ -5,9 +5,7 @@
 //! `__typename` in any order, of a page's artists and of their
 //! availabilities.
 
-mod common;
-
-use common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb, sqlite_memory};
+use crate::common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb, sqlite_memory};
 use coulisses::demo;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

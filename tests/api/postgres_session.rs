@@ -3,7 +3,7 @@
 //! with `server` (behind PgBouncer, which refuses startup options), and
 //! never over a value the URL's own `options` set.
 
-mod common;
+use crate::common;
 
 use coulisses::config::PageCost;
 use coulisses::db;
@@ -31,9 +31,7 @@ async fn cost_with(url: &str, page_cost: PageCost) -> String {
 
 #[tokio::test]
 async fn sessions_plan_with_the_configured_page_cost() {
-    let Some(postgres) = common::postgres().await else {
-        return;
-    };
+    let postgres = common::postgres().await;
     let url = postgres.url.clone();
     let server = cost_with(&url, PageCost::Server).await;
     assert_eq!(cost_with(&url, PageCost::default()).await, "1.1");

@@ -1,9 +1,7 @@
 //! The service over HTTP on 127.0.0.1 port 0: health, GraphiQL, error
 //! codes, masked internal errors, and concurrent conflicting writes.
 
-mod common;
-
-use common::{TestServer, pooled_backends, sqlite_memory, string};
+use crate::common::{TestServer, pooled_backends, sqlite_memory, string};
 use futures::future::join_all;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};

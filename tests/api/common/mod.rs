@@ -1,7 +1,11 @@
-//! Test support: fresh databases (in-memory SQLite; PostgreSQL when
-//! TEST_DATABASE_URL is set, one database per test, dropped after), the API
-//! in process, and the app over HTTP on port 0.
-#![allow(dead_code)] // each test binary uses its own part of this module
+//! Test support: fresh databases (in-memory SQLite or a file; PostgreSQL,
+//! one database per test, dropped after), the API in process, and the app
+//! over HTTP on port 0.
+//!
+//! Every scenario runs on PostgreSQL too: on the server TEST_DATABASE_URL
+//! names, else on this host's (`LOCAL_POSTGRES`, over TLS, as production
+//! reaches its server). A server that does not answer fails the test that
+//! needs it: no test passes without running.
 
 pub mod service;
 
@@ -17,6 +21,16 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+/// The server the suite runs on when TEST_DATABASE_URL names none.
+pub const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=require";
+
+/// The PostgreSQL server the suite runs on.
+pub fn postgres_server_url() -> String {
+    std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| LOCAL_POSTGRES.to_owned())
+}
 
 /// A database made for one test.
 pub struct TestDb {
@@ -74,15 +88,6 @@ impl TestDb {
                 Limits::default(),
             ),
         }
-    }
-
-    /// The reads as the service makes them.
-    pub fn reads(&self) -> Reads {
-        self.reads.clone()
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.label == "postgres"
     }
 
     async fn open(
@@ -152,25 +157,43 @@ pub async fn hold_write_lock(url: &str) -> DatabaseConnection {
     db
 }
 
-/// A fresh PostgreSQL database, when TEST_DATABASE_URL names a server. A
-/// server that is named but unreachable fails the test: it never skips.
-pub async fn postgres() -> Option<TestDb> {
-    let database = empty_postgres().await?;
+/// A fresh PostgreSQL database, migrated.
+pub async fn postgres() -> TestDb {
+    let database = empty_postgres().await;
     let url = database.url.clone();
-    Some(TestDb::open(url, "postgres", 10, Some(database), None).await)
+    TestDb::open(url, "postgres", 10, Some(database), None).await
+}
+
+/// As `postgres`, reached over TLS whatever the suite's URL says.
+pub async fn postgres_with_tls() -> TestDb {
+    let mut database = empty_postgres().await;
+    let mut url = url::Url::parse(&database.url).unwrap_or_else(|err| panic!("{err}"));
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| key != "sslmode")
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("sslmode", "require");
+    database.url = url.to_string();
+    let url = database.url.clone();
+    TestDb::open(url, "postgres", 10, Some(database), None).await
 }
 
 /// A fresh PostgreSQL database with no table at all (not even migrated),
 /// dropped when the value is: for tests of what happens on first start.
-/// None without TEST_DATABASE_URL; a named server that is unreachable
-/// fails the test.
-pub async fn empty_postgres() -> Option<PostgresDatabase> {
-    let admin_url = std::env::var(TEST_DATABASE_URL).ok()?;
-    let name = format!("coulisses_test_{}", uuid::Uuid::new_v4().simple());
+pub async fn empty_postgres() -> PostgresDatabase {
+    let admin_url = postgres_server_url();
     let admin = match Database::connect(&admin_url).await {
         Ok(admin) => admin,
-        Err(err) => panic!("{TEST_DATABASE_URL}={admin_url} is unreachable: {err}"),
+        Err(err) => panic!(
+            "the suite runs on PostgreSQL, and {admin_url} does not answer ({err}): \
+             start the local server, or name one in {TEST_DATABASE_URL}"
+        ),
     };
+    let name = format!("coulisses_test_{}", uuid::Uuid::new_v4().simple());
     if let Err(err) = admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
@@ -179,25 +202,21 @@ pub async fn empty_postgres() -> Option<PostgresDatabase> {
     }
     let _ = admin.close().await;
     let url = with_database_name(&admin_url, &name);
-    Some(PostgresDatabase {
+    PostgresDatabase {
         admin_url,
         name,
         url,
-    })
+    }
 }
 
 /// The databases every integration scenario runs on.
 pub async fn backends() -> Vec<TestDb> {
-    let mut all = vec![sqlite_memory().await];
-    all.extend(postgres().await);
-    all
+    vec![sqlite_memory().await, postgres().await]
 }
 
 /// Backends with real connection pools, for concurrency.
 pub async fn pooled_backends() -> Vec<TestDb> {
-    let mut all = vec![sqlite_file().await];
-    all.extend(postgres().await);
-    all
+    vec![sqlite_file().await, postgres().await]
 }
 
 fn with_database_name(url: &str, name: &str) -> String {

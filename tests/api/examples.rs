@@ -1,20 +1,20 @@
 //! The examples of docs/examples/ are tests: each `NAME.graphql` runs with
-//! `NAME.variables.json` against a fresh demo database (SQLite, and
-//! PostgreSQL when TEST_DATABASE_URL is set) and must give
+//! `NAME.variables.json` against a fresh demo database (SQLite and
+//! PostgreSQL) and must give
 //! `NAME.response.json`, once what the run made up is masked (golden/).
 //!
-//! `UPDATE_EXAMPLES=1 cargo test --workspace --test examples` writes the responses of
+//! `UPDATE_EXAMPLES=1 cargo test --workspace --test api examples` writes the responses of
 //! this run instead (from SQLite; PostgreSQL must then agree with them).
 
-mod common;
-mod golden;
+use crate::common;
+use crate::golden;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::common::TestDb;
 use async_graphql::parser::types::{DocumentOperations, Selection, TypeKind, TypeSystemDefinition};
 use async_graphql::{Name, Request, Value, Variables};
-use common::TestDb;
 use coulisses::auth::Role;
 use coulisses::graphql::Answer;
 use coulisses::{demo, domain};

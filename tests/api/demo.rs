@@ -1,10 +1,10 @@
 //! The demo data set: it loads through the domain rules under its fixed
 //! IDs, and `seed` never writes over artists unless told to replace them.
 
-mod common;
+use crate::common;
 
+use crate::common::{TestDb, on_each_backend};
 use chrono::{TimeZone, Utc};
-use common::{TestDb, on_each_backend};
 use coulisses::demo::{self, IfNotEmpty, Loaded, SeedError, Seeded};
 use coulisses::domain::{self, ArtistDetails, NewArtist, NewAvailability};
 use coulisses::entities::availability;

@@ -6,12 +6,10 @@
 //! write lock, so the service's mutation waits on it (busy timeout) until
 //! the test lets go.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::hold_write_lock;
-use common::service::{PATIENCE, Service, sqlite_file};
+use crate::common::hold_write_lock;
+use crate::common::service::{PATIENCE, Service, sqlite_file};
 use coulisses::db;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};

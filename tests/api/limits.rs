@@ -9,9 +9,7 @@
 //! introspection turned off (tests/http.rs), `first: 1000` and the other
 //! bad paging arguments (tests/listing.rs).
 
-mod common;
-
-use common::{
+use crate::common::{
     TestDb, TestServer, hold_write_lock, on_each_backend, sqlite_file, sqlite_memory, string,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};

@@ -12,12 +12,12 @@
 //! its availabilities with and without windows, and every part of a
 //! connection; the variables cases cover what a plan must refuse.
 
-mod common;
+use crate::common;
 
+use crate::common::service::{Service, sqlite_file};
+use crate::common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb};
 use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
 use async_graphql::{Request, Variables};
-use common::service::{Service, sqlite_file};
-use common::{ARTIST_FIELDS, AVAILABILITY_FIELDS, TestApi, TestDb};
 use coulisses::auth::Role;
 use coulisses::demo;
 use coulisses::graphql::{Answer, Transport};
@@ -204,7 +204,7 @@ fn document() -> impl Strategy<Value = String> {
 }
 
 /// The demo data, and an artist whose strings need escaping, on SQLite and
-/// (with TEST_DATABASE_URL) PostgreSQL.
+/// PostgreSQL.
 fn apis() -> (tokio::runtime::Runtime, Vec<(TestDb, TestApi)>) {
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|err| panic!("runtime: {err}"));
     let apis = runtime.block_on(async {

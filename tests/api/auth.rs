@@ -1,10 +1,8 @@
 //! Access control over HTTP: bearer tokens, roles, and secure defaults.
 
-mod common;
-
 use std::process::Command;
 
-use common::{TestServer, sqlite_memory};
+use crate::common::{TestServer, sqlite_memory};
 use coulisses::auth::{Role, Tokens, new_token};
 use coulisses::config::ServeConfig;
 use coulisses::{App, StartupError};

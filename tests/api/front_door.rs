@@ -4,9 +4,7 @@
 //! queries by GET, and requests built to cost far more than their answer
 //! (each measured by the work or the size it causes, never by time).
 
-mod common;
-
-use common::{TestServer, sqlite_memory};
+use crate::common::{TestServer, sqlite_memory};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::{Value, json};
 

@@ -9,12 +9,10 @@
 //! `PROPTEST_CASES` sets the number of requests (default 256), `FUZZ_SEED`
 //! the random seed (fixed by default, so runs are reproducible).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use common::{TestDb, TestServer, sqlite_memory};
+use crate::common::{TestDb, TestServer, sqlite_memory};
 use coulisses::{demo, entities};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};

@@ -5,8 +5,7 @@
 //! type or a typed error, and afterwards the database must hold every
 //! invariant and agree with the successes.
 //!
-//! PostgreSQL (TEST_DATABASE_URL) is the deployment this is about; without
-//! it, that half prints why it is skipped. The same scenario always runs on
+//! PostgreSQL is the deployment this is about. The same scenario also runs on
 //! one SQLite file shared by two processes, which holds for the same
 //! reasons as within one process: SQLite locks the file across processes
 //! (WAL on a local file system, where its shared-memory index works), the
@@ -16,12 +15,12 @@
 //! `seed` runs beside a service, and it caught a start-up race of its own
 //! (see `db::connect`).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
-use common::service::{Service, sqlite_file};
+use crate::common::service::{Service, sqlite_file};
 
 use chrono::{DateTime, TimeZone, Utc};
 use coulisses::db;
@@ -829,10 +828,7 @@ fn stored_ranges(details: &ArtistDetails) -> Vec<Range> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgres_database_keep_every_invariant() {
-    let Some(database) = common::empty_postgres().await else {
-        eprintln!("skipped: {} is not set", common::TEST_DATABASE_URL);
-        return;
-    };
+    let database = common::empty_postgres().await;
     two_replicas_on(&database.url, "postgres").await;
 }
 
@@ -889,10 +885,7 @@ const SQLITE_ROUNDS: usize = 40;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_migrating_one_empty_postgres_database_at_once_all_start() {
     for _ in 0..POSTGRES_ROUNDS {
-        let Some(database) = common::empty_postgres().await else {
-            eprintln!("skipped: {} is not set", common::TEST_DATABASE_URL);
-            return;
-        };
+        let database = common::empty_postgres().await;
         concurrent_migrations_on(&database.url, "postgres").await;
     }
 }

@@ -7,9 +7,9 @@
 //! session sound, and when the server ends a session, the pool answers its
 //! reads until a new one serves them.
 
-mod common;
+use crate::common;
 
-use common::{TestApi, TestDb};
+use crate::common::{TestApi, TestDb};
 use futures::FutureExt;
 use futures::future::join_all;
 use serde_json::{Value, json};
@@ -64,8 +64,7 @@ async fn read_by_plan(api: &TestApi, id: &str) -> Value {
 async fn with_point_reads(db: TestDb) -> (TestDb, TestApi) {
     assert!(
         db.point_reads_apart(),
-        "{}: point reads go through the pool (for PostgreSQL on another \
-         host, add sslmode=disable to TEST_DATABASE_URL)",
+        "{}: point reads go through the pool",
         db.label
     );
     let api = db.api();
@@ -78,11 +77,11 @@ async fn with_point_reads(db: TestDb) -> (TestDb, TestApi) {
     (db, api)
 }
 
-async fn postgres() -> Option<(TestDb, TestApi)> {
-    Some(with_point_reads(common::postgres().await?).await)
+async fn postgres() -> (TestDb, TestApi) {
+    with_point_reads(common::postgres().await).await
 }
 
-/// A SQLite file, and PostgreSQL when TEST_DATABASE_URL is set.
+/// A SQLite file, and PostgreSQL.
 async fn both_engines() -> Vec<(TestDb, TestApi)> {
     let mut engines = Vec::new();
     for db in common::pooled_backends().await {
@@ -162,9 +161,7 @@ async fn a_read_sees_every_write_answered_before_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_dropped_midway_leaves_the_session_sound() {
-    let Some((db, api)) = postgres().await else {
-        return;
-    };
+    let (db, api) = postgres().await;
     let artists = distinct_artists(&api, 4).await;
     // Once through, so that the next reads run the prepared statement at
     // their first poll.
@@ -225,9 +222,7 @@ async fn pipelined_backends(db: &TestDb, name: &str) -> Vec<i32> {
 
 #[tokio::test]
 async fn a_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answers() {
-    let Some((db, api)) = postgres().await else {
-        return;
-    };
+    let (db, api) = postgres().await;
     let artists = distinct_artists(&api, 2).await;
     let (id, expected) = &artists[1];
     assert_eq!(&read_by_plan(&api, id).await, expected);
@@ -255,9 +250,7 @@ async fn a_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answers()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_whose_session_the_server_ends_is_answered_by_the_pool() {
-    let Some((db, api)) = postgres().await else {
-        return;
-    };
+    let (db, api) = postgres().await;
     let artists = distinct_artists(&api, 2).await;
     let (id, expected) = artists[1].clone();
     assert_eq!(read_by_plan(&api, &id).await, expected);
@@ -406,13 +399,10 @@ async fn listed_artists(api: &TestApi) {
 
 #[tokio::test]
 async fn pages_are_read_on_sessions_of_their_own_and_answer_as_the_pool_does() {
-    let Some(db) = common::postgres().await else {
-        return;
-    };
+    let db = common::postgres().await;
     assert!(
         db.page_statements().is_some(),
-        "list pages go through the pool (for PostgreSQL on another host, add \
-         sslmode=disable to TEST_DATABASE_URL)"
+        "list pages go through the pool"
     );
     let (api, pool) = (db.api(), db.pool_api());
     listed_artists(&api).await;
@@ -491,9 +481,7 @@ async fn pages_are_read_on_sessions_of_their_own_and_answer_as_the_pool_does() {
 
 #[tokio::test]
 async fn a_page_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answers() {
-    let Some(db) = common::postgres().await else {
-        return;
-    };
+    let db = common::postgres().await;
     let (api, pool) = (db.api(), db.pool_api());
     listed_artists(&api).await;
     let (query, page) = (filtered(PAGE_WITH_TIMES, ""), json!({ "first": 10 }));
@@ -518,4 +506,43 @@ async fn a_page_session_the_server_ended_is_replaced_and_meanwhile_the_pool_answ
     })
     .await;
     assert_ran(&db, replacement, KEPT_TIMES).await;
+}
+
+/// Where the URL asks for TLS, the pipelined sessions encrypt as the pool
+/// does: production reaches its server so.
+#[tokio::test]
+async fn sessions_encrypt_where_the_url_asks_for_tls() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (db, api) = with_point_reads(common::postgres_with_tls().await).await;
+    let _ = read_by_plan(&api, "00000000-0000-0000-0000-000000000000").await;
+    let rows = db
+        .db
+        .query_all_raw(Statement::from_string(
+            db.db.get_database_backend(),
+            "SELECT a.application_name, s.ssl FROM pg_stat_activity a \
+             JOIN pg_stat_ssl s USING (pid) WHERE a.datname = current_database() \
+             AND a.application_name IN ('coulisses pipelined reads', 'coulisses pipelined pages')",
+        ))
+        .await
+        .unwrap_or_else(|err| panic!("pg_stat_ssl: {err}"));
+    let sessions: Vec<(String, bool)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0)
+                    .unwrap_or_else(|err| panic!("{err}")),
+                row.try_get_by_index(1)
+                    .unwrap_or_else(|err| panic!("{err}")),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sessions.len(),
+        2,
+        "one point and one page session: {sessions:?}"
+    );
+    assert!(
+        sessions.iter().all(|(_, ssl)| *ssl),
+        "a pipelined session in clear: {sessions:?}"
+    );
 }

@@ -1,8 +1,6 @@
 //! Artist queries and mutations, in process, on every backend.
 
-mod common;
-
-use common::{on_each_backend, string};
+use crate::common::{on_each_backend, string};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 

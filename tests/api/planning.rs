@@ -1,9 +1,7 @@
 //! The `planning` query over GraphQL, on stored artists: it sees every
 //! change to artists and availabilities, and rejects bad input as data.
 
-mod common;
-
-use common::{TestApi, on_each_backend, string};
+use crate::common::{TestApi, on_each_backend, string};
 use serde_json::{Value, json};
 
 const PLANNING: &str = "query($input: PlanningInput!) { planning(input: $input) { __typename

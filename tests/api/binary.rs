@@ -1,10 +1,8 @@
 //! End to end: the built `coulisses` binary, as an operator runs it.
 
-mod common;
-
 use std::process::Command;
 
-use common::service::{BINARY, Service, artists_in};
+use crate::common::service::{BINARY, Service, artists_in};
 use serde_json::{Value, json};
 
 /// Starts `coulisses serve` and waits until it listens.

@@ -1,11 +1,9 @@
 //! The `artists` connection: keyset pagination both ways, filters,
 //! orderings, totalCount; and the statement count of a page.
 
-mod common;
-
+use crate::common::{TestApi, TestDb, on_each_backend, string};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{TestApi, TestDb, on_each_backend, string};
 use serde_json::{Value, json};
 
 /// A page query; `node` is what it asks of each artist, `filter` the

@@ -3,14 +3,12 @@
 //! that say what they did, and a SQLite database that is one file.
 //! Messages are checked for the facts they must name, not their wording.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::service::{BINARY, Service, artists_in, sqlite_file};
+use crate::common::service::{BINARY, Service, artists_in, sqlite_file};
 use serde_json::{Value, json};
 
 /// Runs the binary with `args`, as a newcomer's shell would (with
