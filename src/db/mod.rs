@@ -318,7 +318,7 @@ fn session_page_cost(url: &str, page_cost: PageCost) -> Option<f64> {
 /// busy handler for it, since waiting while holding a shared lock could
 /// deadlock. So of two replicas started together on a new file, one
 /// could fail with "database is locked" (about 1 start in 40 in
-/// tests/replicas.rs). Retry that, for as long as the busy timeout would
+/// tests/api/replicas.rs). Retry that, for as long as the busy timeout would
 /// have waited. Once the file is in WAL mode, which is permanent, this no
 /// longer happens.
 async fn connect_sqlite(options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {

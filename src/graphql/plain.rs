@@ -5,7 +5,7 @@
 //! for plain fields (no arguments, directives, fragments or sub-selections)
 //! its values are written straight from the record instead. Anything else
 //! takes async-graphql's own path, so the answer is the same either way
-//! (tests/lean_path.rs compares the two).
+//! (tests/api/lean_path.rs compares the two).
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};

@@ -16,7 +16,7 @@
 //! only from a document async-graphql validated, only for selections it
 //! serves exactly (no fragments, directives or merged fields), and any
 //! request it cannot bind or whose load fails takes the general path, which
-//! reports the error as it always does. `tests/compiled.rs` holds the two
+//! reports the error as it always does. `tests/api/compiled.rs` holds the two
 //! paths to the same answers. A plan is learnt from one role and serves
 //! that role only: whatever async-graphql checks of a role (a guard on a
 //! field) it checked for each role before that role's plan exists, and a
