@@ -1,8 +1,9 @@
 //! Criterion benchmarks of the API in process, without HTTP: the time one
 //! request costs the service itself, on the load test's data set (1,000
 //! artists with 10 availabilities each, in-memory SQLite). Each read runs
-//! as the server runs it (`answer`: by its compiled plan) and by
-//! async-graphql alone (`execute`), its peer.
+//! as the server runs it (by its compiled plan), by async-graphql from the
+//! document parsed once (validated again, strictly or in its fast mode),
+//! and by async-graphql alone (parsed and validated every time).
 
 use std::hint::black_box;
 
@@ -10,7 +11,7 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use coulisses::auth::Role;
 use coulisses::db;
 use coulisses::domain::{self, NewArtist, NewAvailability};
-use coulisses::graphql::{Answer, Api, Limits, Transport};
+use coulisses::graphql::{Answer, Api, Execution, Limits, Transport};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 
@@ -69,45 +70,51 @@ fn bench(c: &mut Criterion) {
         Err(err) => panic!("runtime: {err}"),
     };
     let (api, id) = runtime.block_on(load_data_set());
-    // Both write the answer's JSON, as the HTTP layer does.
-    let execute = |query: &str, variables: serde_json::Value| {
-        let request = async_graphql::Request::new(query)
-            .variables(async_graphql::Variables::from_json(variables));
-        let answer = runtime.block_on(api.execute(request, Role::Viewer));
-        assert!(
-            matches!(&answer, Answer::Executed(response) if response.errors.is_empty()),
-            "async-graphql did not answer without errors"
-        );
-        answer.into_json()
-    };
-    let answer = |query: &str, variables: serde_json::Value| {
+    // Each writes the answer's JSON, as the HTTP layer does.
+    let answer = |api: &Api, query: &str, variables: serde_json::Value| {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
         match runtime.block_on(api.answer(request, Role::Viewer, Transport::Post)) {
-            Answer::Written(body) => body,
-            Answer::Executed(response) => {
-                assert!(response.errors.is_empty(), "{:?}", response.errors);
-                Vec::new()
-            }
             Answer::Refused(response) => panic!("refused: {:?}", response.errors),
-            Answer::MutationOverGet => panic!("a query is no mutation"),
+            Answer::Executed(response) if !response.errors.is_empty() => {
+                panic!("{:?}", response.errors)
+            }
+            answer => answer.into_json(),
         }
     };
-    // The first answer compiles each document; make sure plans answer.
-    for _ in 0..2 {
-        answer(LIST, json!({}));
-        answer(SINGLE, json!({ "id": id }));
-    }
-    assert!(!answer(LIST, json!({})).is_empty(), "no plan for the list");
+    let executions = [
+        ("compiled plans", Execution::ReadPlans),
+        ("async-graphql, parsed once", Execution::ParsedDocuments),
+        (
+            "async-graphql, parsed once, fast validation",
+            Execution::ParsedDocumentsFastValidation,
+        ),
+    ];
     let mut group = c.benchmark_group("api");
-    group.bench_function("list 50 artists with availabilities (compiled)", |b| {
-        b.iter(|| black_box(answer(LIST, json!({}))))
-    });
+    for (name, execution) in executions {
+        let api = api.clone().with_execution(execution);
+        // The first answer of a document learns it.
+        answer(&api, LIST, json!({}));
+        answer(&api, SINGLE, json!({ "id": id }));
+        group.bench_function(
+            format!("list 50 artists with availabilities ({name})"),
+            |b| b.iter(|| black_box(answer(&api, LIST, json!({})))),
+        );
+        group.bench_function(format!("one artist with availabilities ({name})"), |b| {
+            b.iter(|| black_box(answer(&api, SINGLE, json!({ "id": id }))))
+        });
+    }
+    // The peer of all three: async-graphql parsing and validating every
+    // request, as it does out of the box.
+    let execute = |query: &str, variables: serde_json::Value| {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        runtime
+            .block_on(api.execute(request, Role::Viewer))
+            .into_json()
+    };
     group.bench_function("list 50 artists with availabilities (async-graphql)", |b| {
         b.iter(|| black_box(execute(LIST, json!({}))))
-    });
-    group.bench_function("one artist with availabilities (compiled)", |b| {
-        b.iter(|| black_box(answer(SINGLE, json!({ "id": id }))))
     });
     group.bench_function("one artist with availabilities (async-graphql)", |b| {
         b.iter(|| black_box(execute(SINGLE, json!({ "id": id }))))

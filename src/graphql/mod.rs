@@ -20,4 +20,4 @@ mod tokens;
 mod types;
 
 pub use admission::Transport;
-pub use schema::{Answer, Api, Limits, sdl};
+pub use schema::{Answer, Api, Execution, Limits, sdl};

@@ -10,10 +10,16 @@
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::{ContextSelectionSet, Name, OutputType, Value};
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::graphql::scalars;
 
 /// A domain record whose plain fields can be written without resolvers.
 /// Written from the record itself, so that no GraphQL wrapper has to be
-/// built (or the record cloned) for it.
+/// built (or the record cloned) for it. `write` is the one place each
+/// plain field's value is made, for both ways of writing an answer: a
+/// value tree (async-graphql's lean path) and JSON (the read plans).
 pub trait PlainRecord {
     /// The GraphQL object the record is shown as: its name is the answer
     /// to `__typename`.
@@ -22,7 +28,38 @@ pub trait PlainRecord {
     /// other field (one with arguments or a sub-selection, say).
     type Field: Copy;
     fn plain_field(name: &str) -> Option<Self::Field>;
-    fn value_of(&self, field: Self::Field) -> Value;
+    fn write(&self, field: Self::Field, out: &mut impl FieldOut);
+
+    /// The field's value, as its resolver gives it.
+    fn value_of(&self, field: Self::Field) -> Value {
+        let mut value = Value::Null;
+        self.write(field, &mut value);
+        value
+    }
+}
+
+/// Where a plain field's value is written.
+pub trait FieldOut {
+    fn string(&mut self, value: &str);
+    fn optional_string(&mut self, value: Option<&str>);
+    fn uuid(&mut self, value: Uuid);
+    fn date_time(&mut self, value: chrono::DateTime<Utc>);
+}
+
+/// Into a value tree: the value replaces what was there.
+impl FieldOut for Value {
+    fn string(&mut self, value: &str) {
+        *self = Value::String(value.to_owned());
+    }
+    fn optional_string(&mut self, value: Option<&str>) {
+        *self = value.map_or(Value::Null, |value| Value::String(value.to_owned()));
+    }
+    fn uuid(&mut self, value: Uuid) {
+        *self = Value::String(value.to_string());
+    }
+    fn date_time(&mut self, value: chrono::DateTime<Utc>) {
+        *self = Value::String(scalars::rfc3339(value));
+    }
 }
 
 /// One selected field: its response key, and what it writes.
@@ -170,6 +207,65 @@ mod tests {
             "{ a { id unknown } }",
         ] {
             assert_eq!(keys(query), None, "{query}");
+        }
+    }
+
+    /// The fields of `object` in the schema that take no argument and
+    /// hold one scalar: the plain fields, which every writer must know.
+    fn scalar_fields(object: &str) -> Vec<String> {
+        use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
+        let sdl = crate::graphql::sdl();
+        let document = match async_graphql::parser::parse_schema(&sdl) {
+            Ok(document) => document,
+            Err(err) => panic!("the schema does not parse: {err}"),
+        };
+        let scalars = ["ID", "String", "Int", "Float", "Boolean", "DateTime"];
+        for definition in &document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            if ty.node.name.node != object {
+                continue;
+            }
+            let TypeKind::Object(fields) = &ty.node.kind else {
+                panic!("{object} is no object");
+            };
+            return fields
+                .fields
+                .iter()
+                .filter(|field| field.node.arguments.is_empty())
+                .filter(|field| {
+                    matches!(&field.node.ty.node.base,
+                        BaseType::Named(name) if scalars.contains(&name.as_str()))
+                })
+                .map(|field| field.node.name.node.to_string())
+                .collect();
+        }
+        panic!("no type {object} in the schema");
+    }
+
+    /// A scalar field added to a type but not to its plain fields would
+    /// silently take the slow path, and be missing from the read plans.
+    #[test]
+    fn every_scalar_field_of_the_schema_is_a_plain_field() {
+        let artist = scalar_fields("Artist");
+        assert!(artist.contains(&"name".to_owned()), "{artist:?}");
+        for name in &artist {
+            assert!(
+                crate::domain::Artist::plain_field(name).is_some(),
+                "Artist.{name} is not a plain field (graphql/types/artist_list.rs)"
+            );
+        }
+        let availability = scalar_fields("Availability");
+        assert!(
+            availability.contains(&"note".to_owned()),
+            "{availability:?}"
+        );
+        for name in &availability {
+            assert!(
+                Availability::plain_field(name).is_some(),
+                "Availability.{name} is not a plain field (graphql/types/artist.rs)"
+            );
         }
     }
 }

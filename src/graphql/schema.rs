@@ -1,5 +1,7 @@
 use std::sync::Arc;
 
+use async_graphql::parser::parse_query;
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{EmptySubscription, Request, Response, Schema, ServerError};
 
 use crate::auth::Role;
@@ -63,9 +65,31 @@ impl Default for Limits {
 pub struct Api {
     schema: AppSchema,
     reads: Reads,
+    writes: Writes,
     limits: Limits,
     metrics: Arc<Metrics>,
     plans: Arc<Plans>,
+    execution: Execution,
+    /// Under `Execution::ParsedDocumentsFastValidation`, the schema that
+    /// runs documents seen valid before.
+    fast: Option<AppSchema>,
+}
+
+/// How documents seen valid before run. The service runs `ReadPlans`; the
+/// others are its peers in `benches/api.rs`, which measures all three in
+/// one run (docs/decisions/0002-read-strategy.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Execution {
+    /// Queries a plan serves run by their compiled plan; other documents
+    /// by async-graphql, from their parsed form.
+    #[default]
+    ReadPlans,
+    /// Every document by async-graphql, from its parsed form, validated
+    /// again.
+    ParsedDocuments,
+    /// As `ParsedDocuments`, validated again in async-graphql's fast mode
+    /// (variables are then checked only as fields read them).
+    ParsedDocumentsFastValidation,
 }
 
 /// The answer to one request.
@@ -107,6 +131,13 @@ impl Answer {
     }
 }
 
+/// Whether a request's document was seen valid before, and if so in its
+/// parsed form.
+enum Seen {
+    First,
+    Before(Option<Arc<ExecutableDocument>>),
+}
+
 /// `extensions.code` of a mutation sent over GET.
 pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
 
@@ -118,7 +149,7 @@ impl Api {
         // introspection from data and `planning` from other fields.
         let mut builder = builder()
             .data(reads.clone())
-            .data(writes)
+            .data(writes.clone())
             .limit_recursive_depth(limits.recursion_limit());
         if !limits.introspection {
             builder = builder.disable_introspection().disable_suggestions();
@@ -127,10 +158,31 @@ impl Api {
         Self {
             schema,
             reads,
+            writes,
             limits,
             metrics: Arc::new(Metrics::new()),
             plans: Arc::new(Plans::default()),
+            execution: Execution::default(),
+            fast: None,
         }
+    }
+
+    /// The same API, running documents seen valid before as `execution`
+    /// says.
+    pub fn with_execution(mut self, execution: Execution) -> Self {
+        self.execution = execution;
+        self.fast = (execution == Execution::ParsedDocumentsFastValidation).then(|| {
+            let mut builder = builder()
+                .data(self.reads.clone())
+                .data(self.writes.clone())
+                .limit_recursive_depth(self.limits.recursion_limit())
+                .validation_mode(async_graphql::ValidationMode::Fast);
+            if !self.limits.introspection {
+                builder = builder.disable_introspection().disable_suggestions();
+            }
+            builder.finish()
+        });
+        self
     }
 
     /// The metrics of every request this API executes.
@@ -173,28 +225,39 @@ impl Api {
                         } else {
                             tracing::debug!(?fallback, "compiled plan declined the request");
                         }
-                        self.run(request, role, transport, false).await
+                        self.run(request, role, transport, Seen::Before(None)).await
                     }
                 }
             }
-            Some(Known::General) => self.run(request, role, transport, false).await,
-            None => self.run(request, role, transport, true).await,
+            Some(Known::Parsed(document)) => {
+                self.run(request, role, transport, Seen::Before(Some(document)))
+                    .await
+            }
+            None => self.run(request, role, transport, Seen::First).await,
         }
     }
 
     /// Executes one request by async-graphql, never by a compiled plan.
     pub async fn execute(&self, request: impl Into<Request>, role: Role) -> Answer {
-        self.run(request.into(), role, Transport::Post, false).await
+        self.run(request.into(), role, Transport::Post, Seen::Before(None))
+            .await
     }
 
     /// Executes one request by async-graphql for a caller of `role`, with
     /// its own DataLoaders, so that batching and caching never cross
-    /// requests. With `learn`, a document that validates and runs without
-    /// an error is remembered (compiled, where a plan can serve it).
-    async fn run(&self, request: Request, role: Role, transport: Transport, learn: bool) -> Answer {
+    /// requests. A document seen the first time that validates and runs
+    /// without an error is remembered (compiled, where a plan can serve
+    /// it); one seen before with its parsed form is not parsed again.
+    async fn run(&self, request: Request, role: Role, transport: Transport, seen: Seen) -> Answer {
         let mut request = request.data(role);
         let requested = request.operation_name.clone();
-        if tokens::exceed(&request.query, self.limits.max_tokens()) {
+        let learn = matches!(seen, Seen::First);
+        let parsed = match seen {
+            Seen::Before(Some(document)) => Some(ExecutableDocument::clone(&document)),
+            _ => None,
+        };
+        let fast = parsed.is_some();
+        if parsed.is_none() && tokens::exceed(&request.query, self.limits.max_tokens()) {
             self.metrics
                 .time(Operation::invalid())
                 .finish(Outcome::Error, false);
@@ -208,7 +271,10 @@ impl Api {
             );
             return self.refused(vec![error], &request.query);
         }
-        let mut document = match async_graphql::parser::parse_query(&request.query) {
+        let parsed = parsed
+            .map(Ok)
+            .unwrap_or_else(|| parse_query(&request.query));
+        let mut document = match parsed {
             Ok(document) => document,
             Err(err) => {
                 self.metrics
@@ -222,7 +288,10 @@ impl Api {
         let timing = self
             .metrics
             .time(Operation::of(&document, requested.as_deref()));
-        let known = learn.then(|| Plans::compile(&document, requested.as_deref()));
+        let known = learn.then(|| match self.execution {
+            Execution::ReadPlans => Plans::compile(&document, requested.as_deref()),
+            _ => Known::Parsed(Arc::new(document.clone())),
+        });
         let admitted = admission::admit(
             &mut document,
             requested.as_deref(),
@@ -245,8 +314,11 @@ impl Api {
         // Only concealing needs the text once the request is consumed.
         let concealing = (!self.limits.introspection).then(|| request.query.clone());
         request.set_parsed_query(document);
-        let mut response = self
-            .schema
+        let schema = match (&self.fast, fast) {
+            (Some(fast), true) => fast,
+            _ => &self.schema,
+        };
+        let mut response = schema
             .execute(request.data(Loaders::new(&self.reads)))
             .await;
         error_codes::assign(&mut response);

@@ -2,6 +2,7 @@
 //! and writes strings byte for byte as serde_json does (which writes the
 //! general path's responses), so both paths answer with the same bytes.
 
+use crate::graphql::plain::FieldOut;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -106,6 +107,22 @@ impl JsonWriter {
         scalars::write_rfc3339(&mut self.out, value);
         self.out.push('"');
         self.after_value = true;
+    }
+}
+
+/// The plain fields of records, written as their resolvers give them.
+impl FieldOut for JsonWriter {
+    fn string(&mut self, value: &str) {
+        JsonWriter::string(self, value);
+    }
+    fn optional_string(&mut self, value: Option<&str>) {
+        JsonWriter::optional_string(self, value);
+    }
+    fn uuid(&mut self, value: Uuid) {
+        JsonWriter::uuid(self, value);
+    }
+    fn date_time(&mut self, value: DateTime<Utc>) {
+        JsonWriter::date_time(self, value);
     }
 }
 

@@ -47,6 +47,9 @@ pub use run::{Fallback, run};
 const MAX_BYTES: u64 = 16 << 20;
 /// A guess at how many documents that holds, for the cache's layout.
 const ESTIMATED_DOCUMENTS: usize = 4_000;
+/// What a parsed document takes in memory, about, per byte of its text:
+/// each name, position and node of its tree is a few words.
+const PARSED_BYTES_PER_BYTE: usize = 16;
 /// What an entry costs beside its text and its plan: the key, the cache's
 /// slot, an `Arc`.
 const ENTRY_OVERHEAD_BYTES: u64 = 1_024;
@@ -56,8 +59,9 @@ const ENTRY_OVERHEAD_BYTES: u64 = 1_024;
 pub enum Known {
     /// Compiled: the plan answers it.
     Compiled(Arc<ReadPlan>),
-    /// Valid, but beyond what plans serve (a mutation, a fragment…).
-    General,
+    /// Valid, but beyond what plans serve (a mutation, a fragment…): kept
+    /// parsed, so that it is not parsed again.
+    Parsed(Arc<ExecutableDocument>),
 }
 
 /// The documents seen valid, by text and operation name.
@@ -95,12 +99,12 @@ struct MemoryWeight;
 
 impl Weighter<Key, Known> for MemoryWeight {
     fn weight(&self, key: &Key, known: &Known) -> u64 {
-        let plan = match known {
+        let held = match known {
             Known::Compiled(plan) => plan.estimated_bytes,
-            Known::General => 0,
+            Known::Parsed(_) => PARSED_BYTES_PER_BYTE * key.query.len(),
         };
         let text = key.query.len() + key.operation.as_ref().map_or(0, String::len);
-        ENTRY_OVERHEAD_BYTES + (text + plan) as u64
+        ENTRY_OVERHEAD_BYTES + (text + held) as u64
     }
 }
 
@@ -128,7 +132,7 @@ impl Plans {
     pub fn compile(document: &ExecutableDocument, operation: Option<&str>) -> Known {
         match plan::compile(document, operation) {
             Some(plan) => Known::Compiled(Arc::new(plan)),
-            None => Known::General,
+            None => Known::Parsed(Arc::new(document.clone())),
         }
     }
 

@@ -16,7 +16,12 @@ use crate::domain::listing::Page;
 use crate::domain::reads::{Availabilities, Related, Wanted};
 use crate::domain::{self, DomainError, Reads, TimeSpan};
 use crate::graphql::types::artist::AvailabilityField;
-use crate::graphql::types::artist_list::ArtistField;
+use async_graphql::OutputType;
+
+use crate::graphql::plain::PlainRecord;
+use crate::graphql::query::Query;
+use crate::graphql::types::artist::{Artist, Availability};
+use crate::graphql::types::connection::{ArtistConnection, ArtistEdge, PageInfo};
 
 /// Why a plan did not answer a request; the general path answers it then.
 #[derive(Debug)]
@@ -150,7 +155,7 @@ impl Render<'_> {
         match (field, loaded) {
             (RootField::Typename(key), _) => {
                 self.json.key(key);
-                self.json.string("Query");
+                self.json.string(&Query::type_name());
             }
             (RootField::Artist { key, artist, .. }, Loaded::Artist(found)) => {
                 self.json.key(key);
@@ -192,7 +197,7 @@ impl Render<'_> {
             match item {
                 ConnectionItem::Typename(key) => {
                     self.json.key(key);
-                    self.json.string("ArtistConnection");
+                    self.json.string(&ArtistConnection::type_name());
                 }
                 ConnectionItem::TotalCount(key) => {
                     self.json.key(key);
@@ -238,7 +243,7 @@ impl Render<'_> {
             match item {
                 EdgeItem::Typename(key) => {
                     self.json.key(key);
-                    self.json.string("ArtistEdge");
+                    self.json.string(&ArtistEdge::type_name());
                 }
                 EdgeItem::Cursor(key) => {
                     self.json.key(key);
@@ -261,7 +266,7 @@ impl Render<'_> {
             match item {
                 PageInfoItem::Typename(key) => {
                     json.key(key);
-                    json.string("PageInfo");
+                    json.string(&PageInfo::type_name());
                 }
                 PageInfoItem::HasNextPage(key) => {
                     json.key(key);
@@ -295,17 +300,11 @@ impl Render<'_> {
             match item {
                 ArtistItem::Typename(key) => {
                     self.json.key(key);
-                    self.json.string("Artist");
+                    self.json.string(&Artist::type_name());
                 }
                 ArtistItem::Field(key, field) => {
                     self.json.key(key);
-                    match field {
-                        ArtistField::Id => self.json.uuid(artist.id),
-                        ArtistField::Name => self.json.string(&artist.name),
-                        ArtistField::Email => self.json.optional_string(artist.email.as_deref()),
-                        ArtistField::CreatedAt => self.json.date_time(artist.created_at),
-                        ArtistField::UpdatedAt => self.json.date_time(artist.updated_at),
-                    }
+                    artist.write(*field, &mut self.json);
                 }
                 ArtistItem::Skills(key) => {
                     self.json.key(key);
@@ -363,16 +362,17 @@ fn availability_object(
         match item {
             AvailabilityItem::Typename(key) => {
                 json.key(key);
-                json.string("Availability");
+                json.string(&Availability::type_name());
             }
             AvailabilityItem::Field(key, field) => {
                 json.key(key);
-                match field {
-                    AvailabilityField::Id => json.uuid(record.ok_or(Fallback::Unloaded)?.id),
-                    AvailabilityField::StartsAt => json.date_time(span.starts_at),
-                    AvailabilityField::EndsAt => json.date_time(span.ends_at),
-                    AvailabilityField::Note => {
-                        json.optional_string(record.ok_or(Fallback::Unloaded)?.note.as_deref())
+                match (record, field) {
+                    (Some(record), _) => record.write(*field, json),
+                    // Read without their records: only their times.
+                    (None, AvailabilityField::StartsAt) => json.date_time(span.starts_at),
+                    (None, AvailabilityField::EndsAt) => json.date_time(span.ends_at),
+                    (None, AvailabilityField::Id | AvailabilityField::Note) => {
+                        return Err(Fallback::Unloaded);
                     }
                 }
             }

@@ -3,15 +3,15 @@ use std::borrow::Cow;
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
 use async_graphql::{
-    Context, ContextSelectionSet, ID, Lookahead, Object, OutputType, Positioned, ScalarType,
-    ServerResult, Value,
+    Context, ContextSelectionSet, ID, Lookahead, Object, OutputType, Positioned, ServerResult,
+    Value,
 };
 
 use crate::domain;
 use crate::domain::reads::{Detail, Wanted};
 use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::plain::{PlainRecord, resolve_plain_list};
+use crate::graphql::plain::{FieldOut, PlainRecord, resolve_plain_list};
 use crate::graphql::scalars::DateTime;
 
 pub struct Artist(pub domain::Artist);
@@ -141,15 +141,12 @@ impl PlainRecord for domain::Availability {
     }
 
     /// The same values the resolvers below give.
-    fn value_of(&self, field: AvailabilityField) -> Value {
+    fn write(&self, field: AvailabilityField, out: &mut impl FieldOut) {
         match field {
-            AvailabilityField::Id => Value::String(self.id.to_string()),
-            AvailabilityField::StartsAt => DateTime::from(self.starts_at).to_value(),
-            AvailabilityField::EndsAt => DateTime::from(self.ends_at).to_value(),
-            AvailabilityField::Note => self
-                .note
-                .as_ref()
-                .map_or(Value::Null, |note| Value::String(note.clone())),
+            AvailabilityField::Id => out.uuid(self.id),
+            AvailabilityField::StartsAt => out.date_time(self.starts_at),
+            AvailabilityField::EndsAt => out.date_time(self.ends_at),
+            AvailabilityField::Note => out.optional_string(self.note.as_deref()),
         }
     }
 }

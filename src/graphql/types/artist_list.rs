@@ -12,17 +12,14 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
-use async_graphql::{
-    ContextSelectionSet, Name, OutputType, Positioned, ScalarType, ServerResult, Value,
-};
+use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
 use uuid::Uuid;
 
 use super::artist::Artist;
 use crate::domain::{self, DomainError};
 use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::plain::{PlainRecord, PlainSelection, is_plain};
-use crate::graphql::scalars::DateTime;
+use crate::graphql::plain::{FieldOut, PlainRecord, PlainSelection, is_plain};
 
 pub struct ArtistList(pub Vec<Artist>);
 
@@ -175,16 +172,13 @@ impl PlainRecord for domain::Artist {
     }
 
     /// The same values the resolvers give.
-    fn value_of(&self, field: ArtistField) -> Value {
+    fn write(&self, field: ArtistField, out: &mut impl FieldOut) {
         match field {
-            ArtistField::Id => Value::String(self.id.to_string()),
-            ArtistField::Name => Value::String(self.name.clone()),
-            ArtistField::Email => self
-                .email
-                .as_ref()
-                .map_or(Value::Null, |email| Value::String(email.clone())),
-            ArtistField::CreatedAt => DateTime::from(self.created_at).to_value(),
-            ArtistField::UpdatedAt => DateTime::from(self.updated_at).to_value(),
+            ArtistField::Id => out.uuid(self.id),
+            ArtistField::Name => out.string(&self.name),
+            ArtistField::Email => out.optional_string(self.email.as_deref()),
+            ArtistField::CreatedAt => out.date_time(self.created_at),
+            ArtistField::UpdatedAt => out.date_time(self.updated_at),
         }
     }
 }

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The reads, measured where production runs: PostgreSQL reached over TLS
+# (sslmode=require; the server on this host has TLS on), side by side in
+# one sitting with PostGraphile 4.14.1 over the same data and the same
+# TLS, and with sslmode=disable. With OLD_BIN=path/to/coulisses (a build
+# of an earlier commit), that build is measured in alternation with this
+# one on every setting. Then SQLite, on a file holding the same data.
+#
+# 1,000 artists with 10 availabilities each, 50 connections, oha; the two
+# reads of bench/load.sh. Each line: req/s, p50, p95, p99, and for the
+# service the peak resident memory (VmHWM) of its process after the run.
+#
+# Usage: [OLD_BIN=...] bench/reads.sh [seconds per run, default 10] [rounds, default 2]
+# Needs oha (cargo install oha), python3, npm and a PostgreSQL server on
+# 127.0.0.1:5432 with TLS on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-10}"
+ROUNDS="${2:-2}"
+CONNECTIONS=50
+source bench/common.sh
+NEW_BIN="$BIN"
+PEER_PORT=18191
+PEER_PID=""
+
+fresh_postgres
+[ -n "$PG_URL" ] || { echo "no PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
+plain="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=disable"
+tls="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=require"
+npm install --silent --no-audit --no-fund --prefix "$WORK/peer" postgraphile@4.14.1 >/dev/null
+
+# This build creates the tables and loads the data, then steps aside.
+start_server "$plain"
+id=$(python3 bench/seed.py "$BASE" 1000 10)
+stop_server
+settle_postgres
+ONE=$(artist_read "$id")
+
+# service LABEL BIN URL: both reads, and the service's peak memory.
+service() {
+  BIN="$2" start_server "$3"
+  warm_up "$LIST_READ"
+  report "$1" "artists(first: 50)" "$LIST_READ"
+  report "$1" "artist(id)" "$ONE"
+  printf '%-24s %-24s %s\n' "$1" "peak RSS" "$(awk '/VmHWM/ { print $2 / 1024 " MiB" }' "/proc/$SERVER_PID/status")"
+  stop_server
+}
+
+peer() {
+  # The planner setting Coulisses gives its own sessions (src/db), so that
+  # both read the availabilities by index.
+  "$WORK/peer/node_modules/.bin/postgraphile" \
+    --connection "$tls&options=-c%20random_page_cost%3D1.1" --port "$PEER_PORT" \
+    --disable-query-log --no-setof-functions-contain-nulls >"$WORK/peer.log" 2>&1 &
+  PEER_PID=$!
+  for _ in $(seq 1 100); do
+    kill -0 "$PEER_PID" 2>/dev/null || { echo "PostGraphile stopped:" >&2; cat "$WORK/peer.log" >&2; exit 1; }
+    curl -sf "http://127.0.0.1:$PEER_PORT/graphql" -H 'content-type: application/json' \
+      -d '{"query":"{ __typename }"}' >/dev/null && break
+    sleep 0.2
+  done
+  local base="$BASE"
+  BASE="http://127.0.0.1:$PEER_PORT"
+  local list='{"query":"{ allArtists(first: 50, orderBy: NAME_KEY_ASC) { nodes { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } } }"}'
+  local one="{\"query\":\"{ artistById(id: \\\"$id\\\") { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } }\"}"
+  warm_up "$list"
+  report "postgraphile-tls" "allArtists(first: 50)" "$list"
+  report "postgraphile-tls" "artistById(id)" "$one"
+  BASE="$base"
+  kill "$PEER_PID"; wait "$PEER_PID" 2>/dev/null || true; PEER_PID=""
+}
+trap 'if [ -n "$PEER_PID" ]; then kill "$PEER_PID" 2>/dev/null; fi; cleanup' EXIT
+
+echo "$CONNECTIONS connections, ${DURATION}s a run, 1,000 artists x 10 availabilities, $ROUNDS rounds"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "-- round $round"
+  service "new-tls" "$NEW_BIN" "$tls"
+  [ -z "${OLD_BIN:-}" ] || service "old-tls" "$OLD_BIN" "$tls"
+  peer
+  service "new-plain" "$NEW_BIN" "$plain"
+  [ -z "${OLD_BIN:-}" ] || service "old-plain" "$OLD_BIN" "$plain"
+done
+
+# SQLite: the same data set, on a file.
+sqlite="sqlite://$WORK/bench.db?mode=rwc"
+BIN="$NEW_BIN" start_server "$sqlite"
+id=$(python3 bench/seed.py "$BASE" 1000 10)
+stop_server
+ONE=$(artist_read "$id")
+echo "-- SQLite"
+service "new-sqlite" "$NEW_BIN" "$sqlite"
+[ -z "${OLD_BIN:-}" ] || service "old-sqlite" "$OLD_BIN" "$sqlite"
