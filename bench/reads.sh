@@ -48,9 +48,10 @@ service() {
 
 peer() {
   # The planner setting Coulisses gives its own sessions (src/db), so that
-  # both read the availabilities by index.
+  # both read the availabilities by index; and sslmode as libpq reads it
+  # (node-postgres would otherwise check the certificate, as verify-full).
   "$WORK/peer/node_modules/.bin/postgraphile" \
-    --connection "$tls&options=-c%20random_page_cost%3D1.1" --port "$PEER_PORT" \
+    --connection "$tls&uselibpqcompat=true&options=-c%20random_page_cost%3D1.1" --port "$PEER_PORT" \
     --disable-query-log --no-setof-functions-contain-nulls >"$WORK/peer.log" 2>&1 &
   PEER_PID=$!
   for _ in $(seq 1 100); do

@@ -7,8 +7,9 @@ mod tls;
 
 pub use open_error::{CONNECT_PATIENCE, OpenError, STARTING_PATIENCE, sqlite_file as file_error};
 
-pub use pipelined::{PAGE_READS_NAME, POINT_READS_NAME, PipelinedReads, ReadError, Unavailable};
-pub use sqlite_reads::{SqliteReadError, SqliteReads};
+pub use pipelined::{PAGE_READS_NAME, POINT_READS_NAME};
+pub(crate) use pipelined::{PipelinedReads, ReadError, Unavailable};
+pub(crate) use sqlite_reads::{SqliteReadError, SqliteReads};
 
 use std::time::{Duration, Instant};
 
@@ -52,7 +53,7 @@ const SQLITE_ROW_BUFFER: usize = 4_096;
 /// The database as requests reach it: the pool, and the faster ways the
 /// engine allows for the hottest reads.
 #[derive(Clone)]
-pub struct Database {
+pub(crate) struct Database {
     pub pool: DatabaseConnection,
     /// Reads by primary key (the single artist).
     pub point_reads: Option<PointReads>,
@@ -64,7 +65,7 @@ pub struct Database {
 
 /// Where point reads go instead of the pool.
 #[derive(Clone)]
-pub enum PointReads {
+pub(crate) enum PointReads {
     /// PostgreSQL: sessions shared by concurrent reads (`pipelined`).
     Pipelined(PipelinedReads),
     /// A SQLite file: read in place (`sqlite_reads`).

@@ -75,7 +75,7 @@ struct Shared {
     config: Config,
     tls: MakeRustlsConnect,
     /// Prepared on each session as it opens.
-    statements: &'static [&'static str],
+    statements: Vec<&'static str>,
     sessions: Box<[Slot]>,
     /// Which session the next read takes: in turn, so the load spreads.
     next: AtomicUsize,
@@ -158,13 +158,13 @@ impl PipelinedReads {
         page_cost: PageCost,
         name: &'static str,
         sessions: NonZeroUsize,
-        statements: &'static [&'static str],
+        statements: &[&'static str],
     ) -> Result<Self, Unavailable> {
         let (config, tls) = session_config(url, page_cost, name)?;
         let shared = Arc::new(Shared {
             config,
             tls,
-            statements,
+            statements: statements.to_vec(),
             sessions: (0..sessions.get()).map(|_| Slot::default()).collect(),
             next: AtomicUsize::new(0),
             statements_run: AtomicU64::new(0),
@@ -313,7 +313,7 @@ impl Slot {
     async fn open(&self, shared: &Shared) {
         let opened = tokio::time::timeout(
             CONNECT_TIMEOUT,
-            Session::open(&shared.config, &shared.tls, shared.statements),
+            Session::open(&shared.config, &shared.tls, &shared.statements),
         )
         .await;
         match opened {
@@ -373,7 +373,7 @@ impl Session {
     async fn open(
         config: &Config,
         tls: &MakeRustlsConnect,
-        statements: &'static [&'static str],
+        statements: &[&'static str],
     ) -> Result<Self, tokio_postgres::Error> {
         let (client, connection) = config.connect(tls.clone()).await?;
         // The connection's task sends what the client queues and routes the

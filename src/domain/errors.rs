@@ -9,12 +9,12 @@ use uuid::Uuid;
 /// One offending input field, with its path relative to the input that the
 /// domain function received (e.g. `endsAt` or `availabilities[1].startsAt`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
+pub struct Violation {
     pub field: String,
     pub message: String,
 }
 
-impl FieldError {
+impl Violation {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -48,13 +48,13 @@ pub enum DomainError {
     },
     /// REST 422: the input breaks a business rule; every offending field.
     #[error("invalid input: {}", summary(.0))]
-    Validation(Vec<FieldError>),
+    Validation(Vec<Violation>),
     /// A fault of ours or of the database: logged, never shown to clients.
     #[error("internal error")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
 }
 
-fn summary(fields: &[FieldError]) -> String {
+fn summary(fields: &[Violation]) -> String {
     fields
         .iter()
         .map(|f| format!("{}: {}", f.field, f.message))
@@ -125,8 +125,8 @@ mod tests {
     #[test]
     fn paths_are_seen_from_the_enclosing_input() {
         let nested = DomainError::Validation(vec![
-            FieldError::new("[2].endsAt", "must be after startsAt"),
-            FieldError::new("name", "must not be empty"),
+            Violation::new("[2].endsAt", "must be after startsAt"),
+            Violation::new("name", "must not be empty"),
         ])
         .within("input");
         let DomainError::Validation(fields) = &nested else {

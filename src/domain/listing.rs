@@ -273,7 +273,7 @@ fn select_times(query: &mut SelectStatement, backend: DbBackend) {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Times {
     Read,
-    Left,
+    NotRead,
 }
 
 /// The statement that reads a page's rows (with `Times::Read`, and the
@@ -292,7 +292,7 @@ pub(crate) fn page_statement(
     backend: DbBackend,
     filter: &ValidFilter,
     order: ArtistOrder,
-    window: &Window,
+    window: &PageBounds,
     times: Times,
 ) -> Statement {
     let mut condition = filter.condition(backend);
@@ -322,7 +322,7 @@ pub(crate) async fn finish_page(
     db: &DatabaseConnection,
     filter: &ValidFilter,
     order: ArtistOrder,
-    window: &Window,
+    window: &PageBounds,
     mut rows: Vec<artist::Model>,
 ) -> Result<Page, DomainError> {
     let has_more = rows.len() as u64 > window.size;
@@ -404,14 +404,14 @@ impl ArtistOrder {
 }
 
 /// The page to read: its size, its bounds, and which end it is counted from.
-pub(crate) struct Window {
+pub(crate) struct PageBounds {
     size: u64,
     after: Option<Cursor>,
     before: Option<Cursor>,
     backward: bool,
 }
 
-impl Window {
+impl PageBounds {
     /// Backward pages are read in reverse order from their end, then turned.
     fn reading_direction(&self, order: ArtistOrder) -> Order {
         let reading_order = if self.backward {
@@ -584,8 +584,8 @@ mod tests {
             after: Some(cursor.encode()),
             ..PageRequest::default()
         };
-        assert!(Window::parse(ArtistOrder::CreatedAtAsc, &request).is_err());
-        assert!(Window::parse(ArtistOrder::NameDesc, &request).is_ok());
+        assert!(PageBounds::parse(ArtistOrder::CreatedAtAsc, &request).is_err());
+        assert!(PageBounds::parse(ArtistOrder::NameDesc, &request).is_ok());
     }
 
     #[test]
@@ -595,7 +595,7 @@ mod tests {
             last,
             ..PageRequest::default()
         };
-        let size = |r: &PageRequest| Window::parse(ArtistOrder::NameAsc, r).map(|w| w.size);
+        let size = |r: &PageRequest| PageBounds::parse(ArtistOrder::NameAsc, r).map(|w| w.size);
         assert_eq!(size(&request(None, None)).ok(), Some(DEFAULT_PAGE_SIZE));
         assert_eq!(size(&request(Some(100), None)).ok(), Some(100));
         assert!(size(&request(Some(101), None)).is_err());

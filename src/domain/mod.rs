@@ -13,7 +13,7 @@ pub mod validation;
 mod write;
 mod writes;
 
-pub use errors::{DomainError, FieldError};
+pub use errors::{DomainError, Violation};
 pub use reads::Reads;
 pub use records::*;
 pub use writes::Writes;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::errors::{DomainError, FieldError};
+use super::errors::{DomainError, Violation};
 use super::records::NewAvailability;
 
 pub const NAME_MAX_CHARS: usize = 200;
@@ -20,11 +20,11 @@ pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
 
 /// Collects field errors; `finish` turns them into one ValidationError.
 #[derive(Default)]
-pub struct Violations(Vec<FieldError>);
+pub struct Violations(Vec<Violation>);
 
 impl Violations {
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+        self.0.push(Violation::new(field, message));
     }
 
     pub fn extend(&mut self, prefix: &str, err: DomainError) -> Result<(), DomainError> {
@@ -285,7 +285,7 @@ mod tests {
             ["light", "rigging", "sound"]
         );
         skills(&["ok".into(), " ".into()], "skills", &mut v);
-        assert_eq!(v.0, [FieldError::new("skills[1]", "must not be blank")]);
+        assert_eq!(v.0, [Violation::new("skills[1]", "must not be blank")]);
     }
 
     #[test]
@@ -307,8 +307,8 @@ mod tests {
         assert_eq!(
             v.0,
             [
-                FieldError::new("availabilities[3].endsAt", "must be after startsAt"),
-                FieldError::new("availabilities[2].startsAt", "overlaps availabilities[1]"),
+                Violation::new("availabilities[3].endsAt", "must be after startsAt"),
+                Violation::new("availabilities[2].startsAt", "overlaps availabilities[1]"),
             ]
         );
     }

@@ -45,7 +45,7 @@ pub fn user_facing(err: DomainError) -> async_graphql::Result<UserFacing> {
     })
 }
 
-fn validation_error(fields: Vec<crate::domain::FieldError>) -> ValidationError {
+fn validation_error(fields: Vec<crate::domain::Violation>) -> ValidationError {
     let message = match fields.as_slice() {
         [only] => format!("{}: {}", only.field, only.message),
         many => format!("{} fields are invalid", many.len()),

@@ -23,6 +23,6 @@ mod limits;
 mod listing;
 mod planning;
 mod postgres_session;
-mod reads_beside_the_pool;
+mod read_sessions;
 mod replicas;
 mod shutdown;

@@ -15,12 +15,13 @@ pub(super) mod rows;
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
+use std::sync::LazyLock;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
 
 use super::errors::DomainError;
-use super::listing::{self, Listing, Page, Times, ValidFilter, Window};
+use super::listing::{self, Listing, Page, PageBounds, Times, ValidFilter};
 use super::records::{Artist, Availability, TimeSpan};
 use super::{artists, availabilities, planning};
 use crate::db::{self, Database, PageCost, PointReads, ReadError, SqliteReadError};
@@ -99,23 +100,26 @@ impl From<DatabaseConnection> for Reads {
     }
 }
 
-/// The statement of the point read, with the backend's placeholder for the
-/// artist's id; its columns named as `rows` reads them.
-macro_rules! artist_with_availabilities {
-    ($placeholder:literal) => {
-        concat!(
-            "SELECT a.name, a.email, a.created_at, a.updated_at, ",
-            "v.id AS availability_id, v.starts_at, v.ends_at, v.note ",
-            "FROM artists a LEFT JOIN availabilities v ON v.artist_id = a.id ",
-            "WHERE a.id = ",
-            $placeholder,
-            " ORDER BY v.starts_at"
-        )
-    };
-}
+/// The statement of the point read on each engine: the artist's columns
+/// as the entity lists them, and its availabilities' named as `rows`
+/// reads them.
+static ARTIST_WITH_AVAILABILITIES: LazyLock<String> =
+    LazyLock::new(|| artist_with_availabilities("$1"));
+static ARTIST_WITH_AVAILABILITIES_SQLITE: LazyLock<String> =
+    LazyLock::new(|| artist_with_availabilities("?"));
 
-const ARTIST_WITH_AVAILABILITIES: &str = artist_with_availabilities!("$1");
-const ARTIST_WITH_AVAILABILITIES_SQLITE: &str = artist_with_availabilities!("?");
+fn artist_with_availabilities(placeholder: &str) -> String {
+    use sea_orm::{IdenStatic, Iterable};
+    let columns: Vec<String> = artist::Column::iter()
+        .map(|column| format!("a.{}", column.as_str()))
+        .collect();
+    format!(
+        "SELECT {}, v.id AS availability_id, v.starts_at, v.ends_at, v.note \
+         FROM artists a LEFT JOIN availabilities v ON v.artist_id = a.id \
+         WHERE a.id = {placeholder} ORDER BY v.starts_at",
+        columns.join(", ")
+    )
+}
 
 impl Reads {
     /// Reads over `pool`, with the faster ways beside it that the engine
@@ -126,7 +130,8 @@ impl Reads {
     pub async fn open(pool: DatabaseConnection, settings: &ReadSettings) -> Self {
         let mut db = Database::from(pool);
         let url = &settings.database_url;
-        if let Some(reads) = db::SqliteReads::of(url, &[ARTIST_WITH_AVAILABILITIES_SQLITE]) {
+        if let Some(reads) = db::SqliteReads::of(url, &[ARTIST_WITH_AVAILABILITIES_SQLITE.as_str()])
+        {
             db.point_reads = Some(PointReads::Sqlite(reads));
             return Self { db };
         }
@@ -139,7 +144,8 @@ impl Reads {
         let pipelined = |name, statements| {
             db::PipelinedReads::connect(url, settings.page_cost, name, sessions, statements)
         };
-        match pipelined(db::POINT_READS_NAME, &[ARTIST_WITH_AVAILABILITIES]).await {
+        let points = [ARTIST_WITH_AVAILABILITIES.as_str()];
+        match pipelined(db::POINT_READS_NAME, &points).await {
             Ok(points) => db.point_reads = Some(PointReads::Pipelined(points)),
             Err(db::Unavailable::NotPostgres) => return Self { db },
             Err(why) => {
@@ -222,14 +228,14 @@ impl Reads {
             order,
             page,
         } = listing;
-        let window = Window::parse(*order, page)?;
+        let window = PageBounds::parse(*order, page)?;
         let backend = self.db.backend();
         // The page's times come with it, in one statement: each artist's
         // row keeps them.
         let times = if wanted.availabilities == Detail::Times {
             Times::Read
         } else {
-            Times::Left
+            Times::NotRead
         };
         let statement = listing::page_statement(backend, filter, *order, &window, times);
         let rows = self
@@ -237,7 +243,7 @@ impl Reads {
                 let artist = row.artist()?;
                 let spans = match times {
                     Times::Read => Some(row.spans(backend)?),
-                    Times::Left => None,
+                    Times::NotRead => None,
                 };
                 Ok((artist, spans))
             })
@@ -328,8 +334,11 @@ impl Reads {
     ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
         match &self.db.point_reads {
             Some(PointReads::Pipelined(pipelined)) => {
-                match pipelined.query(ARTIST_WITH_AVAILABILITIES, &[&id]).await {
-                    Ok(rows) => return joined(id, &rows),
+                match pipelined
+                    .query(ARTIST_WITH_AVAILABILITIES.as_str(), &[&id])
+                    .await
+                {
+                    Ok(rows) => return joined(&rows),
                     // Its session is lost or reopening: the pool serves it.
                     Err(ReadError::NoSession) => {}
                     Err(err) => return Err(err.into()),
@@ -337,15 +346,19 @@ impl Reads {
             }
             Some(PointReads::Sqlite(sqlite)) => {
                 let read = sqlite
-                    .query(ARTIST_WITH_AVAILABILITIES_SQLITE, [id], move |found| {
-                        let mut joined = Joined::new(id);
-                        while let Some(row) = found.next()? {
-                            joined
-                                .add(row)
-                                .map_err(|err| SqliteReadError::Unreadable(Box::new(err)))?;
-                        }
-                        Ok(joined.found)
-                    })
+                    .query(
+                        ARTIST_WITH_AVAILABILITIES_SQLITE.as_str(),
+                        [id],
+                        move |found| {
+                            let mut joined = Joined::default();
+                            while let Some(row) = found.next()? {
+                                joined
+                                    .add(row)
+                                    .map_err(|err| SqliteReadError::Unreadable(Box::new(err)))?;
+                            }
+                            Ok(joined.found)
+                        },
+                    )
                     .await;
                 match read {
                     Ok(found) => return Ok(found),
@@ -358,15 +371,19 @@ impl Reads {
         }
         let backend = self.db.backend();
         let sql = match backend {
-            DbBackend::Postgres => ARTIST_WITH_AVAILABILITIES,
-            _ => ARTIST_WITH_AVAILABILITIES_SQLITE,
+            DbBackend::Postgres => &ARTIST_WITH_AVAILABILITIES,
+            _ => &ARTIST_WITH_AVAILABILITIES_SQLITE,
         };
         let rows = self
             .db
             .pool
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql.as_str(),
+                [id.into()],
+            ))
             .await?;
-        joined(id, &rows)
+        joined(&rows)
     }
 
     /// The rows of a page's statement, each read by `read`: pipelined on
@@ -419,11 +436,8 @@ impl<R: rows::Row> PageRow for R {
 }
 
 /// The artist and availabilities of the point read, from its rows.
-fn joined(
-    id: Uuid,
-    rows: &[impl rows::Row],
-) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
-    let mut joined = Joined::new(id);
+fn joined(rows: &[impl rows::Row]) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
+    let mut joined = Joined::default();
     for row in rows {
         joined.add(row)?;
     }
@@ -433,22 +447,18 @@ fn joined(
 /// The point read's rows, assembled one by one: the artist from the first,
 /// an availability from each (none when the artist has none: one row of
 /// nulls on their side).
+#[derive(Default)]
 struct Joined {
-    id: Uuid,
     found: Option<(Artist, Vec<Availability>)>,
 }
 
 impl Joined {
-    fn new(id: Uuid) -> Self {
-        Self { id, found: None }
-    }
-
     fn add(&mut self, row: &impl rows::Row) -> Result<(), DomainError> {
-        let (_, availabilities) = match &mut self.found {
+        let (artist, availabilities) = match &mut self.found {
             Some(found) => found,
-            found @ None => found.insert((rows::artist(self.id, row)?, Vec::new())),
+            found @ None => found.insert((Artist::try_from(rows::artist_row(row)?)?, Vec::new())),
         };
-        availabilities.extend(rows::availability(self.id, row)?);
+        availabilities.extend(rows::availability(artist.id, row)?);
         Ok(())
     }
 }

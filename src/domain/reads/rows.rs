@@ -5,7 +5,7 @@
 use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
-use crate::domain::records::{Artist, Availability, TimeSpan};
+use crate::domain::records::{Availability, TimeSpan};
 use crate::domain::time::from_micros;
 use crate::domain::{DomainError, listing};
 use crate::entities::artist;
@@ -38,18 +38,6 @@ pub fn artist_row(row: &impl Row) -> Result<artist::Model, DomainError> {
         email_key: row.text(column(Column::EmailKey))?,
         created_at: required(row.integer(column(Column::CreatedAt))?, "created_at")?,
         updated_at: required(row.integer(column(Column::UpdatedAt))?, "updated_at")?,
-    })
-}
-
-/// An artist from a row that names its columns `name`, `email`,
-/// `created_at`, `updated_at`; its id is known already.
-pub fn artist(id: Uuid, row: &impl Row) -> Result<Artist, DomainError> {
-    Ok(Artist {
-        id,
-        name: required(row.text("name")?, "name")?,
-        email: row.text("email")?,
-        created_at: from_micros(required(row.integer("created_at")?, "created_at")?)?,
-        updated_at: from_micros(required(row.integer("updated_at")?, "updated_at")?)?,
     })
 }
 

@@ -69,14 +69,14 @@ pub enum BoundRoot {
 }
 
 /// The `from` and `to` of one `availabilities`.
-pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+pub type TimeWindow = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// Every argument of the plan, bound: its root fields' in their order,
 /// and its windows in `ReadPlan::windows`' order.
 pub fn plan(
     plan: &ReadPlan,
     variables: &RequestVariables,
-) -> Result<(Vec<BoundRoot>, Vec<Window>), Unbound> {
+) -> Result<(Vec<BoundRoot>, Vec<TimeWindow>), Unbound> {
     let roots = plan
         .fields
         .iter()

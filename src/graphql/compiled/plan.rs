@@ -18,8 +18,8 @@ use async_graphql_value::Value as InputValue;
 use crate::domain;
 use crate::domain::reads::{Detail, Wanted};
 use crate::graphql::plain::PlainRecord;
+use crate::graphql::types::artist::ArtistField;
 use crate::graphql::types::artist::AvailabilityField;
-use crate::graphql::types::artist_list::ArtistField;
 use crate::metrics::Operation;
 
 /// A compiled query operation.

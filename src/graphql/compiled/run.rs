@@ -7,7 +7,7 @@
 use async_graphql::Variables;
 use async_graphql::futures_util::future::try_join_all;
 
-use super::bind::{self, BoundRoot, RequestVariables, Window};
+use super::bind::{self, BoundRoot, RequestVariables, TimeWindow};
 use super::json::JsonWriter;
 use super::plan::{
     ArtistItem, AvailabilityItem, ConnectionItem, EdgeItem, PageInfoItem, ReadPlan, RootField,
@@ -147,7 +147,7 @@ fn artist_selections(connection: &[ConnectionItem]) -> impl Iterator<Item = &[Ar
 struct Render<'a> {
     json: JsonWriter,
     /// The plan's windows, bound.
-    windows: &'a [Window],
+    windows: &'a [TimeWindow],
 }
 
 impl Render<'_> {

@@ -89,6 +89,42 @@ impl Artist {
     }
 }
 
+#[derive(Clone, Copy)]
+pub enum ArtistField {
+    Id,
+    Name,
+    Email,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl PlainRecord for domain::Artist {
+    type Object = Artist;
+    type Field = ArtistField;
+
+    fn plain_field(name: &str) -> Option<ArtistField> {
+        match name {
+            "id" => Some(ArtistField::Id),
+            "name" => Some(ArtistField::Name),
+            "email" => Some(ArtistField::Email),
+            "createdAt" => Some(ArtistField::CreatedAt),
+            "updatedAt" => Some(ArtistField::UpdatedAt),
+            _ => None,
+        }
+    }
+
+    /// The same values the resolvers give.
+    fn write(&self, field: ArtistField, out: &mut impl FieldOut) {
+        match field {
+            ArtistField::Id => out.uuid(self.id),
+            ArtistField::Name => out.string(&self.name),
+            ArtistField::Email => out.optional_string(self.email.as_deref()),
+            ArtistField::CreatedAt => out.date_time(self.created_at),
+            ArtistField::UpdatedAt => out.date_time(self.updated_at),
+        }
+    }
+}
+
 /// An artist's availabilities: `[Availability!]!` to clients, written by
 /// the lean path when the selection is plain (see `graphql::plain`).
 pub struct AvailabilityList(pub Vec<Availability>);

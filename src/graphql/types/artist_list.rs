@@ -15,11 +15,11 @@ use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
 use uuid::Uuid;
 
-use super::artist::Artist;
+use super::artist::{Artist, ArtistField};
 use crate::domain::{self, DomainError};
 use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::plain::{FieldOut, PlainRecord, PlainSelection, is_plain};
+use crate::graphql::plain::{PlainRecord, PlainSelection, is_plain};
 
 pub struct ArtistList(pub Vec<Artist>);
 
@@ -145,40 +145,4 @@ where
     L: Loader<Uuid, Error = std::sync::Arc<DomainError>>,
 {
     loader.load_many(ids).await.map_err(|err| internal(&*err))
-}
-
-#[derive(Clone, Copy)]
-pub enum ArtistField {
-    Id,
-    Name,
-    Email,
-    CreatedAt,
-    UpdatedAt,
-}
-
-impl PlainRecord for domain::Artist {
-    type Object = Artist;
-    type Field = ArtistField;
-
-    fn plain_field(name: &str) -> Option<ArtistField> {
-        match name {
-            "id" => Some(ArtistField::Id),
-            "name" => Some(ArtistField::Name),
-            "email" => Some(ArtistField::Email),
-            "createdAt" => Some(ArtistField::CreatedAt),
-            "updatedAt" => Some(ArtistField::UpdatedAt),
-            _ => None,
-        }
-    }
-
-    /// The same values the resolvers give.
-    fn write(&self, field: ArtistField, out: &mut impl FieldOut) {
-        match field {
-            ArtistField::Id => out.uuid(self.id),
-            ArtistField::Name => out.string(&self.name),
-            ArtistField::Email => out.optional_string(self.email.as_deref()),
-            ArtistField::CreatedAt => out.date_time(self.created_at),
-            ArtistField::UpdatedAt => out.date_time(self.updated_at),
-        }
-    }
 }

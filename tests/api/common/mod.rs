@@ -110,7 +110,7 @@ impl TestDb {
             panic!("cannot migrate test database {label}: {err}");
         }
         // As the service opens them, with one pipelined session whatever
-        // the host (tests/reads_beside_the_pool.rs counts on one).
+        // the host (tests/read_sessions.rs counts on one).
         let mut settings = ServeConfig::with_database_url(url.clone())
             .database
             .read_settings();

@@ -1,7 +1,8 @@
-//! Reads beside the pool. Point reads (`db::PointReads`): in place on a
-//! SQLite file, pipelined on PostgreSQL. On both, concurrent reads each
+//! Reads on sessions of their own, beside the pool (`domain::Reads`).
+//! Point reads: on read-only connections of a SQLite file, pipelined on
+//! PostgreSQL. On both, concurrent reads each
 //! get their own answer and a read sees every write answered before it.
-//! List pages (`Database::page_reads`): pipelined on PostgreSQL, on
+//! List pages: pipelined on PostgreSQL, on
 //! sessions of their own, answering as the pool does for every filter,
 //! order and cursor. On PostgreSQL, a request dropped midway leaves its
 //! session sound, and when the server ends a session, the pool answers its
@@ -314,7 +315,7 @@ async fn new_session(db: &TestDb, name: &str, old: &[i32]) -> i32 {
 
 /// Asserts that backend `pid` ran the single artist's read last.
 async fn assert_ran_the_read(db: &TestDb, pid: i32) {
-    assert_ran(db, pid, "SELECT a.name").await;
+    assert_ran(db, pid, "LEFT JOIN availabilities").await;
 }
 
 /// Asserts that backend `pid` last ran a statement that holds `part`.
