@@ -100,9 +100,7 @@ fn origin(raw: &str) -> Result<axum::http::HeaderValue, String> {
 /// does its best with about twice its cores in active connections: past
 /// that, its processes contend for the cores and requests wait in the
 /// scheduler, unfairly, instead of in the pool's queue, first come first
-/// served. With PostgreSQL and the service on two cores, 4 connections
-/// instead of 16 served the list page at the same rate with its p99 at
-/// 17.8 to 21.7 ms instead of 23.0 to 24.1 (docs/performance.md, "Pool
+/// served: the same rate, a shorter tail (docs/performance.md, "Pool
 /// size"). At most 16, the former default: a host with many cores (all
 /// of a large machine, when no CPU quota limits the process) would
 /// otherwise take more than PostgreSQL's default `max_connections` (100)
@@ -119,9 +117,8 @@ fn host_cores() -> u32 {
 
 /// One pipelined session per four cores, 1 to 4, for point reads and as
 /// many for list pages. One served both reads fastest on two cores (the
-/// single artist at 23,000 req/s against 19,000 with two, the list page
-/// at 4,600 against 3,800: the fewer the sessions, the more statements
-/// each sends at once); more on a larger host let PostgreSQL spread these
+/// fewer the sessions, the more statements each sends at once); more on
+/// a larger host let PostgreSQL spread these
 /// reads over more of its cores.
 fn default_db_pipelined_sessions() -> u32 {
     host_cores().div_ceil(4).clamp(1, 4)

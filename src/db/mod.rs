@@ -282,8 +282,8 @@ fn with_page_cost(postgres: PgConnectOptions, cost: Option<f64>) -> PgConnectOpt
         // PostgreSQL's default random_page_cost (4) models spinning disks.
         // With it, the planner reads a page of artists' availabilities by
         // scanning the whole table rather than the artist index while the
-        // table holds fewer than some hundred thousand rows: 1 to 2 ms a
-        // page instead of 0.2 ms at 10,000 rows. 1.1 is the usual setting
+        // table holds fewer than some hundred thousand rows, several times
+        // slower. 1.1 is the usual setting
         // for SSDs, which is what servers and cloud databases run on.
         Some(cost) => postgres.options([("random_page_cost", cost)]),
         None => postgres,

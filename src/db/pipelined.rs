@@ -5,9 +5,9 @@
 //! is a message to the server, a wake-up of its backend, an answer, and
 //! (sqlx does this on every release, with no option to turn it off) a
 //! second round trip to check the connection. For the hot point reads,
-//! that overhead is most of the work: in pgbench, the single artist's
-//! statement cost PostgreSQL 46 µs of CPU sent one at a time and 21 µs sent
-//! eight at a time (docs/performance.md, "Pipelined point reads").
+//! that overhead is most of the work, for the server too, which spends
+//! less than half the CPU on a statement that comes in a batch
+//! (docs/decisions/0002-read-strategy.md).
 //! tokio-postgres sends the statements of concurrent requests on one
 //! connection back to back, without waiting for the answers in between,
 //! so under load the server reads many at once and answers them in one

@@ -119,9 +119,9 @@ impl ArtistFilter {
 
 /// Up to this many skills, PostgreSQL's skills filter is one EXISTS per
 /// skill; beyond, one grouped subquery. Planning a join grows fast with
-/// each EXISTS (1 to 2 ms for 3, 34 ms for 8, up to a second for 50, the most
-/// a filter may name), and a filter naming many skills matches few
-/// artists, where the grouped subquery is fast anyway.
+/// each EXISTS (docs/performance.md, "Filtered pages"), and a filter
+/// naming many skills matches few artists, where the grouped subquery is
+/// fast anyway.
 const MOST_SKILLS_AS_EXISTS: usize = 3;
 
 impl ValidFilter {
@@ -133,13 +133,12 @@ impl ValidFilter {
     /// page's end), and starts from the skill's index entries when few do.
     /// It can only choose knowing the skills, so they are written into the
     /// SQL (quoted by sea-query): bound, it soon settles on one generic
-    /// plan for every value, and a rare skill then took 18 ms instead of
-    /// 0.6. Each set of skills is a statement of its own, planned once per
-    /// connection that runs it (1 to 2 ms) and kept among sqlx's 100.
-    /// Otherwise, and on SQLite, which makes no such choice (a correlated
-    /// test would probe every artist until the page fills: 9 ms for a rare
-    /// skill against 0.07), the matching ids come from one grouped
-    /// subquery. docs/performance.md, "Filtered pages", has the figures.
+    /// plan for every value, and a rare skill then took many times
+    /// longer. Each set of skills is a statement of its own, planned once
+    /// per connection that runs it and kept among sqlx's 100. Otherwise,
+    /// and on SQLite, which makes no such choice (a correlated test would
+    /// probe every artist until the page fills), the matching ids come
+    /// from one grouped subquery. docs/performance.md, "Filtered pages", has the figures.
     fn condition(&self, backend: DbBackend) -> Condition {
         let mut condition = Condition::all();
         if let Some(search) = &self.search {
@@ -204,10 +203,10 @@ fn with_all_skills(skills: &[String]) -> SelectStatement {
 ///
 /// One grouped pass on both engines. A correlated test per artist (with
 /// the range written in) made PostgreSQL's pages faster where most
-/// artists cover the range (0.9 ms against 34), but 3 to 5 times slower
-/// where many availabilities meet it and few cover it, a gap inside the
-/// data (PostgreSQL overestimates how many meet it): 100 to 150 ms
-/// against 23 to 37. This form's worst case is the lesser.
+/// artists cover the range, but slower where many availabilities meet it
+/// and few cover it, a gap inside the data (PostgreSQL overestimates how
+/// many meet it). This form's worst case is the lesser
+/// (docs/performance.md, "Filtered pages").
 fn covering(starts_at: i64, ends_at: i64) -> SelectStatement {
     use availability::Column::{ArtistId, EndsAt, StartsAt};
     let clipped_end: SimpleExpr = Expr::case(Expr::col(EndsAt).lt(ends_at), Expr::col(EndsAt))
