@@ -252,7 +252,7 @@ mod tests {
         for name in &artist {
             assert!(
                 crate::domain::Artist::plain_field(name).is_some(),
-                "Artist.{name} is not a plain field (graphql/types/artist_list.rs)"
+                "Artist.{name} is not a plain field (graphql/types/artist.rs)"
             );
         }
         let availability = scalar_fields("Availability");
