@@ -54,8 +54,9 @@ pub struct PageRequest {
 
 #[derive(Clone, Debug)]
 pub struct Page {
-    /// (cursor, artist), in the requested order.
-    pub edges: Vec<(String, Artist)>,
+    /// (cursor, artist), in the requested order. A cursor is written out
+    /// (`Cursor::encode`) only where a client asks for it.
+    pub edges: Vec<(Cursor, Artist)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
 }
@@ -350,7 +351,7 @@ pub(crate) async fn finish_page(
     let edges = rows
         .into_iter()
         .map(|row| {
-            let cursor = Cursor::of(order, &row).encode();
+            let cursor = Cursor::of(order, &row);
             Artist::try_from(row).map(|artist| (cursor, artist))
         })
         .collect::<Result<_, _>>()?;
@@ -466,8 +467,9 @@ impl PageBounds {
     }
 }
 
+/// Where a page starts or ends: the sort key and the id of its artist.
 #[derive(Clone, Debug, PartialEq)]
-struct Cursor {
+pub struct Cursor {
     kind: char,
     id: Uuid,
     key: SortKey,
@@ -501,7 +503,8 @@ impl Cursor {
         }
     }
 
-    fn encode(&self) -> String {
+    /// The cursor as clients send it back: opaque, URL-safe.
+    pub fn encode(&self) -> String {
         let key = match &self.key {
             SortKey::Name(name) => name.clone(),
             SortKey::CreatedAt(micros) => micros.to_string(),

@@ -12,7 +12,7 @@ use super::json::JsonWriter;
 use super::plan::{
     ArtistItem, AvailabilityItem, ConnectionItem, EdgeItem, PageInfoItem, ReadPlan, RootField,
 };
-use crate::domain::listing::Page;
+use crate::domain::listing::{Cursor, Page};
 use crate::domain::reads::{Availabilities, Related, Wanted};
 use crate::domain::{self, DomainError, Reads, TimeSpan};
 use crate::graphql::types::artist::AvailabilityField;
@@ -234,7 +234,7 @@ impl Render<'_> {
     fn edge(
         &mut self,
         edge: &[EdgeItem],
-        cursor: &str,
+        cursor: &Cursor,
         node: &domain::Artist,
         related: &Related,
     ) -> Result<(), Fallback> {
@@ -247,7 +247,7 @@ impl Render<'_> {
                 }
                 EdgeItem::Cursor(key) => {
                     self.json.key(key);
-                    self.json.string(cursor);
+                    self.json.string(&cursor.encode());
                 }
                 EdgeItem::Node(key, artist) => {
                     self.json.key(key);
@@ -278,11 +278,21 @@ impl Render<'_> {
                 }
                 PageInfoItem::StartCursor(key) => {
                     json.key(key);
-                    json.optional_string(page.edges.first().map(|(cursor, _)| cursor.as_str()));
+                    json.optional_string(
+                        page.edges
+                            .first()
+                            .map(|(cursor, _)| cursor.encode())
+                            .as_deref(),
+                    );
                 }
                 PageInfoItem::EndCursor(key) => {
                     json.key(key);
-                    json.optional_string(page.edges.last().map(|(cursor, _)| cursor.as_str()));
+                    json.optional_string(
+                        page.edges
+                            .last()
+                            .map(|(cursor, _)| cursor.encode())
+                            .as_deref(),
+                    );
                 }
             }
         }

@@ -4,7 +4,8 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use super::artist::Artist;
 use super::artist_list::ArtistList;
-use crate::domain::{self, listing::ValidFilter};
+use crate::domain::listing::{Cursor, ValidFilter};
+use crate::domain::{self};
 use crate::graphql::errors::query_error;
 
 pub struct ArtistConnection {
@@ -22,14 +23,14 @@ pub struct PageInfo {
 }
 
 pub struct ArtistEdge<'a> {
-    cursor: &'a str,
+    cursor: &'a Cursor,
     node: &'a domain::Artist,
 }
 
 #[Object]
 impl ArtistEdge<'_> {
-    async fn cursor(&self) -> &str {
-        self.cursor
+    async fn cursor(&self) -> String {
+        self.cursor.encode()
     }
 
     async fn node(&self) -> Artist {
@@ -61,8 +62,8 @@ impl ArtistConnection {
         PageInfo {
             has_next_page: self.page.has_next_page,
             has_previous_page: self.page.has_previous_page,
-            start_cursor: self.page.edges.first().map(|(cursor, _)| cursor.clone()),
-            end_cursor: self.page.edges.last().map(|(cursor, _)| cursor.clone()),
+            start_cursor: self.page.edges.first().map(|(cursor, _)| cursor.encode()),
+            end_cursor: self.page.edges.last().map(|(cursor, _)| cursor.encode()),
         }
     }
 
