@@ -123,8 +123,8 @@ fn artist_with_availabilities(placeholder: &str) -> String {
 
 impl Reads {
     /// Reads over `pool`, with the faster ways beside it that the engine
-    /// allows: on a SQLite file, point reads on read-only connections of
-    /// their own; on PostgreSQL, point reads and list pages pipelined,
+    /// allows: on a SQLite file, point reads on reader threads with
+    /// read-only connections of their own; on PostgreSQL, point reads and list pages pipelined,
     /// each on sessions of their own, when these can connect as the pool
     /// does. Else (and for in-memory SQLite) the pool serves every read.
     pub async fn open(pool: DatabaseConnection, settings: &ReadSettings) -> Self {
@@ -159,7 +159,7 @@ impl Reads {
     }
 
     /// True when point reads have a way of their own beside the pool
-    /// (pipelined sessions, or a SQLite file's read-only connections).
+    /// (pipelined sessions, or a SQLite file's reader threads).
     pub fn point_reads_apart(&self) -> bool {
         self.db.point_reads.is_some()
     }
