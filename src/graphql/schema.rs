@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{EmptySubscription, Request, Response, Schema, ServerError};
+use async_graphql::{EmptySubscription, Request, Response, Schema, ServerError, ValidationMode};
 
 use crate::auth::Role;
 use crate::domain::{DomainError, Reads, Writes};
@@ -145,16 +145,7 @@ impl Api {
     /// The API that reads through `reads` and changes data through
     /// `writes`.
     pub fn new(reads: Reads, writes: Writes, limits: Limits) -> Self {
-        // Depth and complexity are measured by `admission`, which knows
-        // introspection from data and `planning` from other fields.
-        let mut builder = builder()
-            .data(reads.clone())
-            .data(writes.clone())
-            .limit_recursive_depth(limits.recursion_limit());
-        if !limits.introspection {
-            builder = builder.disable_introspection().disable_suggestions();
-        }
-        let schema = builder.finish();
+        let schema = schema(&reads, &writes, &limits, ValidationMode::Strict);
         Self {
             schema,
             reads,
@@ -172,15 +163,12 @@ impl Api {
     pub fn with_execution(mut self, execution: Execution) -> Self {
         self.execution = execution;
         self.fast = (execution == Execution::ParsedDocumentsFastValidation).then(|| {
-            let mut builder = builder()
-                .data(self.reads.clone())
-                .data(self.writes.clone())
-                .limit_recursive_depth(self.limits.recursion_limit())
-                .validation_mode(async_graphql::ValidationMode::Fast);
-            if !self.limits.introspection {
-                builder = builder.disable_introspection().disable_suggestions();
-            }
-            builder.finish()
+            schema(
+                &self.reads,
+                &self.writes,
+                &self.limits,
+                ValidationMode::Fast,
+            )
         });
         self
     }
@@ -361,6 +349,26 @@ impl Api {
         }
         reply::cap(errors);
     }
+}
+
+/// The schema requests run on, validating documents in `validation` mode.
+fn schema(
+    reads: &Reads,
+    writes: &Writes,
+    limits: &Limits,
+    validation: ValidationMode,
+) -> AppSchema {
+    // Depth and complexity are measured by `admission`, which knows
+    // introspection from data and `planning` from other fields.
+    let mut builder = builder()
+        .data(reads.clone())
+        .data(writes.clone())
+        .limit_recursive_depth(limits.recursion_limit())
+        .validation_mode(validation);
+    if !limits.introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
 }
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
