@@ -16,6 +16,7 @@ command -v oha >/dev/null || { echo "oha missing: cargo install oha" >&2; exit 1
 # Every step runs, whatever fails, so the database goes and WORK too.
 cleanup() {
   set +e
+  if [ -n "${PEER_PID:-}" ]; then kill "$PEER_PID" 2>/dev/null; fi
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
   if [ -n "$PG_DB" ]; then psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; fi
   rm -rf "$WORK"
@@ -115,4 +116,36 @@ on_each_engine() {
   run sqlite "sqlite://$WORK/bench.db?mode=rwc"
   fresh_postgres
   if [ -n "$PG_URL" ]; then run postgres "$PG_URL"; drop_postgres; else echo "postgres: skipped, no server on 127.0.0.1:5432"; fi
+}
+
+# PostGraphile, the peer: start_postgraphile URL starts it (installed in
+# WORK/peer) on PEER_PORT over the database at URL, with the planner
+# setting Coulisses gives its own sessions (src/db), so that both read the
+# availabilities by index, and waits until it answers. peer_reads ID sets
+# PEER_LIST and PEER_ONE, bench/load.sh's two reads in its schema.
+PEER_PORT="${PEER_PORT:-18191}"
+PEER_PID=""
+start_postgraphile() {
+  "$WORK/peer/node_modules/.bin/postgraphile" \
+    --connection "$1&options=-c%20random_page_cost%3D1.1" --port "$PEER_PORT" \
+    --disable-query-log --no-setof-functions-contain-nulls >"$WORK/peer.log" 2>&1 &
+  PEER_PID=$!
+  for _ in $(seq 1 100); do
+    kill -0 "$PEER_PID" 2>/dev/null || { echo "PostGraphile stopped:" >&2; cat "$WORK/peer.log" >&2; exit 1; }
+    curl -sf "http://127.0.0.1:$PEER_PORT/graphql" -H 'content-type: application/json' \
+      -d '{"query":"{ __typename }"}' >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "PostGraphile did not answer:" >&2; cat "$WORK/peer.log" >&2; exit 1
+}
+
+stop_postgraphile() {
+  kill "$PEER_PID" 2>/dev/null || true; wait "$PEER_PID" 2>/dev/null || true; PEER_PID=""
+}
+
+peer_reads() {
+  # shellcheck disable=SC2034 # used by the scripts that source this file
+  PEER_LIST='{"query":"{ allArtists(first: 50, orderBy: NAME_KEY_ASC) { nodes { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } } }"}'
+  # shellcheck disable=SC2034
+  PEER_ONE="{\"query\":\"{ artistById(id: \\\"$1\\\") { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } }\"}"
 }

@@ -13,8 +13,6 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-15}"
 CONNECTIONS=50
 source bench/common.sh
-PEER_PORT=18191
-PEER_PID=""
 
 fresh_postgres
 pg="$PG_URL"
@@ -27,25 +25,12 @@ id=$(python3 bench/seed.py "$BASE" 1000 10)
 stop_server
 settle_postgres
 
-# The planner setting Coulisses gives its own sessions (src/db.rs), so
-# that both read the availabilities by index.
-peer_url="$pg&options=-c%20random_page_cost%3D1.1"
-"$WORK/peer/node_modules/.bin/postgraphile" --connection "$peer_url" --port "$PEER_PORT" \
-  --disable-query-log --no-setof-functions-contain-nulls >"$WORK/peer.log" 2>&1 &
-PEER_PID=$!
-trap 'kill "$PEER_PID" 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 1 100); do
-  kill -0 "$PEER_PID" 2>/dev/null || { echo "PostGraphile stopped:" >&2; cat "$WORK/peer.log" >&2; exit 1; }
-  curl -sf "http://127.0.0.1:$PEER_PORT/graphql" -H 'content-type: application/json' \
-    -d '{"query":"{ __typename }"}' >/dev/null && break
-  sleep 0.2
-done
+start_postgraphile "$pg"
 
 # measure (bench/common.sh) talks to $BASE: point it at the peer.
 BASE="http://127.0.0.1:$PEER_PORT"
-LIST='{"query":"{ allArtists(first: 50, orderBy: NAME_KEY_ASC) { nodes { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } } }"}'
-ONE="{\"query\":\"{ artistById(id: \\\"$id\\\") { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } }\"}"
+peer_reads "$id"
 echo "PostGraphile 4.14, $CONNECTIONS connections, ${DURATION}s a run, 1,000 artists x 10 availabilities"
-warm_up "$LIST"
-report postgraphile "allArtists(first: 50)" "$LIST"
-report postgraphile "artistById(id)" "$ONE"
+warm_up "$PEER_LIST"
+report postgraphile "allArtists(first: 50)" "$PEER_LIST"
+report postgraphile "artistById(id)" "$PEER_ONE"

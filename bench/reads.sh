@@ -20,8 +20,6 @@ ROUNDS="${2:-2}"
 CONNECTIONS=50
 source bench/common.sh
 NEW_BIN="$BIN"
-PEER_PORT=18191
-PEER_PID=""
 
 fresh_postgres
 [ -n "$PG_URL" ] || { echo "no PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
@@ -47,30 +45,18 @@ service() {
 }
 
 peer() {
-  # The planner setting Coulisses gives its own sessions (src/db), so that
-  # both read the availabilities by index; and sslmode as libpq reads it
-  # (node-postgres would otherwise check the certificate, as verify-full).
-  "$WORK/peer/node_modules/.bin/postgraphile" \
-    --connection "$tls&uselibpqcompat=true&options=-c%20random_page_cost%3D1.1" --port "$PEER_PORT" \
-    --disable-query-log --no-setof-functions-contain-nulls >"$WORK/peer.log" 2>&1 &
-  PEER_PID=$!
-  for _ in $(seq 1 100); do
-    kill -0 "$PEER_PID" 2>/dev/null || { echo "PostGraphile stopped:" >&2; cat "$WORK/peer.log" >&2; exit 1; }
-    curl -sf "http://127.0.0.1:$PEER_PORT/graphql" -H 'content-type: application/json' \
-      -d '{"query":"{ __typename }"}' >/dev/null && break
-    sleep 0.2
-  done
+  # sslmode as libpq reads it: node-postgres would otherwise check the
+  # certificate, as verify-full.
+  start_postgraphile "$tls&uselibpqcompat=true"
   local base="$BASE"
   BASE="http://127.0.0.1:$PEER_PORT"
-  local list='{"query":"{ allArtists(first: 50, orderBy: NAME_KEY_ASC) { nodes { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } } }"}'
-  local one="{\"query\":\"{ artistById(id: \\\"$id\\\") { name availabilitiesByArtistId(orderBy: STARTS_AT_ASC) { nodes { startsAt endsAt } } } }\"}"
-  warm_up "$list"
-  report "postgraphile-tls" "allArtists(first: 50)" "$list"
-  report "postgraphile-tls" "artistById(id)" "$one"
+  peer_reads "$id"
+  warm_up "$PEER_LIST"
+  report "postgraphile-tls" "allArtists(first: 50)" "$PEER_LIST"
+  report "postgraphile-tls" "artistById(id)" "$PEER_ONE"
   BASE="$base"
-  kill "$PEER_PID"; wait "$PEER_PID" 2>/dev/null || true; PEER_PID=""
+  stop_postgraphile
 }
-trap 'if [ -n "$PEER_PID" ]; then kill "$PEER_PID" 2>/dev/null; fi; cleanup' EXIT
 
 echo "$CONNECTIONS connections, ${DURATION}s a run, 1,000 artists x 10 availabilities, $ROUNDS rounds"
 for round in $(seq 1 "$ROUNDS"); do
