@@ -159,9 +159,7 @@ pub async fn hold_write_lock(url: &str) -> DatabaseConnection {
 
 /// A fresh PostgreSQL database, migrated.
 pub async fn postgres() -> TestDb {
-    let database = empty_postgres().await;
-    let url = database.url.clone();
-    TestDb::open(url, "postgres", 10, Some(database), None).await
+    migrated(empty_postgres().await).await
 }
 
 /// As `postgres`, reached over TLS whatever the suite's URL says.
@@ -178,6 +176,11 @@ pub async fn postgres_with_tls() -> TestDb {
         .extend_pairs(kept)
         .append_pair("sslmode", "require");
     database.url = url.to_string();
+    migrated(database).await
+}
+
+/// `database`, migrated, as the service opens it.
+async fn migrated(database: PostgresDatabase) -> TestDb {
     let url = database.url.clone();
     TestDb::open(url, "postgres", 10, Some(database), None).await
 }
