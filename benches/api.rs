@@ -45,11 +45,16 @@ async fn load_data_set() -> (Api, String) {
                 note: None,
             })
             .collect();
+        #[allow(
+            clippy::needless_update,
+            reason = "an optional field added to NewArtist needs no change here"
+        )]
         let artist = NewArtist {
             name: format!("Artist {index:04}"),
             email: Some(format!("artist{index}@example.org")),
             skills: vec!["sound".into(), "light".into()],
             availabilities,
+            ..NewArtist::default()
         };
         match domain::artists::create(&db, artist).await {
             Ok(created) => last = created.id.to_string(),

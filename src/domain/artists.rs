@@ -116,19 +116,26 @@ pub async fn create_with_ids(
     ids: NewIds,
     input: NewArtist,
 ) -> Result<Artist, DomainError> {
-    if ids.availabilities.len() != input.availabilities.len() {
+    // Every field named, so that one added to `NewArtist` is not forgotten.
+    let NewArtist {
+        name,
+        email,
+        skills,
+        availabilities,
+    } = input;
+    if ids.availabilities.len() != availabilities.len() {
         return Err(DomainError::internal(format!(
             "{} availability IDs for {} availabilities",
             ids.availabilities.len(),
-            input.availabilities.len()
+            availabilities.len()
         )));
     }
     let mut violations = Violations::default();
-    let name = validation::name(&input.name, "name", &mut violations);
-    let email = validation::email(input.email.as_deref(), "email", &mut violations);
-    let skills = validation::skills(&input.skills, "skills", &mut violations);
+    let name = validation::name(&name, "name", &mut violations);
+    let email = validation::email(email.as_deref(), "email", &mut violations);
+    let skills = validation::skills(&skills, "skills", &mut violations);
     let new_availabilities =
-        validation::availability_list(&input.availabilities, "availabilities", &mut violations);
+        validation::availability_list(&availabilities, "availabilities", &mut violations);
     violations.finish()?;
 
     let email_key = email.as_deref().map(validation::email_key);
@@ -179,8 +186,15 @@ pub async fn update(
     id: Uuid,
     changes: ArtistChanges,
 ) -> Result<Artist, DomainError> {
+    // Every field named, so that one added to `ArtistChanges` is not
+    // forgotten.
+    let ArtistChanges {
+        name,
+        email,
+        skills,
+    } = changes;
     let mut violations = Violations::default();
-    let name = match &changes.name {
+    let name = match &name {
         Patch::Unchanged => None,
         Patch::Clear => {
             violations.add("name", "must not be null");
@@ -188,12 +202,12 @@ pub async fn update(
         }
         Patch::Set(raw) => Some(validation::name(raw, "name", &mut violations)),
     };
-    let email = match &changes.email {
+    let email = match &email {
         Patch::Unchanged => None,
         Patch::Clear => Some(None),
         Patch::Set(raw) => Some(validation::email(Some(raw), "email", &mut violations)),
     };
-    let skills = match &changes.skills {
+    let skills = match &skills {
         Patch::Unchanged => None,
         Patch::Clear => Some(Vec::new()),
         Patch::Set(raw) => Some(validation::skills(raw, "skills", &mut violations)),

@@ -2,7 +2,7 @@ use async_graphql::{Context, ErrorExtensions, Guard, ID, Object};
 use uuid::Uuid;
 
 use super::errors::into_union;
-use super::types::inputs::{AvailabilityInput, CreateArtistInput, UpdateArtistInput};
+use super::types::artist::{AvailabilityInput, CreateArtistInput, UpdateArtistInput};
 use super::types::results::*;
 use crate::auth::Role;
 use crate::domain::{self, DomainError};

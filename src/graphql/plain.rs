@@ -212,35 +212,11 @@ mod tests {
     /// The fields of `object` in the schema that take no argument and
     /// hold one scalar: the plain fields, which every writer must know.
     fn scalar_fields(object: &str) -> Vec<String> {
-        use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
-        let sdl = crate::graphql::sdl();
-        let document = match async_graphql::parser::parse_schema(&sdl) {
-            Ok(document) => document,
-            Err(err) => panic!("the schema does not parse: {err}"),
-        };
-        let scalars = ["ID", "String", "Int", "Float", "Boolean", "DateTime"];
-        for definition in &document.definitions {
-            let TypeSystemDefinition::Type(ty) = definition else {
-                continue;
-            };
-            if ty.node.name.node != object {
-                continue;
-            }
-            let TypeKind::Object(fields) = &ty.node.kind else {
-                panic!("{object} is no object");
-            };
-            return fields
-                .fields
-                .iter()
-                .filter(|field| field.node.arguments.is_empty())
-                .filter(|field| {
-                    matches!(&field.node.ty.node.base,
-                        BaseType::Named(name) if scalars.contains(&name.as_str()))
-                })
-                .map(|field| field.node.name.node.to_string())
-                .collect();
-        }
-        panic!("no type {object} in the schema");
+        crate::graphql::schema::fields_of(object)
+            .into_iter()
+            .filter(|field| field.plain_scalar)
+            .map(|field| field.name)
+            .collect()
     }
 
     /// A scalar field added to a type but not to its plain fields would

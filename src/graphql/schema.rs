@@ -382,3 +382,55 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 pub fn sdl() -> String {
     builder().finish().sdl()
 }
+
+/// A field of an object or input object in the schema, for tests that
+/// check the schema against what serves it.
+#[cfg(test)]
+pub(crate) struct SchemaField {
+    pub name: String,
+    /// One scalar, and no arguments.
+    pub plain_scalar: bool,
+}
+
+/// The fields of the object or input object `name` in the SDL.
+#[cfg(test)]
+pub(crate) fn fields_of(name: &str) -> Vec<SchemaField> {
+    use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+    let sdl = sdl();
+    let document = match async_graphql::parser::parse_schema(&sdl) {
+        Ok(document) => document,
+        Err(err) => panic!("the schema does not parse: {err}"),
+    };
+    let scalar = |ty: &Type| {
+        matches!(&ty.base, BaseType::Named(name)
+            if ["ID", "String", "Int", "Float", "Boolean", "DateTime"].contains(&name.as_str()))
+    };
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        if ty.node.name.node != name {
+            continue;
+        }
+        return match &ty.node.kind {
+            TypeKind::Object(object) => object
+                .fields
+                .iter()
+                .map(|field| SchemaField {
+                    name: field.node.name.node.to_string(),
+                    plain_scalar: field.node.arguments.is_empty() && scalar(&field.node.ty.node),
+                })
+                .collect(),
+            TypeKind::InputObject(input) => input
+                .fields
+                .iter()
+                .map(|field| SchemaField {
+                    name: field.node.name.node.to_string(),
+                    plain_scalar: scalar(&field.node.ty.node),
+                })
+                .collect(),
+            _ => panic!("{name} is neither an object nor an input object"),
+        };
+    }
+    panic!("no type {name} in the schema");
+}

@@ -428,7 +428,7 @@ trait PageRow {
 
 impl<R: rows::Row> PageRow for R {
     fn artist(&self) -> Result<artist::Model, DomainError> {
-        rows::artist_row(self)
+        rows::model::<artist::Entity>(self)
     }
     fn spans(&self, backend: DbBackend) -> Result<Vec<TimeSpan>, DomainError> {
         rows::spans(self, backend)
@@ -456,7 +456,10 @@ impl Joined {
     fn add(&mut self, row: &impl rows::Row) -> Result<(), DomainError> {
         let (artist, availabilities) = match &mut self.found {
             Some(found) => found,
-            found @ None => found.insert((Artist::try_from(rows::artist_row(row)?)?, Vec::new())),
+            found @ None => found.insert((
+                Artist::try_from(rows::model::<artist::Entity>(row)?)?,
+                Vec::new(),
+            )),
         };
         availabilities.extend(rows::availability(artist.id, row)?);
         Ok(())

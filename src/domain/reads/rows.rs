@@ -2,13 +2,16 @@
 //! is decoded from a row in one place (`artist`, `availability`, `spans`)
 //! and each driver only says how it reads one column (`Row`).
 
-use sea_orm::{DbBackend, QueryResult};
+use sea_orm::sea_query::{ColumnType, Value};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, QueryResult,
+    TryIntoModel,
+};
 use uuid::Uuid;
 
 use crate::domain::records::{Availability, TimeSpan};
 use crate::domain::time::from_micros;
 use crate::domain::{DomainError, listing};
-use crate::entities::artist;
 
 /// One column at a time, by name.
 pub trait Row {
@@ -24,21 +27,33 @@ fn required<T>(value: Option<T>, column: &str) -> Result<T, DomainError> {
     value.ok_or_else(|| DomainError::internal(format!("column {column} is null")))
 }
 
-/// An artist's row of the `artists` table, as selected by its columns'
-/// own names (with its keys, which a page's cursors are made of).
-pub fn artist_row(row: &impl Row) -> Result<artist::Model, DomainError> {
-    use artist::Column;
-    use sea_orm::IdenStatic;
-    let column = |column: Column| column.as_str();
-    Ok(artist::Model {
-        id: required(row.id(column(Column::Id))?, "id")?,
-        name: required(row.text(column(Column::Name))?, "name")?,
-        name_key: required(row.text(column(Column::NameKey))?, "name_key")?,
-        email: row.text(column(Column::Email))?,
-        email_key: row.text(column(Column::EmailKey))?,
-        created_at: required(row.integer(column(Column::CreatedAt))?, "created_at")?,
-        updated_at: required(row.integer(column(Column::UpdatedAt))?, "updated_at")?,
-    })
+/// An entity's row, every column read by its own name: a column added to
+/// the entity is read with no change here, and one the row lacks is a
+/// fault, not a silent default.
+pub fn model<E: EntityTrait>(row: &impl Row) -> Result<E::Model, DomainError>
+where
+    E::ActiveModel: TryIntoModel<E::Model>,
+{
+    let mut model = <E::ActiveModel as ActiveModelTrait>::default();
+    for column in E::Column::iter() {
+        let definition = column.def();
+        let name = column.as_str();
+        let value = match definition.get_column_type() {
+            ColumnType::Uuid => Value::Uuid(row.id(name)?),
+            ColumnType::BigInteger => Value::BigInt(row.integer(name)?),
+            ColumnType::String(_) | ColumnType::Text => Value::String(row.text(name)?),
+            other => {
+                return Err(DomainError::internal(format!(
+                    "column {name}: no decoder for {other:?}"
+                )));
+            }
+        };
+        if !definition.is_null() && value == value.as_null() {
+            return Err(DomainError::internal(format!("column {name} is null")));
+        }
+        model.try_set(column, value)?;
+    }
+    Ok(model.try_into_model()?)
 }
 
 /// An availability from a row that names its columns `availability_id`,

@@ -1,14 +1,17 @@
+//! Artists and their availabilities as clients read and write them: the
+//! output types, their plain fields, and the inputs of the mutations.
+
 use std::borrow::Cow;
 
 use async_graphql::parser::types::Field;
 use async_graphql::registry::Registry;
 use async_graphql::{
-    Context, ContextSelectionSet, ID, Lookahead, Object, OutputType, Positioned, ServerResult,
-    Value,
+    Context, ContextSelectionSet, ID, InputObject, Lookahead, MaybeUndefined, Object, OutputType,
+    Positioned, ServerResult, Value,
 };
 
-use crate::domain;
 use crate::domain::reads::{Detail, Wanted};
+use crate::domain::{self, Patch};
 use crate::graphql::errors::{internal, internal_fault};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::plain::{FieldOut, PlainRecord, resolve_plain_list};
@@ -220,5 +223,144 @@ impl Availability {
 
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct AvailabilityInput {
+    pub starts_at: DateTime,
+    pub ends_at: DateTime,
+    pub note: Option<String>,
+}
+
+impl From<AvailabilityInput> for domain::NewAvailability {
+    fn from(input: AvailabilityInput) -> Self {
+        let AvailabilityInput {
+            starts_at,
+            ends_at,
+            note,
+        } = input;
+        Self {
+            starts_at: starts_at.0,
+            ends_at: ends_at.0,
+            note,
+        }
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateArtistInput {
+    pub name: String,
+    pub email: Option<String>,
+    pub skills: Option<Vec<String>>,
+    pub availabilities: Option<Vec<AvailabilityInput>>,
+}
+
+impl From<CreateArtistInput> for domain::NewArtist {
+    fn from(input: CreateArtistInput) -> Self {
+        let CreateArtistInput {
+            name,
+            email,
+            skills,
+            availabilities,
+        } = input;
+        Self {
+            name,
+            email,
+            skills: skills.unwrap_or_default(),
+            availabilities: availabilities
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        }
+    }
+}
+
+/// Fields left out are unchanged; email: null clears the email.
+#[derive(InputObject, Clone, Debug)]
+pub struct UpdateArtistInput {
+    pub name: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub skills: MaybeUndefined<Vec<String>>,
+}
+
+fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
+    match value {
+        MaybeUndefined::Undefined => Patch::Unchanged,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(value) => Patch::Set(value),
+    }
+}
+
+impl From<UpdateArtistInput> for domain::ArtistChanges {
+    fn from(input: UpdateArtistInput) -> Self {
+        let UpdateArtistInput {
+            name,
+            email,
+            skills,
+        } = input;
+        Self {
+            name: patch(name),
+            email: patch(email),
+            skills: patch(skills),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{IdenStatic, Iterable};
+
+    use crate::entities::artist::Column;
+    use crate::graphql::schema::fields_of;
+
+    fn names(type_name: &str) -> Vec<String> {
+        fields_of(type_name)
+            .into_iter()
+            .map(|field| field.name)
+            .collect()
+    }
+
+    /// The columns of the artists table a client sees, by their GraphQL
+    /// names: all but the lower-cased search keys, which the service keeps.
+    fn shown_columns() -> Vec<String> {
+        Column::iter()
+            .filter(|column| !matches!(column, Column::NameKey | Column::EmailKey))
+            .map(|column| lower_camel(column.as_str()))
+            .collect()
+    }
+
+    fn lower_camel(snake: &str) -> String {
+        let mut words = snake.split('_');
+        let first = words.next().unwrap_or_default().to_owned();
+        words.fold(first, |mut name, word| {
+            let mut letters = word.chars();
+            if let Some(initial) = letters.next() {
+                name.extend(initial.to_uppercase());
+                name.push_str(letters.as_str());
+            }
+            name
+        })
+    }
+
+    /// A column added to the artists table but forgotten in the API (its
+    /// field, or the inputs that write it) fails here.
+    #[test]
+    fn every_column_a_client_sees_is_read_and_written_through_the_api() {
+        let shown = shown_columns();
+        assert!(shown.contains(&"createdAt".to_owned()), "{shown:?}");
+        let artist = names("Artist");
+        let create = names("CreateArtistInput");
+        let update = names("UpdateArtistInput");
+        for column in &shown {
+            assert!(artist.contains(column), "Artist has no field {column}");
+            // The service sets the ID and the times itself.
+            if ["id", "createdAt", "updatedAt"].contains(&column.as_str()) {
+                continue;
+            }
+            assert!(create.contains(column), "CreateArtistInput has no {column}");
+            assert!(update.contains(column), "UpdateArtistInput has no {column}");
+        }
     }
 }

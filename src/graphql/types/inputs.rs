@@ -1,8 +1,10 @@
-//! The contract's input objects and their conversion to domain inputs.
+//! The arguments of `artists` and their conversion to a domain listing.
+//! The inputs that write artists and availabilities are beside their
+//! types, in `artist.rs`.
 
-use async_graphql::{Enum, InputObject, MaybeUndefined};
+use async_graphql::{Enum, InputObject};
 
-use crate::domain::{self, Patch};
+use crate::domain;
 use crate::graphql::scalars::DateTime;
 
 #[derive(InputObject, Clone, Debug)]
@@ -81,73 +83,6 @@ impl From<ArtistOrder> for domain::listing::ArtistOrder {
             ArtistOrder::NameDesc => Self::NameDesc,
             ArtistOrder::CreatedAtAsc => Self::CreatedAtAsc,
             ArtistOrder::CreatedAtDesc => Self::CreatedAtDesc,
-        }
-    }
-}
-
-#[derive(InputObject, Clone, Debug)]
-pub struct AvailabilityInput {
-    pub starts_at: DateTime,
-    pub ends_at: DateTime,
-    pub note: Option<String>,
-}
-
-impl From<AvailabilityInput> for domain::NewAvailability {
-    fn from(input: AvailabilityInput) -> Self {
-        Self {
-            starts_at: input.starts_at.0,
-            ends_at: input.ends_at.0,
-            note: input.note,
-        }
-    }
-}
-
-#[derive(InputObject, Clone, Debug)]
-pub struct CreateArtistInput {
-    pub name: String,
-    pub email: Option<String>,
-    pub skills: Option<Vec<String>>,
-    pub availabilities: Option<Vec<AvailabilityInput>>,
-}
-
-impl From<CreateArtistInput> for domain::NewArtist {
-    fn from(input: CreateArtistInput) -> Self {
-        Self {
-            name: input.name,
-            email: input.email,
-            skills: input.skills.unwrap_or_default(),
-            availabilities: input
-                .availabilities
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        }
-    }
-}
-
-/// Fields left out are unchanged; email: null clears the email.
-#[derive(InputObject, Clone, Debug)]
-pub struct UpdateArtistInput {
-    pub name: MaybeUndefined<String>,
-    pub email: MaybeUndefined<String>,
-    pub skills: MaybeUndefined<Vec<String>>,
-}
-
-fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
-    match value {
-        MaybeUndefined::Undefined => Patch::Unchanged,
-        MaybeUndefined::Null => Patch::Clear,
-        MaybeUndefined::Value(value) => Patch::Set(value),
-    }
-}
-
-impl From<UpdateArtistInput> for domain::ArtistChanges {
-    fn from(input: UpdateArtistInput) -> Self {
-        Self {
-            name: patch(input.name),
-            email: patch(input.email),
-            skills: patch(input.skills),
         }
     }
 }
