@@ -10,7 +10,8 @@
 # reads of bench/load.sh. Each line: req/s, p50, p95, p99, and for the
 # service the peak resident memory (VmHWM) of its process after the run.
 #
-# Usage: [OLD_BIN=...] bench/reads.sh [seconds per run, default 10] [rounds, default 2]
+# Usage: [OLD_BIN=...] [PARTS="postgres sqlite"] bench/reads.sh [seconds per run, default 10] [rounds, default 2]
+# (PARTS=sqlite measures SQLite only.)
 # Needs oha (cargo install oha), python3, npm and a PostgreSQL server on
 # 127.0.0.1:5432 with TLS on.
 set -euo pipefail
@@ -18,21 +19,9 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
 ROUNDS="${2:-2}"
 CONNECTIONS=50
+PARTS="${PARTS:-postgres sqlite}"
 source bench/common.sh
 NEW_BIN="$BIN"
-
-fresh_postgres
-[ -n "$PG_URL" ] || { echo "no PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
-plain="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=disable"
-tls="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=require"
-npm install --silent --no-audit --no-fund --prefix "$WORK/peer" postgraphile@4.14.1 >/dev/null
-
-# This build creates the tables and loads the data, then steps aside.
-start_server "$plain"
-id=$(python3 bench/seed.py "$BASE" 1000 10)
-stop_server
-settle_postgres
-ONE=$(artist_read "$id")
 
 # service LABEL BIN URL: both reads, and the service's peak memory.
 service() {
@@ -59,21 +48,39 @@ peer() {
 }
 
 echo "$CONNECTIONS connections, ${DURATION}s a run, 1,000 artists x 10 availabilities, $ROUNDS rounds"
-for round in $(seq 1 "$ROUNDS"); do
-  echo "-- round $round"
-  service "new-tls" "$NEW_BIN" "$tls"
-  [ -z "${OLD_BIN:-}" ] || service "old-tls" "$OLD_BIN" "$tls"
-  peer
-  service "new-plain" "$NEW_BIN" "$plain"
-  [ -z "${OLD_BIN:-}" ] || service "old-plain" "$OLD_BIN" "$plain"
-done
+if [[ " $PARTS " == *" postgres "* ]]; then
+  fresh_postgres
+  [ -n "$PG_URL" ] || { echo "no PostgreSQL on 127.0.0.1:5432" >&2; exit 1; }
+  plain="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=disable"
+  tls="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=require"
+  npm install --silent --no-audit --no-fund --prefix "$WORK/peer" postgraphile@4.14.1 >/dev/null
 
-# SQLite: the same data set, on a file.
-sqlite="sqlite://$WORK/bench.db?mode=rwc"
-BIN="$NEW_BIN" start_server "$sqlite"
-id=$(python3 bench/seed.py "$BASE" 1000 10)
-stop_server
-ONE=$(artist_read "$id")
-echo "-- SQLite"
-service "new-sqlite" "$NEW_BIN" "$sqlite"
-[ -z "${OLD_BIN:-}" ] || service "old-sqlite" "$OLD_BIN" "$sqlite"
+  # This build creates the tables and loads the data, then steps aside.
+  start_server "$plain"
+  id=$(python3 bench/seed.py "$BASE" 1000 10)
+  stop_server
+  settle_postgres
+  ONE=$(artist_read "$id")
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "-- round $round"
+    service "new-tls" "$NEW_BIN" "$tls"
+    [ -z "${OLD_BIN:-}" ] || service "old-tls" "$OLD_BIN" "$tls"
+    peer
+    service "new-plain" "$NEW_BIN" "$plain"
+    [ -z "${OLD_BIN:-}" ] || service "old-plain" "$OLD_BIN" "$plain"
+  done
+fi
+
+# SQLite: the same data set, on a file; old and new in alternation too.
+if [[ " $PARTS " == *" sqlite "* ]]; then
+  sqlite="sqlite://$WORK/bench.db?mode=rwc"
+  BIN="$NEW_BIN" start_server "$sqlite"
+  id=$(python3 bench/seed.py "$BASE" 1000 10)
+  stop_server
+  ONE=$(artist_read "$id")
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "-- SQLite, round $round"
+    service "new-sqlite" "$NEW_BIN" "$sqlite"
+    [ -z "${OLD_BIN:-}" ] || service "old-sqlite" "$OLD_BIN" "$sqlite"
+  done
+fi
