@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Compare the planner's filled positions with OR-Tools CP-SAT.
+"""Compare the planner's filled positions and time with OR-Tools CP-SAT.
 
-Reads the JSON written by `cargo run --release --example export_instance --
-<family>` (stdin or a file argument), solves "maximize filled positions" under
-the same hard rules with CP-SAT (60 s, 2 workers by default), and prints
-planner filled vs CP-SAT filled and their ratio.
+Reads the JSON files written by `cargo run --release --example
+export_instance -- <family>` (or stdin), solves "maximize filled positions"
+under the same hard rules with CP-SAT (60 s, 2 workers by default), and
+prints one table: per instance, the planner's fill, bound and median time
+(measured by the example, release build) beside CP-SAT's fill, bound, status
+and time. CP-SAT's time is its wall time to the end of the search: to its
+proof of optimality, or the time limit.
 
     pip install ortools
-    cargo run --release --example export_instance -- offset-450 > /tmp/o450.json
-    python3 bench/cpsat_compare.py /tmp/o450.json
+    for f in small small-rest medium medium-rest offset-450; do
+      cargo run --release --example export_instance -- $f > /tmp/$f.json
+    done
+    python3 bench/cpsat_compare.py /tmp/{small,small-rest,medium,medium-rest,offset-450}.json
 """
 
 import argparse
@@ -31,13 +36,25 @@ def merge(ranges):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("instance", nargs="?", help="JSON file (default: stdin)")
+    parser.add_argument("instances", nargs="*", help="JSON files (default: stdin)")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    with open(args.instance) if args.instance else sys.stdin as f:
-        data = json.load(f)
+    rows = []
+    for path in args.instances or [None]:
+        with open(path) if path else sys.stdin as f:
+            rows.append(compare(json.load(f), args))
+    header = ("family", "positions", "planner", "bound", "planner ms",
+              "CP-SAT", "CP-SAT bound", "status", "CP-SAT s")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    return 0
 
+
+def compare(data, args):
+    """One table row: the planner's figures from the export, CP-SAT's."""
     rest = max(0, data["rules"]["min_rest_seconds"])
     cap = data["rules"]["max_slots_per_artist"]
     slots = [s for s in data["slots"] if s["start"] < s["end"] and s["positions"] > 0]
@@ -79,20 +96,19 @@ def main():
     solver.parameters.max_time_in_seconds = args.time_limit
     solver.parameters.num_workers = args.workers
     status = solver.Solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        print(f"CP-SAT found no solution ({solver.StatusName(status)})")
-        return 1
-
     planner = data["planner"]
-    cpsat = int(round(solver.ObjectiveValue()))
-    bound = int(solver.BestObjectiveBound())
-    print(f"family:            {data['family']}")
-    print(f"model:             {len(x)} assignment variables, {len(model.Proto().constraints)} constraints")
-    print(f"positions:         {planner['positions']}")
-    print(f"planner filled:    {planner['filled']} (its upper bound {planner['filled_upper_bound']})")
-    print(f"CP-SAT filled:     {cpsat} ({solver.StatusName(status)}, bound {bound}, {solver.WallTime():.1f} s)")
-    print(f"ratio:             {planner['filled'] / cpsat:.4f}" if cpsat else "ratio: n/a")
-    return 0
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return (
+        data["family"],
+        planner["positions"],
+        planner["filled"],
+        planner["filled_upper_bound"],
+        f"{planner['median_ms']:.1f}",
+        int(round(solver.ObjectiveValue())) if found else "none",
+        int(solver.BestObjectiveBound()),
+        solver.StatusName(status),
+        f"{solver.WallTime():.2f}",
+    )
 
 
 if __name__ == "__main__":

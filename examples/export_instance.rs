@@ -1,11 +1,13 @@
 //! Writes a generated bench instance and the planner's result as JSON on
-//! stdout, for `bench/cpsat_compare.py`.
+//! stdout, for `bench/cpsat_compare.py`: its fill, its bound and its median
+//! time over five runs.
 //!
 //! Usage: `cargo run --release --example export_instance -- offset-450 [seed]`
-//! (families: grid, offset-450, offset-800, roster; default seed 2025, the
+//! (families: those of `benches/common/generate.rs`; default seed 2025, the
 //! bench's).
 
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use coulisses::planning::{Problem, plan};
 use serde_json::{Value, json};
@@ -15,8 +17,21 @@ mod generate;
 
 use generate::Family;
 
+/// The planning, and the median time of five runs.
+fn timed(problem: &Problem) -> (coulisses::planning::Planning, Duration) {
+    let mut times = Vec::new();
+    let mut planning = plan(problem);
+    for _ in 0..5 {
+        let started = Instant::now();
+        planning = plan(problem);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    (planning, times[times.len() / 2])
+}
+
 fn export(name: &str, problem: &Problem) -> Value {
-    let planning = plan(problem);
+    let (planning, median) = timed(problem);
     let stats = &planning.stats;
     json!({
         "family": name,
@@ -44,6 +59,7 @@ fn export(name: &str, problem: &Problem) -> Value {
             "positions": stats.positions,
             "filled_upper_bound": stats.filled_upper_bound,
             "max_load": stats.max_load,
+            "median_ms": median.as_secs_f64() * 1e3,
         },
     })
 }

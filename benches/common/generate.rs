@@ -14,12 +14,33 @@ pub enum Family {
     Grid { artists: usize },
     /// Same stages, per-stage offsets, 60-180 minute slots.
     Offset { artists: usize },
+    /// A small festival: 10 stages x 2 days x 3 slots of 60-180 minutes
+    /// with staggered starts, 100 artists (about 170 positions); with
+    /// `rest`, 30 minutes between an artist's slots.
+    Small { rest: bool },
+    /// 20 stages x 2 days x 4 staggered slots, 200 artists: the size up to
+    /// which the planner proves its optimum.
+    Medium { rest: bool },
     /// 500 crew x 28 days x 3 eight-hour shifts, 11 h rest, 20 shifts max.
     Roster,
 }
 
+/// The shape of a generated festival.
+struct Festival {
+    stages: usize,
+    days: i64,
+    slots_per_day: usize,
+    artists: usize,
+    offsets: bool,
+    rest_minutes: i64,
+}
+
 impl Family {
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 9] = [
+        Family::Small { rest: false },
+        Family::Small { rest: true },
+        Family::Medium { rest: false },
+        Family::Medium { rest: true },
         Family::Grid { artists: 2_000 },
         Family::Grid { artists: 300 },
         Family::Offset { artists: 450 },
@@ -28,18 +49,52 @@ impl Family {
     ];
 
     pub fn name(self) -> String {
+        let rest = |rest: bool| if rest { "-rest" } else { "" };
         match self {
             Family::Grid { artists: 2_000 } => String::from("grid"),
             Family::Grid { artists } => format!("grid-{artists}"),
             Family::Offset { artists } => format!("offset-{artists}"),
+            Family::Small { rest: r } => format!("small{}", rest(r)),
+            Family::Medium { rest: r } => format!("medium{}", rest(r)),
             Family::Roster => String::from("roster"),
         }
     }
 
     pub fn generate(self, seed: u64) -> Problem {
+        let large = |artists, offsets| Festival {
+            stages: 50,
+            days: 3,
+            slots_per_day: 6,
+            artists,
+            offsets,
+            rest_minutes: 0,
+        };
+        let rest_minutes = |rest: bool| if rest { 30 } else { 0 };
         match self {
-            Family::Grid { artists } => festival(seed, artists, false),
-            Family::Offset { artists } => festival(seed, artists, true),
+            Family::Grid { artists } => festival(seed, &large(artists, false)),
+            Family::Offset { artists } => festival(seed, &large(artists, true)),
+            Family::Small { rest } => festival(
+                seed,
+                &Festival {
+                    stages: 10,
+                    days: 2,
+                    slots_per_day: 3,
+                    artists: 100,
+                    offsets: true,
+                    rest_minutes: rest_minutes(rest),
+                },
+            ),
+            Family::Medium { rest } => festival(
+                seed,
+                &Festival {
+                    stages: 20,
+                    days: 2,
+                    slots_per_day: 4,
+                    artists: 200,
+                    offsets: true,
+                    rest_minutes: rest_minutes(rest),
+                },
+            ),
             Family::Roster => roster(seed),
         }
     }
@@ -109,18 +164,19 @@ fn id(tag: u64, i: usize) -> Uuid {
 
 const DAY: i64 = 24 * 60;
 
-fn festival(seed: u64, artist_count: usize, offsets: bool) -> Problem {
+fn festival(seed: u64, shape: &Festival) -> Problem {
+    let offsets = shape.offsets;
     let mut rng = Rng(seed);
     let mut slots = Vec::new();
-    for stage in 0..50 {
+    for stage in 0..shape.stages {
         let offset = if offsets {
             i64::from(rng.range(0, 4)) * 15
         } else {
             0
         };
-        for day in 0..3 {
+        for day in 0..shape.days {
             let mut start = day * DAY + 14 * 60 + offset;
-            for n in 0..6 {
+            for n in 0..shape.slots_per_day {
                 let length = if offsets {
                     i64::from(rng.range(4, 12)) * 15
                 } else {
@@ -143,12 +199,12 @@ fn festival(seed: u64, artist_count: usize, offsets: bool) -> Problem {
             }
         }
     }
-    let mut artists = Vec::with_capacity(artist_count);
-    for i in 0..artist_count {
+    let mut artists = Vec::with_capacity(shape.artists);
+    for i in 0..shape.artists {
         let skills = rng.range(1, 3) as usize;
         let skills = rng.pick(&FESTIVAL_SKILLS, skills);
         let mut availability = Vec::new();
-        for day in 0..3 {
+        for day in 0..shape.days {
             let base = day * DAY;
             match rng.range(0, 9) {
                 // Full day, sometimes entered as two touching ranges.
@@ -177,7 +233,7 @@ fn festival(seed: u64, artist_count: usize, offsets: bool) -> Problem {
         slots,
         rules: Rules {
             max_slots_per_artist: None,
-            min_rest: TimeDelta::zero(),
+            min_rest: TimeDelta::minutes(shape.rest_minutes),
         },
     }
 }

@@ -8,8 +8,9 @@
 use super::instance::{Instance, ix};
 use super::search::State;
 
-/// Instances with more candidate pairs are left to the local search.
-const MAX_PAIRS: usize = 60;
+/// Instances with more candidate pairs are left to the integer program
+/// (`proof`) and the local search.
+pub(crate) const MAX_PAIRS: usize = 60;
 /// Search nodes explored at most (deterministic, unlike a time limit).
 const NODE_BUDGET: u64 = 2_000_000;
 
@@ -31,13 +32,17 @@ struct Search<'a> {
 }
 
 /// Runs the search when the instance is small enough; `None` otherwise.
-pub(crate) fn improve<'a>(inst: &'a Instance, incumbent: &State<'a>) -> Option<Outcome<'a>> {
+pub(crate) fn improve<'a>(
+    inst: &'a Instance,
+    incumbent: &State<'a>,
+    max_pairs: usize,
+) -> Option<Outcome<'a>> {
     let mut pairs = Vec::new();
     for (s, slot) in inst.slots.iter().enumerate() {
         if let Some(g) = slot.group {
             pairs.extend(inst.groups[g].artists.iter().map(|&a| (ix(s), a)));
         }
-        if pairs.len() > MAX_PAIRS {
+        if pairs.len() > max_pairs {
             return None;
         }
     }

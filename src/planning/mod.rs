@@ -9,6 +9,7 @@ mod explain;
 mod flow;
 mod instance;
 mod model;
+mod proof;
 mod relax;
 mod search;
 #[cfg(test)]
@@ -22,14 +23,38 @@ pub use model::{
 use instance::{Instance, ix};
 use search::State;
 
-/// Work units (candidate examinations) the local search may spend. Counted,
-/// never timed, so that the same input always gives the same output; sized
-/// to stay well under a second on the largest accepted requests.
-const SEARCH_BUDGET: u64 = 40_000_000;
+/// How much work the planner may do: counted, never timed, so that the
+/// same input always gives the same output on any machine.
+#[derive(Debug, Clone, Copy)]
+struct Budgets {
+    /// Candidate (artist, group) pairs kept at most (`instance`).
+    pairs: usize,
+    /// Candidate examinations of the local search.
+    search: u64,
+    /// Work units of the final load balancing by transfer chains, which
+    /// only refines the sum of squares.
+    shift: u64,
+    /// What the integer programs that prove the fill optimal may cost
+    /// (`proof`).
+    proof: proof::ProofBudget,
+    /// Candidate (slot, artist) pairs up to which the exhaustive search
+    /// (`exact`) settles both the fill and the balance.
+    exhaustive_pairs: usize,
+}
 
-/// Work units for the final load balancing by transfer chains, which only
-/// refines the sum of squares.
-const SHIFT_BUDGET: u64 = 5_000_000;
+impl Budgets {
+    /// Sized to stay well under a second on the largest accepted requests.
+    const DEFAULT: Self = Self {
+        pairs: instance::PAIR_BUDGET,
+        search: 40_000_000,
+        shift: 5_000_000,
+        proof: proof::ProofBudget {
+            pairs: 10_000,
+            nodes: 2_000,
+        },
+        exhaustive_pairs: exact::MAX_PAIRS,
+    };
+}
 
 /// Computes a planning for `problem`.
 ///
@@ -39,13 +64,13 @@ const SHIFT_BUDGET: u64 = 5_000_000;
 /// bounds the result and a local search (plus an exhaustive search on small
 /// instances) builds it.
 pub fn plan(problem: &Problem) -> Planning {
-    plan_with(problem, instance::PAIR_BUDGET)
+    plan_with(problem, Budgets::DEFAULT)
 }
 
-/// [`plan`] with an explicit candidate-pair budget (tests use small ones to
-/// exercise the pruned mode).
-fn plan_with(problem: &Problem, pair_budget: usize) -> Planning {
-    let inst = Instance::new(problem, pair_budget);
+/// [`plan`] within explicit budgets (tests use small ones to exercise the
+/// pruned mode and the integer program on sizes a brute force can check).
+fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
+    let inst = Instance::new(problem, budgets.pairs);
     let relax = relax::solve(&inst);
     let mut state = State::from_relaxation(&inst, &relax);
     let mut bound = relax.bound;
@@ -63,7 +88,7 @@ fn plan_with(problem: &Problem, pair_budget: usize) -> Planning {
                     break 'runs;
                 }
                 let mut run = start.clone();
-                improve(&mut run, swaps_first, SEARCH_BUDGET / 4);
+                improve(&mut run, swaps_first, budgets.search / 4);
                 let key = |s: &State| (s.filled(), std::cmp::Reverse(s.squares()));
                 if best.as_ref().is_none_or(|b| key(&run) > key(b)) {
                     best = Some(run);
@@ -72,9 +97,18 @@ fn plan_with(problem: &Problem, pair_budget: usize) -> Planning {
         }
         let [relaxed, _] = starts;
         state = best.unwrap_or(relaxed);
-        let mut budget = SHIFT_BUDGET;
+        if state.filled() < bound {
+            let proof = proof::solve(&inst, &relax, &state, budgets.proof);
+            bound = bound.min(proof.bound);
+            if proof.state.filled() > state.filled() {
+                state = proof.state;
+                let mut budget = budgets.search / 4;
+                state.rebalance(&mut budget);
+            }
+        }
+        let mut budget = budgets.shift;
         state.shift(&mut budget);
-        if let Some(outcome) = exact::improve(&inst, &state) {
+        if let Some(outcome) = exact::improve(&inst, &state, budgets.exhaustive_pairs) {
             state = outcome.state;
             if outcome.proven {
                 bound = state.filled();

@@ -995,10 +995,11 @@ proptest! {
     #[test]
     fn pruned_candidate_lists_stay_valid(raw in raw(14, 10), grid in any::<bool>(), budget in 1usize..40) {
         let p = build(&raw, 30, grid);
-        let out = plan_with(&p, budget);
+        let budgets = Budgets { pairs: budget, ..Budgets::DEFAULT };
+        let out = plan_with(&p, budgets);
         prop_assert_eq!(check(&p, &out), Ok(()));
         let q = shuffled(&p, budget as u64);
-        prop_assert_eq!(canon(&q, &plan_with(&q, budget)), canon(&p, &out));
+        prop_assert_eq!(canon(&q, &plan_with(&q, budgets)), canon(&p, &out));
     }
 
     #[test]
@@ -1014,6 +1015,33 @@ proptest! {
         prop_assert_eq!(out.stats.filled, best);
         prop_assert_eq!(out.stats.filled_upper_bound, best);
         prop_assert_eq!(squares(&out), best_squares);
+    }
+
+    /// The integer program alone (no exhaustive search to fall back on)
+    /// finds the best fill and proves it, on instances a brute force
+    /// checks: overlapping slots, rest times and limits included.
+    #[test]
+    fn the_integer_program_proves_the_best_fill(raw in dense(9, 3)) {
+        let mut raw = raw;
+        for s in &mut raw.0 {
+            s.2 = s.2.min(2);
+        }
+        let p = build(&raw, 30, false);
+        let out = plan_with(&p, Budgets { exhaustive_pairs: 0, ..Budgets::DEFAULT });
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let (best, _) = brute_force(&p);
+        prop_assert_eq!(out.stats.filled, best);
+        prop_assert_eq!(out.stats.filled_upper_bound, best);
+    }
+
+    /// Instances the size of the dense property tests (up to 30 slots and
+    /// 14 artists, most of them past the exhaustive search) are proven
+    /// optimal within the default budget.
+    #[test]
+    fn dense_instances_are_proven_optimal(raw in dense(30, 14)) {
+        let p = build(&raw, 30, false);
+        let out = plan(&p);
+        prop_assert_eq!(out.stats.filled, out.stats.filled_upper_bound);
     }
 
     #[test]
