@@ -15,6 +15,8 @@
 //! node budget never makes the answer worse; the best bound proven stays
 //! valid whether or not a search finished.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions, Variable};
 
 use super::instance::{Instance, ix};
@@ -171,7 +173,11 @@ fn solve_block(
     let mut options = SolveOptions::default();
     options.node_limit = Some(left.nodes);
     options.warm_start = Some(warm_start);
-    let outcome = problem.solve_with(options).ok()?;
+    // microlp says it may still lose precision on hard problems: a fault
+    // of the solver costs the proof, never the heuristic's answer.
+    let outcome = catch_unwind(AssertUnwindSafe(|| problem.solve_with(options)))
+        .ok()?
+        .ok()?;
     let stats = outcome.stats();
     left.nodes = left.nodes.saturating_sub(stats.nodes_solved);
     let proven = outcome.is_optimal();
@@ -246,14 +252,17 @@ fn trivial_bound(inst: &Instance, block: &[u32]) -> u64 {
         .sum()
 }
 
-/// Gives the artist a slot of the group with a position left: any of them,
-/// as they share times and candidates.
+/// Gives the artist a slot of the group it can take: any of them, as they
+/// share times and candidates. Every rule is checked again, so that a
+/// solver's numerical slip can cost a position, never break a rule.
 fn take_in_group(state: &mut State<'_>, a: u32, g: u32) {
     let inst = state.inst;
-    let free = inst.groups[g as usize].slots.iter().copied().find(|&s| {
-        state.slot_artists[s as usize].len() < inst.slots[s as usize].positions as usize
-    });
-    if let Some(s) = free {
+    if let Some(s) = inst.groups[g as usize]
+        .slots
+        .iter()
+        .copied()
+        .find(|&s| state.can_take(a, s))
+    {
         state.assign(a, s);
     }
 }
