@@ -3,7 +3,7 @@
 //! generator code).
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use coulisses::planning::{Artist, Problem, Rules, Slot, TimeRange};
+use coulisses::planning::{Artist, Decisions, Problem, Rules, Slot, TimeRange};
 use uuid::Uuid;
 
 /// The benchmark families.
@@ -235,6 +235,7 @@ fn festival(seed: u64, shape: &Festival) -> Problem {
             max_slots_per_artist: None,
             min_rest: TimeDelta::minutes(shape.rest_minutes),
         },
+        decisions: Decisions::default(),
     }
 }
 
@@ -299,5 +300,6 @@ fn roster(seed: u64) -> Problem {
             max_slots_per_artist: Some(20),
             min_rest: TimeDelta::hours(11),
         },
+        decisions: Decisions::default(),
     }
 }

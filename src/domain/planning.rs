@@ -91,6 +91,7 @@ pub async fn plan(
         artists: artists.iter().map(planner_artist).collect(),
         slots,
         rules,
+        decisions: planning::Decisions::default(),
     };
     // The planner is CPU work: keep it off the threads that serve requests.
     let (problem, planning) = tokio::task::spawn_blocking(move || {

@@ -114,7 +114,7 @@ impl Search<'_> {
             return true;
         }
         if self.state.can_take(a, s) {
-            let load = self.state.load(a) as u64;
+            let load = self.state.weight(a) as u64;
             self.state.assign(a, s);
             let done = self.dfs(k + 1, filled + 1, squares + 2 * load + 1);
             self.state.unassign(a, s);

@@ -96,12 +96,22 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
-/// One to three reasons for artist `a` on slot `s` (canonical indices).
-pub(crate) fn reasons(problem: &Problem, state: &State, s: u32, a: u32) -> Vec<String> {
+/// One to three reasons for artist `a` on slot `s` (canonical indices):
+/// a pin first, as a person's decision outranks the planner's.
+pub(crate) fn reasons(
+    problem: &Problem,
+    state: &State,
+    s: u32,
+    a: u32,
+    pinned: bool,
+) -> Vec<String> {
     let inst = state.inst;
     let info = &inst.slots[s as usize];
     let artist = &inst.artists[a as usize];
-    let mut out = Vec::with_capacity(3);
+    let mut out = Vec::with_capacity(4);
+    if pinned {
+        out.push("pinned".to_owned());
+    }
     if let Some((from, to)) = covering_range(&artist.availability, info.start, info.end) {
         out.push(format!("available {}", span(from, to, false)));
     }
@@ -121,6 +131,7 @@ pub(crate) fn reasons(problem: &Problem, state: &State, s: u32, a: u32) -> Vec<S
     } else {
         format!("{} of {} slots{limit}", ordinal(rank), mine.len())
     });
+    out.truncate(3);
     out
 }
 

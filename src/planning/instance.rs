@@ -54,8 +54,12 @@ pub(crate) struct Group {
 pub(crate) struct ArtistInfo {
     /// Index into `problem.artists`.
     pub source: usize,
-    /// Most slots this artist may take.
+    /// Most slots this artist may take (beside its pins, in the open part
+    /// of an instance with pins: `pins::open`).
     pub cap: u32,
+    /// The artist's pinned slots, which the balance weighs with the others
+    /// (0 but in the open part of an instance with pins).
+    pub pinned: u32,
     /// Merged availability, sorted, disjoint and non-touching.
     pub availability: Vec<(i64, i64)>,
     /// Candidate groups (ascending, hence by start).
@@ -193,21 +197,34 @@ impl Instance {
         }
         let words = universe.len().div_ceil(64);
 
+        // Slots someone declined have candidates of their own: their own
+        // group, which never takes the artists who declined it.
+        let mut refused_by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for pick in &problem.decisions.refused {
+            refused_by.entry(pick.slot).or_default().push(pick.artist);
+        }
+
         let mut slots = Vec::with_capacity(slot_idx.len());
         let mut groups: Vec<Group> = Vec::new();
+        let mut group_refused: Vec<Vec<usize>> = Vec::new();
         // Flat: group g's skill words are group_skills[g * words..][..words].
         let mut group_skills: Vec<u64> = Vec::new();
         let mut group_end: Vec<i64> = Vec::new();
-        let mut group_of: BTreeMap<(i64, i64, Vec<u64>), usize> = BTreeMap::new();
+        let mut group_of: BTreeMap<(i64, i64, Vec<u64>, Option<usize>), usize> = BTreeMap::new();
         for (canon, &source) in slot_idx.iter().enumerate() {
             let slot = &problem.slots[source];
             let (start, end) = (micros(&slot.starts_at), micros(&slot.ends_at));
             let ext_end = end.saturating_add(rest);
             let group = (start < end && slot.positions > 0).then(|| {
                 let bits = skill_bits(&slot.required_skills, &universe, words);
+                let refused = refused_by.get(&source);
+                let own = refused.map(|_| source);
                 let next = groups.len();
-                let g = *group_of.entry((start, end, bits.clone())).or_insert(next);
+                let g = *group_of
+                    .entry((start, end, bits.clone(), own))
+                    .or_insert(next);
                 if g == next {
+                    group_refused.push(refused.cloned().unwrap_or_default());
                     groups.push(Group {
                         start,
                         ext_end,
@@ -242,11 +259,13 @@ impl Instance {
             .map(|&source| skill_bits(&problem.artists[source].skills, &universe, words))
             .collect();
         let scan = |a: usize, visit: &mut dyn FnMut(usize)| {
+            let source = artist_idx[a];
             for &(s, e) in &merged[a] {
                 let mut g = group_start.partition_point(|&gs| gs < s);
                 while g < group_start.len() && group_start[g] < e {
                     if group_end[g] <= e
                         && is_subset(&group_skills[g * words..(g + 1) * words], &bits[a])
+                        && !group_refused[g].contains(&source)
                     {
                         visit(g);
                     }
@@ -289,6 +308,7 @@ impl Instance {
             artists.push(ArtistInfo {
                 source,
                 cap,
+                pinned: 0,
                 availability: availability.clone(),
                 groups: cand,
             });

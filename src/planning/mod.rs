@@ -9,6 +9,7 @@ mod explain;
 mod flow;
 mod instance;
 mod model;
+mod pins;
 mod proof;
 mod relax;
 mod search;
@@ -16,8 +17,8 @@ mod search;
 mod tests;
 
 pub use model::{
-    Artist, Assignment, Planning, Problem, Rules, Slot, Stats, TimeRange, UnfilledReason,
-    UnfilledSlot,
+    Artist, Assignment, Decisions, Pick, Planning, Problem, Rules, Slot, Stats, TimeRange,
+    UnfilledReason, UnfilledSlot,
 };
 
 use instance::{Instance, ix};
@@ -70,15 +71,19 @@ pub fn plan(problem: &Problem) -> Planning {
 /// [`plan`] within explicit budgets (tests use small ones to exercise the
 /// pruned mode and the integer program on sizes a brute force can check).
 fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
-    let inst = Instance::new(problem, budgets.pairs);
-    let relax = relax::solve(&inst);
-    let mut state = State::from_relaxation(&inst, &relax);
+    let full = Instance::new(problem, budgets.pairs);
+    let pins = pins::kept(problem, &full);
+    let open = (!pins.is_empty()).then(|| pins::open(&full, &pins));
+    // The search plans what the pins leave open.
+    let inst = open.as_ref().unwrap_or(&full);
+    let relax = relax::solve(inst);
+    let mut state = State::from_relaxation(inst, &relax);
     let mut bound = relax.bound;
     if !relax.exact {
         state.repair();
         // Local optima depend on the start and on the order of moves: make
         // a few budgeted, deterministic runs and keep the best.
-        let starts = [state, State::greedy(&inst)];
+        let starts = [state, State::greedy(inst)];
         let mut best: Option<State> = None;
         'runs: for start in &starts {
             for swaps_first in [true, false] {
@@ -98,7 +103,7 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
         let [relaxed, _] = starts;
         state = best.unwrap_or(relaxed);
         if state.filled() < bound {
-            let proof = proof::solve(&inst, &relax, &state, budgets.proof);
+            let proof = proof::solve(inst, &relax, &state, budgets.proof);
             bound = bound.min(proof.bound);
             if proof.state.filled() > state.filled() {
                 state = proof.state;
@@ -108,7 +113,7 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
         }
         let mut budget = budgets.shift;
         state.shift(&mut budget);
-        if let Some(outcome) = exact::improve(&inst, &state, budgets.exhaustive_pairs) {
+        if let Some(outcome) = exact::improve(inst, &state, budgets.exhaustive_pairs) {
             state = outcome.state;
             if outcome.proven {
                 bound = state.filled();
@@ -128,7 +133,18 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
             })
             .sum();
     }
-    assemble(problem, &state, bound)
+    // The pins back in, over the whole instance, for the figures and the
+    // explanations.
+    let mut planned = State::empty(&full);
+    for &(s, a) in &pins {
+        planned.assign(a, s);
+    }
+    for (s, artists) in state.slot_artists.iter().enumerate() {
+        for &a in artists {
+            planned.assign(a, ix(s));
+        }
+    }
+    assemble(problem, &planned, bound + pins.len() as u64, &pins)
 }
 
 /// Local search from a valid planning: augmenting chains (optionally
@@ -151,7 +167,7 @@ fn saturate(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-fn assemble(problem: &Problem, state: &State, bound: u64) -> Planning {
+fn assemble(problem: &Problem, state: &State, bound: u64, pins: &[(u32, u32)]) -> Planning {
     let inst = state.inst;
     let mut keyed = Vec::new();
     for (s, artists) in state.slot_artists.iter().enumerate() {
@@ -170,7 +186,7 @@ fn assemble(problem: &Problem, state: &State, bound: u64) -> Planning {
         .map(|&(s, a)| Assignment {
             slot: inst.slots[s as usize].source,
             artist: inst.artists[a as usize].source,
-            reasons: explain::reasons(problem, state, s, a),
+            reasons: explain::reasons(problem, state, s, a, pins.binary_search(&(s, a)).is_ok()),
         })
         .collect();
     // Canonical slot order is already start, then key.

@@ -51,6 +51,28 @@ pub struct Problem {
     pub artists: Vec<Artist>,
     pub slots: Vec<Slot>,
     pub rules: Rules,
+    pub decisions: Decisions,
+}
+
+/// One artist on one slot, by their indices in the problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pick {
+    /// Index into `problem.slots`.
+    pub slot: usize,
+    /// Index into `problem.artists`.
+    pub artist: usize,
+}
+
+/// What people decided about the planning, which the planner keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decisions {
+    /// Assignments a person fixed: kept as they are, even past the maximum
+    /// per artist, never past a hard rule (availability, skills, refusals,
+    /// positions, overlaps, rest). The caller checks its pins against those
+    /// rules; a pin that breaks one anyway is not kept.
+    pub pinned: Vec<Pick>,
+    /// Pairs never to make: the artist declined the slot.
+    pub refused: Vec<Pick>,
 }
 
 /// The planner's answer.

@@ -109,8 +109,11 @@ pub(crate) fn solve(inst: &Instance) -> Relaxation {
     let mut net = MinCostFlow::with_capacity(arc_count);
     let mut pair_arcs = Vec::with_capacity(inst.artists.iter().map(|a| a.groups.len()).sum());
     for (a, (artist, (window, sizes, units))) in inst.artists.iter().zip(&layout).enumerate() {
+        // The k-th slot of an artist with p pins costs (p + k)^2 - (p + k -
+        // 1)^2: the balance weighs the pins too.
+        let pinned = i64::from(artist.pinned);
         for k in 1..=i64::from(*units) {
-            net.add_edge(SOURCE, artist_node(a), 1, 2 * k - 1);
+            net.add_edge(SOURCE, artist_node(a), 1, 2 * (pinned + k) - 1);
         }
         // Window nodes only where a window has several groups; a lone
         // group is reached from the artist directly.

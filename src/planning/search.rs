@@ -31,7 +31,8 @@ type Move = (u32, Option<u32>, u32);
 struct Chain {
     /// Allow the two-slot ending (see [`State::second_slot`]).
     swaps: bool,
-    /// Highest load of the artist ending the chain (before taking a slot).
+    /// Highest weight (`State::weight`) of the artist ending the chain
+    /// (before taking a slot).
     max_load: usize,
 }
 
@@ -143,16 +144,22 @@ impl<'a> State<'a> {
         self.slot_artists.iter().map(|a| a.len() as u64).sum()
     }
 
-    /// Sum over artists of the squared number of slots.
+    /// Sum over artists of the squared number of slots, pinned ones
+    /// included.
     pub(crate) fn squares(&self) -> u64 {
-        self.artist_slots
-            .iter()
-            .map(|s| (s.len() as u64).pow(2))
+        (0..ix(self.artist_slots.len()))
+            .map(|a| (self.weight(a) as u64).pow(2))
             .sum()
     }
 
+    /// The artist's slots in this planning: what its `cap` limits.
     pub(crate) fn load(&self, a: u32) -> usize {
         self.artist_slots[a as usize].len()
+    }
+
+    /// The artist's slots, pinned ones included: what the balance weighs.
+    pub(crate) fn weight(&self, a: u32) -> usize {
+        self.load(a) + self.inst.artists[a as usize].pinned as usize
     }
 
     fn free(&self, s: u32) -> usize {
@@ -313,7 +320,7 @@ impl<'a> State<'a> {
                     continue;
                 }
                 let below_cap = self.load(a) < self.inst.artists[a as usize].cap as usize;
-                let may_end = below_cap && self.load(a) <= chain.max_load;
+                let may_end = below_cap && self.weight(a) <= chain.max_load;
                 let clash = self.clash(a, i);
                 // Ways to end the chain at i: a free artist takes it, or an
                 // artist leaves j for it and also takes another empty slot
@@ -450,12 +457,12 @@ impl<'a> State<'a> {
         loop {
             let mut improved = false;
             let mut order: Vec<u32> = (0..ix(self.artist_slots.len()))
-                .filter(|&a| self.load(a) >= 2)
+                .filter(|&a| self.weight(a) >= 2 && self.load(a) >= 1)
                 .collect();
-            order.sort_by_key(|&a| (std::cmp::Reverse(self.load(a)), a));
+            order.sort_by_key(|&a| (std::cmp::Reverse(self.weight(a)), a));
             let mut level = usize::MAX;
             for a in order {
-                let load = self.load(a);
+                let load = self.weight(a);
                 if load < 2 {
                     continue;
                 }
@@ -533,7 +540,7 @@ impl<'a> State<'a> {
             for s in 0..ix(self.slot_artists.len()) {
                 let holders = self.slot_artists[s as usize].clone();
                 for a in holders {
-                    let load = self.load(a);
+                    let load = self.weight(a);
                     if load < 2 {
                         continue;
                     }
@@ -543,10 +550,10 @@ impl<'a> State<'a> {
                             return;
                         }
                         *budget -= 1;
-                        let lb = self.load(b);
+                        let lb = self.weight(b);
                         if lb + 2 <= load
                             && best.is_none_or(|(l, _)| lb < l)
-                            && lb < self.inst.artists[b as usize].cap as usize
+                            && self.load(b) < self.inst.artists[b as usize].cap as usize
                             && !self.has(b, s)
                             && self.clash(b, s) == Clash::Free
                         {

@@ -57,6 +57,7 @@ fn problem(artists: Vec<Artist>, slots: Vec<Slot>, rules: Rules) -> Problem {
         artists,
         slots,
         rules,
+        decisions: Decisions::default(),
     }
 }
 
@@ -90,10 +91,33 @@ fn check(p: &Problem, plan: &Planning) -> Result<(), String> {
             return Err(format!("{} overfilled", p.slots[*s].key));
         }
     }
+    for pick in &p.decisions.refused {
+        if per_slot
+            .get(&pick.slot)
+            .is_some_and(|on| on.contains(&pick.artist))
+        {
+            return Err(format!("refusal {pick:?} assigned"));
+        }
+    }
+    for pick in &p.decisions.pinned {
+        if !per_slot
+            .get(&pick.slot)
+            .is_some_and(|on| on.contains(&pick.artist))
+        {
+            return Err(format!("pin {pick:?} not kept"));
+        }
+    }
     let rest = p.rules.min_rest.max(TimeDelta::zero());
     for (a, slots) in &per_artist {
         if let Some(max) = p.rules.max_slots_per_artist {
-            if slots.len() > max as usize {
+            // A person may pin past the limit; the planner adds nothing then.
+            let pinned = p
+                .decisions
+                .pinned
+                .iter()
+                .filter(|pick| pick.artist == *a)
+                .count();
+            if slots.len() > (max as usize).max(pinned) {
                 return Err(format!("{} over the limit", p.artists[*a].name));
             }
         }
@@ -165,26 +189,52 @@ fn valid_together(p: &Problem, x: usize, y: usize) -> bool {
 }
 
 /// Best (filled, -squares) over every valid planning, by enumeration.
+/// Pins (valid ones: the callers make them so) are placed first and
+/// count in the fill and the loads; refused pairs are never made.
 fn brute_force(p: &Problem) -> (u32, u64) {
+    let pinned = |s: usize, a: usize| p.decisions.pinned.contains(&Pick { slot: s, artist: a });
+    let refused = |s: usize, a: usize| p.decisions.refused.contains(&Pick { slot: s, artist: a });
     let qualified: Vec<Vec<usize>> = p
         .slots
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             (0..p.artists.len())
                 .filter(|&a| {
                     let art = &p.artists[a];
                     s.starts_at < s.ends_at
                         && s.required_skills.iter().all(|r| art.skills.contains(r))
                         && covered(art, s.starts_at, s.ends_at)
+                        && !refused(i, a)
+                        && !pinned(i, a)
                 })
                 .collect()
         })
         .collect();
     let mut taken: Vec<Vec<usize>> = vec![Vec::new(); p.artists.len()];
+    let mut pins = vec![0u32; p.slots.len()];
+    let mut pins_of = vec![0usize; p.artists.len()];
+    for pick in &p.decisions.pinned {
+        taken[pick.artist].push(pick.slot);
+        pins[pick.slot] += 1;
+        pins_of[pick.artist] += 1;
+    }
+    let context = Context {
+        qualified,
+        pins,
+        pins_of,
+    };
     let mut best = (0u32, u64::MAX);
+    struct Context {
+        qualified: Vec<Vec<usize>>,
+        /// Pins on each slot.
+        pins: Vec<u32>,
+        /// Pins of each artist.
+        pins_of: Vec<usize>,
+    }
     fn go(
         p: &Problem,
-        q: &[Vec<usize>],
+        c: &Context,
         s: usize,
         taken: &mut Vec<Vec<usize>>,
         filled: u32,
@@ -197,19 +247,22 @@ fn brute_force(p: &Problem) -> (u32, u64) {
             }
             return;
         }
-        let cands = &q[s];
+        let cands = &c.qualified[s];
+        let pinned_here = c.pins[s];
         for mask in 0u32..(1 << cands.len()) {
-            if mask.count_ones() > p.slots[s].positions {
+            if mask.count_ones() + pinned_here > p.slots[s].positions {
                 continue;
             }
             let chosen: Vec<usize> = (0..cands.len())
                 .filter(|i| mask & (1 << i) != 0)
                 .map(|i| cands[i])
                 .collect();
+            // Pins are in `taken` from the start: past the limit they
+            // leave no room, and they clash like any slot.
             let ok = chosen.iter().all(|&a| {
                 p.rules
                     .max_slots_per_artist
-                    .is_none_or(|m| taken[a].len() < m as usize)
+                    .is_none_or(|m| taken[a].len() < (m as usize).max(c.pins_of[a]))
                     && taken[a].iter().all(|&o| valid_together(p, o, s))
             });
             if !ok {
@@ -220,10 +273,10 @@ fn brute_force(p: &Problem) -> (u32, u64) {
             }
             go(
                 p,
-                q,
+                c,
                 s + 1,
                 taken,
-                filled + instance::ix(chosen.len()),
+                filled + instance::ix(chosen.len()) + pinned_here,
                 best,
             );
             for &a in &chosen {
@@ -231,7 +284,7 @@ fn brute_force(p: &Problem) -> (u32, u64) {
             }
         }
     }
-    go(p, &qualified, 0, &mut taken, 0, &mut best);
+    go(p, &context, 0, &mut taken, 0, &mut best);
     if best.1 == u64::MAX {
         best.1 = 0;
     }
@@ -389,6 +442,45 @@ fn touching_slots_are_fine_without_rest() {
         plan.assignments[0].reasons,
         vec!["available 00:00-24:00", "1st of 2 slots"]
     );
+}
+
+#[test]
+fn a_pin_past_the_limit_is_kept_and_one_against_a_hard_rule_is_not() {
+    let mut p = problem(
+        vec![
+            artist(1, "Ana", &["sound"], &[(0, 24 * HOUR)]),
+            artist(2, "Bo", &[], &[(0, 24 * HOUR)]),
+        ],
+        vec![
+            slot("a", 10 * HOUR, 12 * HOUR, 1, &[]),
+            slot("b", 13 * HOUR, 15 * HOUR, 1, &[]),
+            slot("c", 14 * HOUR, 16 * HOUR, 1, &["sound"]),
+            slot("d", 20 * HOUR, 22 * HOUR, 2, &[]),
+        ],
+        rules(Some(1), 0),
+    );
+    let pick = |slot, artist| Pick { slot, artist };
+    p.decisions.pinned = vec![
+        // Ana twice: past her limit of one, as a person decided.
+        pick(0, 0),
+        pick(1, 0),
+        // Ana again, on a slot that overlaps b: not kept.
+        pick(2, 0),
+        // Bo lacks the skill c requires: not kept.
+        pick(2, 1),
+        // No such slot: not kept.
+        pick(9, 1),
+    ];
+    p.decisions.refused = vec![pick(3, 1)];
+    let plan = plan(&p);
+    assert_eq!(
+        pairs(&p, &plan),
+        vec![pair("a", "Ana"), pair("b", "Ana")],
+        "{plan:?}"
+    );
+    assert_eq!(plan.assignments[0].reasons[0], "pinned");
+    // Bo refused d, and Ana is at her limit: d stays empty.
+    assert_eq!(plan.stats.filled_upper_bound, 2);
 }
 
 #[test]
@@ -934,12 +1026,67 @@ fn shuffled(p: &Problem, seed: u64) -> Problem {
     };
     // Uniform enough in 0..=i for tests; the modulo of a usize-sized value.
     let pick = |r: u64, i: usize| (r.to_le_bytes()[0] as usize) % (i + 1);
-    let mut q = p.clone();
-    for i in (1..q.slots.len()).rev() {
-        q.slots.swap(i, pick(next(), i));
+    let mut slot_order: Vec<usize> = (0..p.slots.len()).collect();
+    for i in (1..slot_order.len()).rev() {
+        slot_order.swap(i, pick(next(), i));
     }
-    for i in (1..q.artists.len()).rev() {
-        q.artists.swap(i, pick(next(), i));
+    let mut artist_order: Vec<usize> = (0..p.artists.len()).collect();
+    for i in (1..artist_order.len()).rev() {
+        artist_order.swap(i, pick(next(), i));
+    }
+    // Where each slot and artist went, for the decisions' indices.
+    let new_index =
+        |order: &[usize], old: usize| order.iter().position(|&i| i == old).unwrap_or(old);
+    let moved = |picks: &[Pick]| -> Vec<Pick> {
+        picks
+            .iter()
+            .map(|pick| Pick {
+                slot: new_index(&slot_order, pick.slot),
+                artist: new_index(&artist_order, pick.artist),
+            })
+            .rev()
+            .collect()
+    };
+    Problem {
+        slots: slot_order.iter().map(|&i| p.slots[i].clone()).collect(),
+        artists: artist_order.iter().map(|&i| p.artists[i].clone()).collect(),
+        rules: p.rules.clone(),
+        decisions: Decisions {
+            pinned: moved(&p.decisions.pinned),
+            refused: moved(&p.decisions.refused),
+        },
+    }
+}
+
+/// Decisions a stage manager could take about `p`: some assignments of
+/// a planning of it pinned (chosen by the bits of `pins`), the pairs
+/// `refusals` names refused (unless pinned), and with `tighten` the limit
+/// lowered to one slot, below what some pins hold.
+fn decided(p: &Problem, pins: u64, refusals: &[(usize, usize)], tighten: bool) -> Problem {
+    let mut q = p.clone();
+    let planning = plan(p);
+    q.decisions.pinned = planning
+        .assignments
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| pins & (1 << (k % 64)) != 0)
+        .map(|(_, asg)| Pick {
+            slot: asg.slot,
+            artist: asg.artist,
+        })
+        .collect();
+    if !p.slots.is_empty() && !p.artists.is_empty() {
+        q.decisions.refused = refusals
+            .iter()
+            .map(|&(s, a)| Pick {
+                slot: s % p.slots.len(),
+                artist: a % p.artists.len(),
+            })
+            .filter(|pick| !q.decisions.pinned.contains(pick))
+            .collect();
+    }
+    if tighten {
+        q.rules.max_slots_per_artist = Some(1);
     }
     q
 }
@@ -1042,6 +1189,46 @@ proptest! {
         let p = build(&raw, 30, false);
         let out = plan(&p);
         prop_assert_eq!(out.stats.filled, out.stats.filled_upper_bound);
+    }
+
+    /// Pins are kept (past the limit too), refusals never assigned, every
+    /// other rule held, and the input's order changes nothing.
+    #[test]
+    fn decisions_are_kept(
+        raw in raw(14, 10),
+        grid in any::<bool>(),
+        pins in any::<u64>(),
+        refusals in prop::collection::vec((0usize..20, 0usize..20), 0..6),
+        tighten in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let p = decided(&build(&raw, 30, grid), pins, &refusals, tighten);
+        let out = plan(&p);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let q = shuffled(&p, seed);
+        prop_assert_eq!(canon(&q, &plan(&q)), canon(&p, &out));
+    }
+
+    /// With pins and refusals, the fill is still the best any planning
+    /// keeping them reaches, and proven; so is the balance, pins weighed.
+    #[test]
+    fn decided_instances_are_solved_optimally(
+        raw in raw(5, 5),
+        pins in any::<u64>(),
+        refusals in prop::collection::vec((0usize..5, 0usize..5), 0..4),
+        tighten in any::<bool>(),
+    ) {
+        let mut raw = raw;
+        for s in &mut raw.0 {
+            s.2 = s.2.min(2);
+        }
+        let p = decided(&build(&raw, 30, false), pins, &refusals, tighten);
+        let out = plan(&p);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let (best, best_squares) = brute_force(&p);
+        prop_assert_eq!(out.stats.filled, best);
+        prop_assert_eq!(out.stats.filled_upper_bound, best);
+        prop_assert_eq!(squares(&out), best_squares);
     }
 
     #[test]
