@@ -1,7 +1,8 @@
 //! Branch and bound for small instances the flow cannot solve exactly.
 //!
 //! Decides every (slot, candidate) pair in canonical order, best objective
-//! first: more filled positions, then a smaller sum of squared loads. The
+//! first: more filled positions, then more assignments of the previous
+//! planning kept, then a smaller sum of squared loads. The
 //! heuristic planning is the initial incumbent, so stopping on the node
 //! budget never makes things worse; finishing within it proves optimality.
 
@@ -25,8 +26,11 @@ struct Search<'a> {
     left_in_slot: Vec<u64>,
     /// Upper bound on what slots after this pair's slot can add.
     after_slot: Vec<u64>,
+    /// Pairs of the previous planning from this index on.
+    previous_left: Vec<u64>,
     state: State<'a>,
-    best: (u64, u64),
+    /// Filled, kept, squares.
+    best: (u64, u64, u64),
     best_pairs: Vec<(u32, u32)>,
     nodes: u64,
 }
@@ -64,6 +68,12 @@ pub(crate) fn improve<'a>(
         k = first;
     }
 
+    let mut previous_left = vec![0u64; n + 1];
+    for k in (0..n).rev() {
+        let (s, a) = pairs[k];
+        previous_left[k] = previous_left[k + 1] + u64::from(inst.was_on(a, s));
+    }
+
     let mut best_pairs = Vec::new();
     for (s, artists) in incumbent.slot_artists.iter().enumerate() {
         best_pairs.extend(artists.iter().map(|&a| (ix(s), a)));
@@ -72,12 +82,13 @@ pub(crate) fn improve<'a>(
         pairs,
         left_in_slot,
         after_slot,
+        previous_left,
         state: State::empty(inst),
-        best: (incumbent.filled(), incumbent.squares()),
+        best: (incumbent.filled(), incumbent.kept(), incumbent.squares()),
         best_pairs,
         nodes: NODE_BUDGET,
     };
-    let proven = search.dfs(0, 0, 0);
+    let proven = search.dfs(0, (0, 0, 0));
     let mut state = State::empty(inst);
     for &(s, a) in &search.best_pairs {
         state.assign(a, s);
@@ -86,14 +97,19 @@ pub(crate) fn improve<'a>(
 }
 
 impl Search<'_> {
-    /// Returns false when the node budget ran out.
-    fn dfs(&mut self, k: usize, filled: u64, squares: u64) -> bool {
+    /// Returns false when the node budget ran out. `at` is the (filled,
+    /// kept, squares) of the pairs decided so far.
+    fn dfs(&mut self, k: usize, at: (u64, u64, u64)) -> bool {
         if self.nodes == 0 {
             return false;
         }
         self.nodes -= 1;
-        if filled > self.best.0 || (filled == self.best.0 && squares < self.best.1) {
-            self.best = (filled, squares);
+        let (filled, kept, squares) = at;
+        let better = |x: (u64, u64, u64), y: (u64, u64, u64)| {
+            (x.0, x.1, std::cmp::Reverse(x.2)) > (y.0, y.1, std::cmp::Reverse(y.2))
+        };
+        if better(at, self.best) {
+            self.best = at;
             self.best_pairs = self
                 .state
                 .slot_artists
@@ -108,20 +124,26 @@ impl Search<'_> {
         let room = (self.state.inst.slots[s as usize].positions as u64)
             .saturating_sub(self.state.slot_artists[s as usize].len() as u64);
         let bound = filled + room.min(self.left_in_slot[k]) + self.after_slot[k];
-        // Adding pairs only raises the squares, so with no room to fill
-        // more than the incumbent the branch cannot win.
-        if bound < self.best.0 || (bound == self.best.0 && squares >= self.best.1) {
+        let kept_bound = kept + self.previous_left[k];
+        // Adding pairs only raises the squares, so a branch that can
+        // neither fill more nor keep more than the incumbent cannot win.
+        let (best_filled, best_kept, best_squares) = self.best;
+        if bound < best_filled
+            || (bound == best_filled
+                && (kept_bound < best_kept || (kept_bound == best_kept && squares >= best_squares)))
+        {
             return true;
         }
         if self.state.can_take(a, s) {
             let load = self.state.weight(a) as u64;
+            let was_on = u64::from(self.state.inst.was_on(a, s));
             self.state.assign(a, s);
-            let done = self.dfs(k + 1, filled + 1, squares + 2 * load + 1);
+            let done = self.dfs(k + 1, (filled + 1, kept + was_on, squares + 2 * load + 1));
             self.state.unassign(a, s);
             if !done {
                 return false;
             }
         }
-        self.dfs(k + 1, filled, squares)
+        self.dfs(k + 1, at)
     }
 }

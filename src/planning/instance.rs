@@ -76,6 +76,13 @@ pub(crate) struct Instance {
     /// Longest `ext_end - start` of a group: bounds how far back a slot
     /// conflicting with a given one can start.
     pub max_span: i64,
+    /// Per artist, the canonical slots it held in the previous planning
+    /// (ascending).
+    pub previous: Vec<Vec<u32>>,
+    /// The canonical index of each slot of the problem, by its index there.
+    pub slot_of_source: Vec<u32>,
+    /// The canonical index of each artist of the problem, by its index there.
+    pub artist_of_source: Vec<u32>,
 }
 
 /// Microseconds since the epoch; chrono's range fits in an `i64` of them.
@@ -153,6 +160,11 @@ fn is_subset(required: &[u64], have: &[u64]) -> bool {
 }
 
 impl Instance {
+    /// True when the artist held the slot in the previous planning.
+    pub(crate) fn was_on(&self, a: u32, s: u32) -> bool {
+        self.previous[a as usize].binary_search(&s).is_ok()
+    }
+
     pub(crate) fn new(problem: &Problem, pair_budget: usize) -> Self {
         // Out of the i64 microsecond range means beyond ±292,000 years.
         let min_rest = problem.rules.min_rest;
@@ -198,10 +210,15 @@ impl Instance {
         let words = universe.len().div_ceil(64);
 
         // Slots someone declined have candidates of their own: their own
-        // group, which never takes the artists who declined it.
+        // group, which never takes the artists who declined it. So do the
+        // slots of the previous planning, so that keeping an artist on its
+        // slot is one choice of a group.
         let mut refused_by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for pick in &problem.decisions.refused {
             refused_by.entry(pick.slot).or_default().push(pick.artist);
+        }
+        for pick in &problem.decisions.previous {
+            refused_by.entry(pick.slot).or_default();
         }
 
         let mut slots = Vec::with_capacity(slot_idx.len());
@@ -323,12 +340,34 @@ impl Instance {
             .map(|g| g.ext_end.saturating_sub(g.start))
             .max()
             .unwrap_or(0);
+        let mut canon_slot = vec![u32::MAX; slots.len()];
+        for (s, slot) in slots.iter().enumerate() {
+            canon_slot[slot.source] = ix(s);
+        }
+        let mut canon_artist = vec![u32::MAX; artists.len()];
+        for (a, artist) in artists.iter().enumerate() {
+            canon_artist[artist.source] = ix(a);
+        }
+        let mut previous: Vec<Vec<u32>> = vec![Vec::new(); artists.len()];
+        for pick in &problem.decisions.previous {
+            if let (Some(&s), Some(&a)) = (canon_slot.get(pick.slot), canon_artist.get(pick.artist))
+            {
+                previous[a as usize].push(s);
+            }
+        }
+        for slots in &mut previous {
+            slots.sort_unstable();
+            slots.dedup();
+        }
         Instance {
             slots,
             artists,
             groups,
             pruned,
             max_span,
+            previous,
+            slot_of_source: canon_slot,
+            artist_of_source: canon_artist,
         }
     }
 }

@@ -79,40 +79,54 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
     let relax = relax::solve(inst);
     let mut state = State::from_relaxation(inst, &relax);
     let mut bound = relax.bound;
-    if !relax.exact {
+    // Re-planning: the flow knows nothing of the previous planning, so
+    // even an exact flow leaves the fewest changes to the search.
+    let replanning = inst.previous.iter().any(|slots| !slots.is_empty());
+    if !relax.exact || replanning {
         state.repair();
         // Local optima depend on the start and on the order of moves: make
         // a few budgeted, deterministic runs and keep the best.
-        let starts = [state, State::greedy(inst)];
+        let mut starts = vec![state, State::greedy(inst)];
+        if replanning {
+            starts.insert(0, State::previous(inst));
+        }
+        let key = |s: &State| (s.filled(), s.kept(), std::cmp::Reverse(s.squares()));
         let mut best: Option<State> = None;
         'runs: for start in &starts {
             for swaps_first in [true, false] {
                 // Reaching the relaxation's bound proves the filling optimal
-                // (for the candidate lists the flow saw).
-                if best.as_ref().is_some_and(|b| b.filled() >= bound) {
+                // (for the candidate lists the flow saw); re-planning, the
+                // other runs may still change less.
+                if !replanning && best.as_ref().is_some_and(|b| b.filled() >= bound) {
                     break 'runs;
                 }
                 let mut run = start.clone();
                 improve(&mut run, swaps_first, budgets.search / 4);
-                let key = |s: &State| (s.filled(), std::cmp::Reverse(s.squares()));
                 if best.as_ref().is_none_or(|b| key(&run) > key(b)) {
                     best = Some(run);
                 }
             }
         }
-        let [relaxed, _] = starts;
-        state = best.unwrap_or(relaxed);
-        if state.filled() < bound {
+        state = match best {
+            Some(best) => best,
+            None => starts.swap_remove(0),
+        };
+        if state.filled() < bound || replanning {
             let proof = proof::solve(inst, &relax, &state, budgets.proof);
             bound = bound.min(proof.bound);
-            if proof.state.filled() > state.filled() {
+            let better = |s: &State| (s.filled(), s.kept());
+            if better(&proof.state) > better(&state) {
                 state = proof.state;
                 let mut budget = budgets.search / 4;
                 state.rebalance(&mut budget);
             }
         }
-        let mut budget = budgets.shift;
-        state.shift(&mut budget);
+        if !replanning {
+            // Transfer chains move anyone on the way: re-planning, they
+            // would trade changes for balance.
+            let mut budget = budgets.shift;
+            state.shift(&mut budget);
+        }
         if let Some(outcome) = exact::improve(inst, &state, budgets.exhaustive_pairs) {
             state = outcome.state;
             if outcome.proven {

@@ -73,6 +73,9 @@ pub struct Decisions {
     pub pinned: Vec<Pick>,
     /// Pairs never to make: the artist declined the slot.
     pub refused: Vec<Pick>,
+    /// The planning being re-planned: as few of its assignments as
+    /// possible change, once as many positions as possible are filled.
+    pub previous: Vec<Pick>,
 }
 
 /// The planner's answer.

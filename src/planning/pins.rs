@@ -19,14 +19,6 @@ use super::model::Problem;
 /// whole slot, lacks a required skill or declined the slot, the slot is
 /// full of earlier pins, or the artist's earlier pins clash with it.
 pub(crate) fn kept(problem: &Problem, inst: &Instance) -> Vec<(u32, u32)> {
-    let mut canon_slot = vec![u32::MAX; inst.slots.len()];
-    for (s, slot) in inst.slots.iter().enumerate() {
-        canon_slot[slot.source] = ix(s);
-    }
-    let mut canon_artist = vec![u32::MAX; inst.artists.len()];
-    for (a, artist) in inst.artists.iter().enumerate() {
-        canon_artist[artist.source] = ix(a);
-    }
     let refused: BTreeSet<(usize, usize)> = problem
         .decisions
         .refused
@@ -39,8 +31,8 @@ pub(crate) fn kept(problem: &Problem, inst: &Instance) -> Vec<(u32, u32)> {
         .iter()
         .filter(|pick| !refused.contains(&(pick.slot, pick.artist)))
         .filter_map(|pick| {
-            let s = *canon_slot.get(pick.slot)?;
-            let a = *canon_artist.get(pick.artist)?;
+            let s = *inst.slot_of_source.get(pick.slot)?;
+            let a = *inst.artist_of_source.get(pick.artist)?;
             Some((s, a))
         })
         .collect();

@@ -54,9 +54,15 @@ pub(crate) fn solve<'a>(
     for block in blocks(inst) {
         let incumbent_part = incumbent_pairs(inst, &block, incumbent);
         // The blocks are independent, so the flow's units in a block bound
-        // its fill: where the incumbent reaches them, it is proven there.
+        // its fill: where the incumbent reaches them and keeps every
+        // previous assignment there is, it is proven there.
         let flow_part = flow_units(relax, &block);
-        let solved = if incumbent_part.len() as u64 >= flow_part {
+        let kept_all = incumbent_part
+            .iter()
+            .filter(|&&(a, g)| was_on(inst, a, g))
+            .count()
+            == previous_pairs(inst, &block);
+        let solved = if incumbent_part.len() as u64 >= flow_part && kept_all {
             Some((incumbent_part, flow_part))
         } else {
             solve_block(inst, &block, incumbent, &mut left)
@@ -130,6 +136,9 @@ fn solve_block(
     }
     left.pairs -= pairs;
     let mut problem = Problem::new(OptimizationDirection::Maximize);
+    // Filling comes first: a position is worth more than keeping every
+    // previous assignment of the block.
+    let keeping = 1.0 / (previous_pairs(inst, block) as f64 + 1.0);
     // Per artist, its candidate groups of the block (ascending, hence by
     // start) and their variables.
     let mut per_artist: Vec<Vec<(u32, Variable)>> = vec![Vec::new(); inst.artists.len()];
@@ -137,7 +146,12 @@ fn solve_block(
         let group = &inst.groups[g as usize];
         let mut terms = Vec::with_capacity(group.artists.len());
         for &a in &group.artists {
-            let var = problem.add_binary_var(1.0);
+            let worth = if was_on(inst, a, g) {
+                1.0 + keeping
+            } else {
+                1.0
+            };
+            let var = problem.add_binary_var(worth);
             per_artist[a as usize].push((g, var));
             terms.push((var, 1.0));
         }
@@ -182,13 +196,14 @@ fn solve_block(
     left.nodes = left.nodes.saturating_sub(stats.nodes_solved);
     let proven = outcome.is_optimal();
     let solution = outcome.solution()?;
-    // The objective is integral: a bound of 162.4 proves 162.
-    let bound = if proven {
-        solution.objective().round() as u64
+    // The fill is an integer and what keeping adds stays below one: a
+    // bound of 162.4 proves 162.
+    let objective = if proven {
+        solution.objective()
     } else {
-        let best_bound = stats.best_bound?;
-        (best_bound + 1e-6).floor().max(0.0) as u64
+        stats.best_bound?
     };
+    let bound = (objective + 1e-6).floor().max(0.0) as u64;
     let taken = per_artist
         .iter()
         .enumerate()
@@ -214,6 +229,29 @@ fn flow_units(relax: &Relaxation, block: &[u32]) -> u64 {
         .taken
         .iter()
         .map(|groups| groups.iter().filter(|&&g| first <= g && g <= last).count() as u64)
+        .sum()
+}
+
+/// True when the artist held the group's slot in the previous planning (a
+/// slot of the previous planning is a group of its own).
+fn was_on(inst: &Instance, a: u32, g: u32) -> bool {
+    match inst.groups[g as usize].slots.as_slice() {
+        [s] => inst.was_on(a, *s),
+        _ => false,
+    }
+}
+
+/// The (artist, group) pairs of the block that the previous planning held.
+fn previous_pairs(inst: &Instance, block: &[u32]) -> usize {
+    block
+        .iter()
+        .map(|&g| {
+            inst.groups[g as usize]
+                .artists
+                .iter()
+                .filter(|&&a| was_on(inst, a, g))
+                .count()
+        })
         .sum()
 }
 

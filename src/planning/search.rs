@@ -144,6 +144,34 @@ impl<'a> State<'a> {
         self.slot_artists.iter().map(|a| a.len() as u64).sum()
     }
 
+    /// Assignments of the previous planning this one keeps.
+    pub(crate) fn kept(&self) -> u64 {
+        self.artist_slots
+            .iter()
+            .enumerate()
+            .map(|(a, slots)| {
+                slots
+                    .iter()
+                    .filter(|&&s| self.inst.was_on(ix(a), s))
+                    .count() as u64
+            })
+            .sum()
+    }
+
+    /// The previous planning, as much of it as the rules still allow, in
+    /// canonical order.
+    pub(crate) fn previous(inst: &'a Instance) -> Self {
+        let mut state = State::empty(inst);
+        for (a, slots) in inst.previous.iter().enumerate() {
+            for &s in slots {
+                if state.can_take(ix(a), s) && state.candidates(s).binary_search(&ix(a)).is_ok() {
+                    state.assign(ix(a), s);
+                }
+            }
+        }
+        state
+    }
+
     /// Sum over artists of the squared number of slots, pinned ones
     /// included.
     pub(crate) fn squares(&self) -> u64 {
@@ -541,7 +569,9 @@ impl<'a> State<'a> {
                 let holders = self.slot_artists[s as usize].clone();
                 for a in holders {
                     let load = self.weight(a);
-                    if load < 2 {
+                    // Balance never costs an assignment of the previous
+                    // planning: fewer changes come first.
+                    if load < 2 || self.inst.was_on(a, s) {
                         continue;
                     }
                     let mut best: Option<(usize, u32)> = None;

@@ -192,6 +192,14 @@ fn valid_together(p: &Problem, x: usize, y: usize) -> bool {
 /// Pins (valid ones: the callers make them so) are placed first and
 /// count in the fill and the loads; refused pairs are never made.
 fn brute_force(p: &Problem) -> (u32, u64) {
+    let (filled, _, squares) = brute_force_replanning(p);
+    (filled, squares)
+}
+
+/// Best (filled, kept, -squares) over every valid planning, by
+/// enumeration: `kept` counts the assignments of `p.decisions.previous`
+/// the planning holds.
+fn brute_force_replanning(p: &Problem) -> (u32, usize, u64) {
     let pinned = |s: usize, a: usize| p.decisions.pinned.contains(&Pick { slot: s, artist: a });
     let refused = |s: usize, a: usize| p.decisions.refused.contains(&Pick { slot: s, artist: a });
     let qualified: Vec<Vec<usize>> = p
@@ -224,7 +232,7 @@ fn brute_force(p: &Problem) -> (u32, u64) {
         pins,
         pins_of,
     };
-    let mut best = (0u32, u64::MAX);
+    let mut best = (0u32, 0usize, u64::MAX);
     struct Context {
         qualified: Vec<Vec<usize>>,
         /// Pins on each slot.
@@ -238,12 +246,18 @@ fn brute_force(p: &Problem) -> (u32, u64) {
         s: usize,
         taken: &mut Vec<Vec<usize>>,
         filled: u32,
-        best: &mut (u32, u64),
+        best: &mut (u32, usize, u64),
     ) {
         if s == p.slots.len() {
             let sq: u64 = taken.iter().map(|t| (t.len() as u64).pow(2)).sum();
-            if filled > best.0 || (filled == best.0 && sq < best.1) {
-                *best = (filled, sq);
+            let kept = taken
+                .iter()
+                .enumerate()
+                .flat_map(|(a, slots)| slots.iter().map(move |&s| Pick { slot: s, artist: a }))
+                .filter(|pick| p.decisions.previous.contains(pick))
+                .count();
+            if (filled, kept, std::cmp::Reverse(sq)) > (best.0, best.1, std::cmp::Reverse(best.2)) {
+                *best = (filled, kept, sq);
             }
             return;
         }
@@ -285,8 +299,8 @@ fn brute_force(p: &Problem) -> (u32, u64) {
         }
     }
     go(p, &context, 0, &mut taken, 0, &mut best);
-    if best.1 == u64::MAX {
-        best.1 = 0;
+    if best.2 == u64::MAX {
+        best.2 = 0;
     }
     best
 }
@@ -1054,17 +1068,42 @@ fn shuffled(p: &Problem, seed: u64) -> Problem {
         decisions: Decisions {
             pinned: moved(&p.decisions.pinned),
             refused: moved(&p.decisions.refused),
+            previous: moved(&p.decisions.previous),
         },
     }
 }
 
-/// Decisions a stage manager could take about `p`: some assignments of
-/// a planning of it pinned (chosen by the bits of `pins`), the pairs
-/// `refusals` names refused (unless pinned), and with `tighten` the limit
-/// lowered to one slot, below what some pins hold.
+/// How many assignments of the previous planning `plan` keeps.
+fn kept(p: &Problem, plan: &Planning) -> usize {
+    plan.assignments
+        .iter()
+        .filter(|asg| {
+            p.decisions.previous.contains(&Pick {
+                slot: asg.slot,
+                artist: asg.artist,
+            })
+        })
+        .count()
+}
+
+/// Decisions a stage manager could take about `p`, re-planning a planning
+/// of it (the previous one): some of its assignments pinned (chosen by
+/// the bits of `pins`), the pairs `refusals` names refused (unless
+/// pinned), and with `tighten` the limit lowered to one slot, below what
+/// some pins and the previous planning hold.
 fn decided(p: &Problem, pins: u64, refusals: &[(usize, usize)], tighten: bool) -> Problem {
     let mut q = p.clone();
     let planning = plan(p);
+    // The planning people kept: every assignment of the plan before the
+    // decisions, some of which they now break (refusals, a lower limit).
+    q.decisions.previous = planning
+        .assignments
+        .iter()
+        .map(|asg| Pick {
+            slot: asg.slot,
+            artist: asg.artist,
+        })
+        .collect();
     q.decisions.pinned = planning
         .assignments
         .iter()
@@ -1181,6 +1220,27 @@ proptest! {
         prop_assert_eq!(out.stats.filled_upper_bound, best);
     }
 
+    /// Re-planning, the integer program alone keeps the most of the
+    /// previous planning among the plannings filling the most.
+    #[test]
+    fn the_integer_program_changes_the_fewest_assignments(
+        raw in dense(9, 3),
+        pins in any::<u64>(),
+        refusals in prop::collection::vec((0usize..9, 0usize..3), 0..4),
+        tighten in any::<bool>(),
+    ) {
+        let mut raw = raw;
+        for s in &mut raw.0 {
+            s.2 = s.2.min(2);
+        }
+        let p = decided(&build(&raw, 30, false), pins, &refusals, tighten);
+        let out = plan_with(&p, Budgets { exhaustive_pairs: 0, ..Budgets::DEFAULT });
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let (best, best_kept, _) = brute_force_replanning(&p);
+        prop_assert_eq!(out.stats.filled, best);
+        prop_assert_eq!(kept(&p, &out), best_kept);
+    }
+
     /// Instances the size of the dense property tests (up to 30 slots and
     /// 14 artists, most of them past the exhaustive search) are proven
     /// optimal within the default budget.
@@ -1225,9 +1285,10 @@ proptest! {
         let p = decided(&build(&raw, 30, false), pins, &refusals, tighten);
         let out = plan(&p);
         prop_assert_eq!(check(&p, &out), Ok(()));
-        let (best, best_squares) = brute_force(&p);
+        let (best, best_kept, best_squares) = brute_force_replanning(&p);
         prop_assert_eq!(out.stats.filled, best);
         prop_assert_eq!(out.stats.filled_upper_bound, best);
+        prop_assert_eq!(kept(&p, &out), best_kept);
         prop_assert_eq!(squares(&out), best_squares);
     }
 
