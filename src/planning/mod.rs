@@ -17,8 +17,8 @@ mod search;
 mod tests;
 
 pub use model::{
-    Artist, Assignment, Decisions, Pick, Planning, Problem, Rules, Slot, Stats, TimeRange,
-    UnfilledReason, UnfilledSlot,
+    Artist, Assignment, Decisions, Pick, PinProblem, Planning, Problem, Rules, Slot, Stats,
+    TimeRange, UnfilledReason, UnfilledSlot, UnkeptPin,
 };
 
 use instance::{Instance, ix};
@@ -72,7 +72,7 @@ pub fn plan(problem: &Problem) -> Planning {
 /// pruned mode and the integer program on sizes a brute force can check).
 fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
     let full = Instance::new(problem, budgets.pairs);
-    let pins = pins::kept(problem, &full);
+    let (pins, unkept_pins) = pins::kept(problem, &full);
     let open = (!pins.is_empty()).then(|| pins::open(&full, &pins));
     // The search plans what the pins leave open.
     let inst = open.as_ref().unwrap_or(&full);
@@ -158,7 +158,9 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
             planned.assign(a, ix(s));
         }
     }
-    assemble(problem, &planned, bound + pins.len() as u64, &pins)
+    let mut planning = assemble(problem, &planned, bound + pins.len() as u64, &pins);
+    planning.unkept_pins = unkept_pins;
+    planning
 }
 
 /// Local search from a valid planning: augmenting chains (optionally
@@ -228,6 +230,7 @@ fn assemble(problem: &Problem, state: &State, bound: u64, pins: &[(u32, u32)]) -
     Planning {
         assignments,
         unfilled,
+        unkept_pins: Vec::new(),
         stats,
     }
 }

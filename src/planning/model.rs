@@ -68,8 +68,8 @@ pub struct Pick {
 pub struct Decisions {
     /// Assignments a person fixed: kept as they are, even past the maximum
     /// per artist, never past a hard rule (availability, skills, refusals,
-    /// positions, overlaps, rest). The caller checks its pins against those
-    /// rules; a pin that breaks one anyway is not kept.
+    /// positions, overlaps, rest). A pin that breaks one is not kept, and
+    /// [`Planning::unkept_pins`] says why.
     pub pinned: Vec<Pick>,
     /// Pairs never to make: the artist declined the slot.
     pub refused: Vec<Pick>,
@@ -85,7 +85,40 @@ pub struct Planning {
     pub assignments: Vec<Assignment>,
     /// Sorted by slot start, slot key.
     pub unfilled: Vec<UnfilledSlot>,
+    /// The pins that break a hard rule, by their index in
+    /// `problem.decisions.pinned`; empty when every pin is kept.
+    pub unkept_pins: Vec<UnkeptPin>,
     pub stats: Stats,
+}
+
+/// A pin the planning does not keep, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnkeptPin {
+    /// Index into `problem.decisions.pinned`.
+    pub pin: usize,
+    pub why: PinProblem,
+}
+
+/// The hard rule a pin breaks. Pins are taken in the planner's canonical
+/// order (slot start and key, then artist ID): of two that cannot both be
+/// kept, the later one is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinProblem {
+    /// Its slot or artist is not in the problem.
+    Unknown,
+    /// The same pin again.
+    Twice,
+    /// The artist declined the slot.
+    Refused,
+    /// The artist is not available for the whole slot.
+    NotAvailable,
+    /// The artist lacks a skill the slot requires.
+    LacksSkills,
+    /// The slot's positions are all pinned already.
+    SlotFull,
+    /// It overlaps, or leaves less than the minimum rest with, another pin
+    /// of the same artist (its index in `problem.decisions.pinned`).
+    Clashes { with: usize },
 }
 
 /// One artist on one slot.

@@ -11,59 +11,77 @@
 use std::collections::BTreeSet;
 
 use super::instance::{Instance, conflict, covering_range, ix};
-use super::model::Problem;
+use super::model::{Pick, PinProblem, Problem, UnkeptPin};
 
 /// The pins that hold every hard rule, as canonical (slot, artist) pairs
-/// in canonical order. Taken in that order, a pin is left out when its
-/// slot or artist does not exist, the artist is not available for the
-/// whole slot, lacks a required skill or declined the slot, the slot is
-/// full of earlier pins, or the artist's earlier pins clash with it.
-pub(crate) fn kept(problem: &Problem, inst: &Instance) -> Vec<(u32, u32)> {
-    let refused: BTreeSet<(usize, usize)> = problem
-        .decisions
-        .refused
-        .iter()
-        .map(|pick| (pick.slot, pick.artist))
-        .collect();
-    let mut pins: Vec<(u32, u32)> = problem
-        .decisions
-        .pinned
-        .iter()
-        .filter(|pick| !refused.contains(&(pick.slot, pick.artist)))
-        .filter_map(|pick| {
-            let s = *inst.slot_of_source.get(pick.slot)?;
-            let a = *inst.artist_of_source.get(pick.artist)?;
-            Some((s, a))
-        })
-        .collect();
+/// in canonical order, and why each other pin was not kept. Taken in that
+/// order, a pin is left out when its slot or artist does not exist, the
+/// artist declined the slot, is not available for the whole slot or lacks
+/// a required skill, the slot is full of earlier pins, or one of the
+/// artist's earlier pins clashes with it.
+pub(crate) fn kept(problem: &Problem, inst: &Instance) -> (Vec<(u32, u32)>, Vec<UnkeptPin>) {
+    let refused: BTreeSet<Pick> = problem.decisions.refused.iter().copied().collect();
+    let mut unkept = Vec::new();
+    let mut pins: Vec<(u32, u32, usize)> = Vec::new();
+    for (index, pick) in problem.decisions.pinned.iter().enumerate() {
+        let found = (
+            inst.slot_of_source.get(pick.slot),
+            inst.artist_of_source.get(pick.artist),
+        );
+        match found {
+            (Some(&s), Some(&a)) if !refused.contains(pick) => pins.push((s, a, index)),
+            (Some(_), Some(_)) => unkept.push(UnkeptPin {
+                pin: index,
+                why: PinProblem::Refused,
+            }),
+            _ => unkept.push(UnkeptPin {
+                pin: index,
+                why: PinProblem::Unknown,
+            }),
+        }
+    }
     pins.sort_unstable();
-    pins.dedup();
 
     let mut per_slot = vec![0u32; inst.slots.len()];
-    let mut per_artist: Vec<Vec<u32>> = vec![Vec::new(); inst.artists.len()];
-    pins.retain(|&(s, a)| {
+    // Per artist, its kept pins: (slot, index of the pin).
+    let mut per_artist: Vec<Vec<(u32, usize)>> = vec![Vec::new(); inst.artists.len()];
+    let mut kept = Vec::with_capacity(pins.len());
+    for (s, a, index) in pins {
         let slot = &inst.slots[s as usize];
         let artist = &inst.artists[a as usize];
-        let source = &problem.slots[slot.source];
         let skills = &problem.artists[artist.source].skills;
-        let holds = slot.start < slot.end
-            && per_slot[s as usize] < slot.positions
-            && covering_range(&artist.availability, slot.start, slot.end).is_some()
-            && source
-                .required_skills
-                .iter()
-                .all(|skill| skills.contains(skill))
-            && per_artist[a as usize].iter().all(|&other| {
-                let other = &inst.slots[other as usize];
-                !conflict(other.start, other.ext_end, slot.start, slot.ext_end)
-            });
-        if holds {
-            per_slot[s as usize] += 1;
-            per_artist[a as usize].push(s);
+        let clash = per_artist[a as usize].iter().find(|&&(other, _)| {
+            let other = &inst.slots[other as usize];
+            conflict(other.start, other.ext_end, slot.start, slot.ext_end)
+        });
+        let why = if kept.last() == Some(&(s, a)) {
+            Some(PinProblem::Twice)
+        } else if slot.start >= slot.end
+            || covering_range(&artist.availability, slot.start, slot.end).is_none()
+        {
+            Some(PinProblem::NotAvailable)
+        } else if !problem.slots[slot.source]
+            .required_skills
+            .iter()
+            .all(|skill| skills.contains(skill))
+        {
+            Some(PinProblem::LacksSkills)
+        } else if per_slot[s as usize] >= slot.positions {
+            Some(PinProblem::SlotFull)
+        } else {
+            clash.map(|&(_, with)| PinProblem::Clashes { with })
+        };
+        match why {
+            Some(why) => unkept.push(UnkeptPin { pin: index, why }),
+            None => {
+                per_slot[s as usize] += 1;
+                per_artist[a as usize].push((s, index));
+                kept.push((s, a));
+            }
         }
-        holds
-    });
-    pins
+    }
+    unkept.sort_by_key(|unkept| unkept.pin);
+    (kept, unkept)
 }
 
 /// The open part of the instance: positions, maximums and candidates left

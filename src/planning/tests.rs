@@ -495,6 +495,15 @@ fn a_pin_past_the_limit_is_kept_and_one_against_a_hard_rule_is_not() {
     assert_eq!(plan.assignments[0].reasons[0], "pinned");
     // Bo refused d, and Ana is at her limit: d stays empty.
     assert_eq!(plan.stats.filled_upper_bound, 2);
+    let unkept = |pin, why| UnkeptPin { pin, why };
+    assert_eq!(
+        plan.unkept_pins,
+        vec![
+            unkept(2, PinProblem::Clashes { with: 1 }),
+            unkept(3, PinProblem::LacksSkills),
+            unkept(4, PinProblem::Unknown),
+        ]
+    );
 }
 
 #[test]
@@ -1265,6 +1274,7 @@ proptest! {
         let p = decided(&build(&raw, 30, grid), pins, &refusals, tighten);
         let out = plan(&p);
         prop_assert_eq!(check(&p, &out), Ok(()));
+        prop_assert_eq!(&out.unkept_pins, &Vec::new());
         let q = shuffled(&p, seed);
         prop_assert_eq!(canon(&q, &plan(&q)), canon(&p, &out));
     }
