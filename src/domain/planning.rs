@@ -36,12 +36,23 @@ pub struct RulesRequest {
     pub min_rest_minutes: i32,
 }
 
+/// An artist on a slot of the request, as the client names them.
+#[derive(Clone, Debug)]
+pub struct AssignmentRequest {
+    pub slot_key: String,
+    pub artist_id: String,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct PlanningRequest {
     pub slots: Vec<SlotRequest>,
     /// As the client sent them; None considers every artist.
     pub artist_ids: Option<Vec<String>>,
     pub rules: RulesRequest,
+    /// Kept as they are (`planning::Decisions::pinned`).
+    pub pinned: Vec<AssignmentRequest>,
+    /// The planning re-planned (`planning::Decisions::previous`).
+    pub previous: Vec<AssignmentRequest>,
 }
 
 /// A computed planning with what it refers to: `planning.assignments[i]`
@@ -87,11 +98,16 @@ pub async fn plan(
         }
     }
 
+    let decisions = planning::Decisions {
+        pinned: picks(&request.pinned, "pinned", &slots, &artists, &artist_ids)?,
+        refused: Vec::new(),
+        previous: picks(&request.previous, "previous", &slots, &artists, &artist_ids)?,
+    };
     let problem = planning::Problem {
         artists: artists.iter().map(planner_artist).collect(),
         slots,
         rules,
-        decisions: planning::Decisions::default(),
+        decisions,
     };
     // The planner is CPU work: keep it off the threads that serve requests.
     let (problem, planning) = tokio::task::spawn_blocking(move || {
@@ -100,11 +116,106 @@ pub async fn plan(
     })
     .await
     .map_err(DomainError::internal)?;
+    unkept_pins(&problem, &planning)?;
     Ok(PlanningOutcome {
         slots: problem.slots,
         artists,
         planning,
     })
+}
+
+/// The client's (slot key, artist ID) pairs as planner indices. A key must
+/// name a slot of the request; an ID an artist the planning considers
+/// (one that is no UUID, or names no artist, is not found).
+fn picks(
+    requested: &[AssignmentRequest],
+    field: &str,
+    slots: &[planning::Slot],
+    artists: &[ArtistDetails],
+    considered: &Option<Vec<Uuid>>,
+) -> Result<Vec<planning::Pick>, DomainError> {
+    let slot_of: HashMap<&str, usize> = slots
+        .iter()
+        .enumerate()
+        .map(|(index, slot)| (slot.key.as_str(), index))
+        .collect();
+    let artist_of: HashMap<Uuid, usize> = artists
+        .iter()
+        .enumerate()
+        .map(|(index, details)| (details.artist.id, index))
+        .collect();
+    let mut violations = Violations::default();
+    let mut picks = Vec::with_capacity(requested.len());
+    for (index, pick) in requested.iter().enumerate() {
+        let slot = slot_of.get(pick.slot_key.trim()).copied();
+        if slot.is_none() {
+            violations.add(
+                format!("{field}[{index}].slotKey"),
+                format!("names no slot of this request: {:?}", pick.slot_key),
+            );
+        }
+        let Ok(id) = Uuid::parse_str(&pick.artist_id) else {
+            return Err(DomainError::not_found("Artist", &pick.artist_id));
+        };
+        let artist = match artist_of.get(&id) {
+            Some(&artist) => Some(artist),
+            // Only the considered artists were loaded: one left out of
+            // `artistIds` is the client's contradiction, not a missing one.
+            None if considered.is_some() => {
+                violations.add(
+                    format!("{field}[{index}].artistId"),
+                    "must be one of artistIds",
+                );
+                None
+            }
+            None => return Err(DomainError::not_found("Artist", &pick.artist_id)),
+        };
+        if let (Some(slot), Some(artist)) = (slot, artist) {
+            picks.push(planning::Pick { slot, artist });
+        }
+    }
+    violations.finish()?;
+    Ok(picks)
+}
+
+/// A pin breaking a hard rule is the client's error: the planning that
+/// left it out is not shown.
+fn unkept_pins(
+    problem: &planning::Problem,
+    planning: &planning::Planning,
+) -> Result<(), DomainError> {
+    let mut violations = Violations::default();
+    for unkept in &planning.unkept_pins {
+        let Some(pick) = problem.decisions.pinned.get(unkept.pin) else {
+            continue;
+        };
+        let (slot, artist) = (&problem.slots[pick.slot], &problem.artists[pick.artist]);
+        let message = match unkept.why {
+            planning::PinProblem::Unknown => "names no slot or artist of this request".to_owned(),
+            planning::PinProblem::Twice => "pins the same artist to the same slot again".to_owned(),
+            planning::PinProblem::Refused => format!("{} declined slot {}", artist.name, slot.key),
+            planning::PinProblem::NotAvailable => format!(
+                "{} is not available for the whole of slot {}",
+                artist.name, slot.key
+            ),
+            planning::PinProblem::LacksSkills => format!(
+                "{} lacks a skill slot {} requires ({})",
+                artist.name,
+                slot.key,
+                slot.required_skills.join(", ")
+            ),
+            planning::PinProblem::SlotFull => format!(
+                "slot {} has {} position(s), all pinned by earlier pins",
+                slot.key, slot.positions
+            ),
+            planning::PinProblem::Clashes { with } => format!(
+                "{} is pinned to a slot that overlaps this one or leaves less than the minimum rest (pinned[{with}])",
+                artist.name
+            ),
+        };
+        violations.add(format!("pinned[{}]", unkept.pin), message);
+    }
+    violations.finish()
 }
 
 fn planner_artist(details: &ArtistDetails) -> planning::Artist {
@@ -148,6 +259,14 @@ fn validate(
             "slots",
             format!("must ask for at most {MAX_POSITIONS} positions in all, not {positions}"),
         );
+    }
+    for (field, list) in [("pinned", &request.pinned), ("previous", &request.previous)] {
+        if list.len() as i64 > MAX_POSITIONS {
+            violations.add(
+                field,
+                format!("must have at most {MAX_POSITIONS} assignments"),
+            );
+        }
     }
     if request
         .artist_ids

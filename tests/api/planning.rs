@@ -259,3 +259,107 @@ async fn planning_lists_every_invalid_field() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn planning_keeps_pins_past_the_limit_and_changes_the_fewest_previous_assignments() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let all_day = json!([{ "startsAt": at(0), "endsAt": at(23) }]);
+        let ada = api
+            .create_artist(json!({ "name": "Ada", "availabilities": all_day }))
+            .await;
+        let bob = api
+            .create_artist(json!({ "name": "Bob", "availabilities": all_day }))
+            .await;
+        let slots = json!([slot("s1", 8, 10, &[]), slot("s2", 10, 12, &[])]);
+        let rules = json!({ "maxSlotsPerArtist": 1 });
+
+        // Ada pinned to both slots, past her limit of one: a person decided.
+        let pinned = plan(
+            &api,
+            json!({ "slots": slots, "rules": rules, "pinned": [
+                { "slotKey": "s1", "artistId": ada }, { "slotKey": "s2", "artistId": ada }
+            ] }),
+        )
+        .await;
+        assert_eq!(pinned["__typename"], "Planning", "{pinned}");
+        assert_eq!(assigned(&pinned), pairs(&[("s1", "Ada"), ("s2", "Ada")]));
+        assert_eq!(pinned["assignments"][0]["reasons"][0], "pinned");
+
+        // Left alone, the planner gives s1 to one and s2 to the other; the
+        // previous planning had them the other way round, and nothing forces
+        // a change, so none is made.
+        let fresh = plan(&api, json!({ "slots": slots, "rules": rules })).await;
+        let fresh = assigned(&fresh);
+        let swapped: Vec<(String, String)> = fresh
+            .iter()
+            .map(|(slot, name)| {
+                let other = if name == "Ada" { "Bob" } else { "Ada" };
+                (slot.clone(), other.to_owned())
+            })
+            .collect();
+        let id_of = |name: &str| {
+            if name == "Ada" {
+                ada.clone()
+            } else {
+                bob.clone()
+            }
+        };
+        let previous: Vec<Value> = swapped
+            .iter()
+            .map(|(slot, name)| json!({ "slotKey": slot, "artistId": id_of(name) }))
+            .collect();
+        let replanned = plan(
+            &api,
+            json!({ "slots": slots, "rules": rules, "previous": previous }),
+        )
+        .await;
+        assert_eq!(assigned(&replanned), swapped);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn planning_refuses_pins_that_break_a_rule_or_name_nothing() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let ada = api
+            .create_artist(json!({ "name": "Ada", "skills": ["sound"],
+                "availabilities": [{ "startsAt": at(8), "endsAt": at(12) }] }))
+            .await;
+        let slots = json!([slot("s1", 8, 10, &[]), slot("late", 14, 16, &[])]);
+
+        let unavailable = plan(
+            &api,
+            json!({ "slots": slots, "pinned": [{ "slotKey": "late", "artistId": ada }] }),
+        )
+        .await;
+        assert_eq!(
+            unavailable["__typename"], "ValidationError",
+            "{unavailable}"
+        );
+        assert_eq!(unavailable["fields"][0]["field"], "input.pinned[0]");
+        assert!(
+            string(&unavailable["fields"][0]["message"]).contains("not available"),
+            "{unavailable}"
+        );
+
+        let nameless = plan(
+            &api,
+            json!({ "slots": slots, "previous": [{ "slotKey": "nope", "artistId": ada }] }),
+        )
+        .await;
+        assert_eq!(nameless["__typename"], "ValidationError", "{nameless}");
+        assert_eq!(nameless["fields"][0]["field"], "input.previous[0].slotKey");
+
+        let unknown = uuid::Uuid::now_v7().to_string();
+        let missing = plan(
+            &api,
+            json!({ "slots": slots, "pinned": [{ "slotKey": "s1", "artistId": unknown }] }),
+        )
+        .await;
+        assert_eq!(missing["__typename"], "NotFoundError", "{missing}");
+        assert_eq!(missing["id"], unknown.as_str());
+    })
+    .await;
+}

@@ -4,7 +4,9 @@ use async_graphql::{Enum, ID, InputObject, Object, SimpleObject, Union};
 
 use super::artist::Artist;
 use super::errors::{NotFoundError, ValidationError};
-use crate::domain::planning::{PlanningOutcome, PlanningRequest, RulesRequest, SlotRequest};
+use crate::domain::planning::{
+    AssignmentRequest, PlanningOutcome, PlanningRequest, RulesRequest, SlotRequest,
+};
 use crate::graphql::errors::UserFacing;
 use crate::graphql::scalars::DateTime;
 use crate::planning;
@@ -34,12 +36,39 @@ pub struct PlanningRules {
     pub min_rest_minutes: i32,
 }
 
+/// An artist on a slot of this request.
+#[derive(InputObject, Clone, Debug)]
+pub struct SlotAssignmentInput {
+    pub slot_key: String,
+    pub artist_id: ID,
+}
+
 #[derive(InputObject, Clone, Debug)]
 pub struct PlanningInput {
     pub slots: Vec<SlotInput>,
     /// Only these artists are considered; all artists when left out.
     pub artist_ids: Option<Vec<ID>>,
     pub rules: Option<PlanningRules>,
+    /// Assignments kept as they are, even past maxSlotsPerArtist. Each must hold every other rule (availability, skills, positions, overlaps, rest): one that does not is a ValidationError.
+    pub pinned: Option<Vec<SlotAssignmentInput>>,
+    /// The planning being re-planned: once as many positions as possible are filled, as few of these assignments as possible change.
+    pub previous: Option<Vec<SlotAssignmentInput>>,
+}
+
+impl From<SlotAssignmentInput> for AssignmentRequest {
+    fn from(input: SlotAssignmentInput) -> Self {
+        Self {
+            slot_key: input.slot_key,
+            artist_id: input.artist_id.0,
+        }
+    }
+}
+
+fn assignments(list: Option<Vec<SlotAssignmentInput>>) -> Vec<AssignmentRequest> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect()
 }
 
 impl From<PlanningInput> for PlanningRequest {
@@ -65,6 +94,8 @@ impl From<PlanningInput> for PlanningRequest {
                 max_slots_per_artist: rules.max_slots_per_artist,
                 min_rest_minutes: rules.min_rest_minutes,
             },
+            pinned: assignments(input.pinned),
+            previous: assignments(input.previous),
         }
     }
 }
