@@ -59,6 +59,24 @@ fn duration(micros: i64) -> String {
     }
 }
 
+/// "stage-B at 20:00": a slot as a stage manager names it, with its date
+/// when it is not the day of `beside`.
+pub(crate) fn slot_at(slot: &Slot, beside: &Slot) -> String {
+    format!(
+        "{} at {}",
+        slot_name(slot),
+        moment(
+            slot.starts_at.timestamp_micros(),
+            Some(beside.starts_at.date_naive())
+        )
+    )
+}
+
+/// "available 18:00-23:00": the availability covering a slot.
+pub(crate) fn available((from, to): (i64, i64)) -> String {
+    format!("available {}", span(from, to, false))
+}
+
 fn slot_name(slot: &Slot) -> &str {
     match &slot.label {
         Some(label) if !label.trim().is_empty() => label,
@@ -112,8 +130,8 @@ pub(crate) fn reasons(
     if pinned {
         out.push("pinned".to_owned());
     }
-    if let Some((from, to)) = covering_range(&artist.availability, info.start, info.end) {
-        out.push(format!("available {}", span(from, to, false)));
+    if let Some(range) = covering_range(&artist.availability, info.start, info.end) {
+        out.push(available(range));
     }
     let required = &problem.slots[info.source].required_skills;
     if !required.is_empty() {

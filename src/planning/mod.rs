@@ -12,6 +12,7 @@ mod model;
 mod pins;
 mod proof;
 mod relax;
+mod replacements;
 mod search;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,8 @@ pub use model::{
     Artist, Assignment, Decisions, Pick, PinProblem, Planning, Problem, Rules, Slot, Stats,
     TimeRange, UnfilledReason, UnfilledSlot, UnkeptPin,
 };
+
+pub use replacements::{Replacement, replacements};
 
 use instance::{Instance, ix};
 use search::State;

@@ -1327,3 +1327,69 @@ proptest! {
         prop_assert_eq!(squares(&out), best_squares);
     }
 }
+
+#[test]
+fn replacements_list_who_could_cover_a_slot_fewest_moves_first() {
+    let all_day = [(0, 24 * HOUR)];
+    let mut p = problem(
+        vec![
+            artist(1, "Ana", &["sound"], &all_day),
+            artist(2, "Bo", &["sound"], &all_day),
+            artist(3, "Cy", &["sound"], &all_day),
+            artist(4, "Di", &["sound"], &all_day),
+            artist(5, "Ed", &[], &all_day),
+            artist(6, "Flo", &["sound"], &[(0, 19 * HOUR)]),
+            artist(7, "Gus", &["sound"], &all_day),
+        ],
+        vec![
+            slot("B-20", 20 * HOUR, 22 * HOUR, 1, &["sound"]),
+            slot("A-19", 19 * HOUR, 21 * HOUR, 1, &[]),
+            slot("C-10", 10 * HOUR, 12 * HOUR, 1, &[]),
+            slot("D-14", 14 * HOUR, 16 * HOUR, 1, &[]),
+        ],
+        rules(Some(2), 0),
+    );
+    let pick = |slot, artist| Pick { slot, artist };
+    p.decisions.pinned = vec![pick(1, 3)];
+    p.decisions.refused = vec![pick(0, 6)];
+    let planning = Planning {
+        assignments: [(0, 0), (1, 1), (2, 2), (3, 2), (1, 3)]
+            .into_iter()
+            .map(|(slot, artist)| Assignment {
+                slot,
+                artist,
+                reasons: Vec::new(),
+            })
+            .collect(),
+        unfilled: Vec::new(),
+        unkept_pins: Vec::new(),
+        stats: plan(&p).stats,
+    };
+    let found = replacements(&p, &planning, 0);
+    let names: Vec<(&str, usize)> = found
+        .iter()
+        .map(|r| (p.artists[r.artist].name.as_str(), r.moves.len()))
+        .collect();
+    // Ana is on it; Ed lacks the skill; Flo leaves at 19:00; Gus declined
+    // it; Di's A-19 is pinned. Bo would leave A-19; Cy, at the limit of
+    // two, would give up D-14.
+    assert_eq!(names, vec![("Bo", 1), ("Cy", 1)]);
+    assert_eq!(found[0].moves, vec![1]);
+    assert_eq!(
+        found[0].reasons,
+        vec![
+            "would leave A-19 at 19:00",
+            "available 00:00-24:00",
+            "would hold 1 of at most 2 slots"
+        ]
+    );
+    assert_eq!(found[1].moves, vec![3]);
+
+    // Without the limit, Cy is free now and comes first.
+    p.rules.max_slots_per_artist = None;
+    let found = replacements(&p, &planning, 0);
+    assert_eq!(p.artists[found[0].artist].name, "Cy");
+    assert_eq!(found[0].moves, Vec::<usize>::new());
+    assert_eq!(found[0].reasons, vec!["free now", "available 00:00-24:00"]);
+    assert!(replacements(&p, &planning, 99).is_empty());
+}
