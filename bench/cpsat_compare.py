@@ -6,7 +6,9 @@ export_instance -- <family>` (or stdin), solves "maximize filled positions"
 under the same hard rules with CP-SAT (60 s, 2 workers by default), and
 prints one table: per instance, the planner's fill, bound and median time
 (measured by the example, release build) beside CP-SAT's fill, bound, status
-and time. CP-SAT's time is its wall time to the end of the search: to its
+and time. For a re-planned instance (`export_instance -- <family> <seed>
+replan`: a previous planning and one refusal) CP-SAT maximizes the fill,
+then the previous assignments kept, and both sides report their changes. CP-SAT's time is its wall time to the end of the search: to its
 proof of optimality, or the time limit.
 
     pip install ortools
@@ -44,8 +46,8 @@ def main():
     for path in args.instances or [None]:
         with open(path) if path else sys.stdin as f:
             rows.append(compare(json.load(f), args))
-    header = ("family", "positions", "planner", "bound", "planner ms",
-              "CP-SAT", "CP-SAT bound", "status", "CP-SAT s")
+    header = ("family", "positions", "planner", "bound", "changes", "planner ms",
+              "CP-SAT", "CP-SAT bound", "changes", "status", "CP-SAT s")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for row in rows:
@@ -57,7 +59,13 @@ def compare(data, args):
     """One table row: the planner's figures from the export, CP-SAT's."""
     rest = max(0, data["rules"]["min_rest_seconds"])
     cap = data["rules"]["max_slots_per_artist"]
-    slots = [s for s in data["slots"] if s["start"] < s["end"] and s["positions"] > 0]
+    kept_slots = [i for i, s in enumerate(data["slots"]) if s["start"] < s["end"] and s["positions"] > 0]
+    slots = [data["slots"][i] for i in kept_slots]
+    position = {original: i for i, original in enumerate(kept_slots)}
+    decisions = data.get("decisions", {})
+    refused = {(position[s], a) for s, a in decisions.get("refused", []) if s in position}
+    previous_all = decisions.get("previous", [])
+    previous = {(position[s], a) for s, a in previous_all if s in position}
 
     model = cp_model.CpModel()
     x = {}
@@ -70,6 +78,8 @@ def compare(data, args):
             if not set(s["required_skills"]) <= skills:
                 continue
             if not any(r[0] <= s["start"] and s["end"] <= r[1] for r in avail):
+                continue
+            if (i, a) in refused:
                 continue
             x[a, i] = model.NewBoolVar(f"x_{a}_{i}")
             per_slot[i].append(x[a, i])
@@ -90,7 +100,10 @@ def compare(data, args):
     for i, s in enumerate(slots):
         if per_slot[i]:
             model.Add(sum(per_slot[i]) <= s["positions"])
-    model.Maximize(sum(x.values()))
+    # Filling first: a position outweighs keeping every previous assignment.
+    weight = len(previous) + 1
+    kept = [x[a, i] for (i, a) in previous if (a, i) in x]
+    model.Maximize(weight * sum(x.values()) + sum(kept))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = args.time_limit
@@ -98,14 +111,18 @@ def compare(data, args):
     status = solver.Solve(model)
     planner = data["planner"]
     found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    filled = sum(solver.Value(v) for v in x.values()) if found else None
+    changes = len(previous_all) - sum(solver.Value(v) for v in kept) if found else None
     return (
         data["family"],
         planner["positions"],
         planner["filled"],
         planner["filled_upper_bound"],
+        planner.get("changes", 0),
         f"{planner['median_ms']:.1f}",
-        int(round(solver.ObjectiveValue())) if found else "none",
-        int(solver.BestObjectiveBound()),
+        filled if found else "none",
+        int(solver.BestObjectiveBound()) // weight,
+        changes if found else "none",
         solver.StatusName(status),
         f"{solver.WallTime():.2f}",
     )

@@ -2,14 +2,16 @@
 //! stdout, for `bench/cpsat_compare.py`: its fill, its bound and its median
 //! time over five runs.
 //!
-//! Usage: `cargo run --release --example export_instance -- offset-450 [seed]`
+//! Usage: `cargo run --release --example export_instance -- offset-450 [seed] [replan]`
 //! (families: those of `benches/common/generate.rs`; default seed 2025, the
-//! bench's).
+//! bench's). With `replan`, the instance is re-planned: its own planning is
+//! the previous one, and the artist of its first assignment declined that
+//! slot; the export then also holds the decisions and the changes.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use coulisses::planning::{Problem, plan};
+use coulisses::planning::{Pick, Problem, plan};
 use serde_json::{Value, json};
 
 #[path = "../benches/common/generate.rs"]
@@ -30,11 +32,45 @@ fn timed(problem: &Problem) -> (coulisses::planning::Planning, Duration) {
     (planning, times[times.len() / 2])
 }
 
+/// The problem re-planned after one refusal: its planning is the previous
+/// one, and the first assignment's artist declined that slot.
+fn replanned(problem: &Problem) -> Problem {
+    let planning = plan(problem);
+    let mut replanned = problem.clone();
+    replanned.decisions.previous = planning
+        .assignments
+        .iter()
+        .map(|assignment| Pick {
+            slot: assignment.slot,
+            artist: assignment.artist,
+        })
+        .collect();
+    replanned.decisions.refused = replanned.decisions.previous.iter().take(1).copied().collect();
+    replanned
+}
+
 fn export(name: &str, problem: &Problem) -> Value {
     let (planning, median) = timed(problem);
     let stats = &planning.stats;
+    let kept = planning
+        .assignments
+        .iter()
+        .filter(|assignment| {
+            problem.decisions.previous.contains(&Pick {
+                slot: assignment.slot,
+                artist: assignment.artist,
+            })
+        })
+        .count();
+    let pairs = |picks: &[Pick]| -> Vec<[usize; 2]> {
+        picks.iter().map(|pick| [pick.slot, pick.artist]).collect()
+    };
     json!({
         "family": name,
+        "decisions": {
+            "previous": pairs(&problem.decisions.previous),
+            "refused": pairs(&problem.decisions.refused),
+        },
         "rules": {
             "max_slots_per_artist": problem.rules.max_slots_per_artist,
             "min_rest_seconds": problem.rules.min_rest.num_seconds(),
@@ -60,6 +96,7 @@ fn export(name: &str, problem: &Problem) -> Value {
             "filled_upper_bound": stats.filled_upper_bound,
             "max_load": stats.max_load,
             "median_ms": median.as_secs_f64() * 1e3,
+            "changes": problem.decisions.previous.len() - kept,
         },
     })
 }
@@ -83,6 +120,14 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     };
-    println!("{}", export(&name, &family.generate(seed)));
+    let problem = family.generate(seed);
+    match args.next().as_deref() {
+        None => println!("{}", export(&name, &problem)),
+        Some("replan") => println!("{}", export(&format!("{name} replan"), &replanned(&problem))),
+        Some(other) => {
+            eprintln!("unknown option {other}; expected replan");
+            return ExitCode::FAILURE;
+        }
+    }
     ExitCode::SUCCESS
 }
