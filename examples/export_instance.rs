@@ -45,7 +45,13 @@ fn replanned(problem: &Problem) -> Problem {
             artist: assignment.artist,
         })
         .collect();
-    replanned.decisions.refused = replanned.decisions.previous.iter().take(1).copied().collect();
+    replanned.decisions.refused = replanned
+        .decisions
+        .previous
+        .iter()
+        .take(1)
+        .copied()
+        .collect();
     replanned
 }
 
@@ -123,7 +129,10 @@ fn main() -> ExitCode {
     let problem = family.generate(seed);
     match args.next().as_deref() {
         None => println!("{}", export(&name, &problem)),
-        Some("replan") => println!("{}", export(&format!("{name} replan"), &replanned(&problem))),
+        Some("replan") => println!(
+            "{}",
+            export(&format!("{name} replan"), &replanned(&problem))
+        ),
         Some(other) => {
             eprintln!("unknown option {other}; expected replan");
             return ExitCode::FAILURE;
