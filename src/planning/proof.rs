@@ -70,13 +70,9 @@ pub(crate) fn solve<'a>(
         };
         let (taken, block_bound) = match solved {
             Some(solved) => solved,
-            // Too large, or the solver failed: the incumbent's part stands,
-            // bounded by the block's positions each filled at most by its
-            // candidates.
-            None => (
-                incumbent_pairs(inst, &block, incumbent),
-                trivial_bound(inst, &block),
-            ),
+            // Past the budget, or the solver failed: the incumbent's part
+            // stands, bounded by the flow's units there.
+            None => (incumbent_pairs(inst, &block, incumbent), flow_part),
         };
         bound += block_bound;
         for (a, g) in taken {
@@ -275,19 +271,6 @@ fn incumbent_pairs(inst: &Instance, block: &[u32], incumbent: &State<'_>) -> Vec
                 .map(move |&a| (a, g))
         })
         .collect()
-}
-
-/// The block's positions, each slot's counted up to its candidates.
-fn trivial_bound(inst: &Instance, block: &[u32]) -> u64 {
-    block
-        .iter()
-        .flat_map(|&g| {
-            let group = &inst.groups[g as usize];
-            group.slots.iter().map(|&s| {
-                u64::from(inst.slots[s as usize].positions).min(group.artists.len() as u64)
-            })
-        })
-        .sum()
 }
 
 /// Gives the artist a slot of the group it can take: any of them, as they

@@ -484,6 +484,8 @@ fn a_pin_past_the_limit_is_kept_and_one_against_a_hard_rule_is_not() {
         pick(2, 1),
         // No such slot: not kept.
         pick(9, 1),
+        // Bo declined d: not kept.
+        pick(3, 1),
     ];
     p.decisions.refused = vec![pick(3, 1)];
     let plan = plan(&p);
@@ -502,6 +504,7 @@ fn a_pin_past_the_limit_is_kept_and_one_against_a_hard_rule_is_not() {
             unkept(2, PinProblem::Clashes { with: 1 }),
             unkept(3, PinProblem::LacksSkills),
             unkept(4, PinProblem::Unknown),
+            unkept(5, PinProblem::Refused),
         ]
     );
 }
@@ -1248,6 +1251,31 @@ proptest! {
         let (best, best_kept, _) = brute_force_replanning(&p);
         prop_assert_eq!(out.stats.filled, best);
         prop_assert_eq!(kept(&p, &out), best_kept);
+    }
+
+    /// However little the proof may do (no pairs, or no branch-and-bound
+    /// node past the root), the planning holds every rule and its bound
+    /// stays above the best any planning fills.
+    #[test]
+    fn a_spent_proof_budget_leaves_a_valid_bound(
+        raw in dense(9, 3),
+        pairs in 0usize..40,
+        nodes in 0u64..3,
+    ) {
+        let mut raw = raw;
+        for s in &mut raw.0 {
+            s.2 = s.2.min(2);
+        }
+        let p = build(&raw, 30, false);
+        let budgets = Budgets {
+            proof: proof::ProofBudget { pairs, nodes },
+            exhaustive_pairs: 0,
+            ..Budgets::DEFAULT
+        };
+        let out = plan_with(&p, budgets);
+        prop_assert_eq!(check(&p, &out), Ok(()));
+        let (best, _) = brute_force(&p);
+        prop_assert!(out.stats.filled_upper_bound >= best);
     }
 
     /// Instances the size of the dense property tests (up to 30 slots and

@@ -352,6 +352,57 @@ async fn planning_refuses_pins_that_break_a_rule_or_name_nothing() {
         assert_eq!(nameless["__typename"], "ValidationError", "{nameless}");
         assert_eq!(nameless["fields"][0]["field"], "input.previous[0].slotKey");
 
+        // Every broken pin is named, with the rule it breaks.
+        let bob = api
+            .create_artist(json!({ "name": "Bob",
+                "availabilities": [{ "startsAt": at(8), "endsAt": at(12) }] }))
+            .await;
+        let crowded = json!([
+            slot("s1", 8, 10, &[]),
+            slot("s2", 9, 11, &[]),
+            slot("s3", 8, 10, &["light"])
+        ]);
+        let pin = |slot: &str, artist: &String| json!({ "slotKey": slot, "artistId": artist });
+        let broken = plan(
+            &api,
+            json!({ "slots": crowded, "pinned": [
+                pin("s1", &ada), pin("s1", &ada), pin("s1", &bob), pin("s2", &ada), pin("s3", &bob)
+            ] }),
+        )
+        .await;
+        assert_eq!(broken["__typename"], "ValidationError", "{broken}");
+        let fields: Vec<(String, String)> = broken["fields"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .map(|f| (string(&f["field"]), string(&f["message"])))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let named: Vec<&str> = fields.iter().map(|(field, _)| field.as_str()).collect();
+        assert_eq!(
+            named,
+            vec![
+                "input.pinned[1]",
+                "input.pinned[2]",
+                "input.pinned[3]",
+                "input.pinned[4]"
+            ],
+            "{broken}"
+        );
+        assert!(fields[0].1.contains("same slot again"), "{broken}");
+        assert!(fields[1].1.contains("all pinned"), "{broken}");
+        assert!(fields[2].1.contains("overlaps"), "{broken}");
+        assert!(fields[3].1.contains("lacks a skill"), "{broken}");
+
+        let left_out = plan(
+            &api,
+            json!({ "slots": slots, "artistIds": [ada], "pinned": [pin("s1", &bob)] }),
+        )
+        .await;
+        assert_eq!(left_out["__typename"], "ValidationError", "{left_out}");
+        assert_eq!(left_out["fields"][0]["field"], "input.pinned[0].artistId");
+
         let unknown = uuid::Uuid::now_v7().to_string();
         let missing = plan(
             &api,
