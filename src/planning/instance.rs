@@ -117,6 +117,27 @@ pub(crate) fn merge_ranges(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     merged
 }
 
+/// The minimum rest in microseconds: below zero counts as zero, and out of
+/// the i64 microsecond range means beyond ±292,000 years.
+pub(crate) fn rest_micros(min_rest: TimeDelta) -> i64 {
+    match min_rest.num_microseconds() {
+        Some(us) => us.max(0),
+        None if min_rest > TimeDelta::zero() => i64::MAX,
+        None => 0,
+    }
+}
+
+/// The artist's availability in microseconds, sorted and merged.
+pub(crate) fn merged_availability(artist: &Artist) -> Vec<(i64, i64)> {
+    merge_ranges(
+        artist
+            .availability
+            .iter()
+            .map(|range| (micros(&range.starts_at), micros(&range.ends_at)))
+            .collect(),
+    )
+}
+
 /// The merged availability range containing `[start, end)`, if any.
 pub(crate) fn covering_range(merged: &[(i64, i64)], start: i64, end: i64) -> Option<(i64, i64)> {
     let idx = merged.partition_point(|&(s, _)| s <= start);
@@ -166,30 +187,14 @@ impl Instance {
     }
 
     pub(crate) fn new(problem: &Problem, pair_budget: usize) -> Self {
-        // Out of the i64 microsecond range means beyond ±292,000 years.
-        let min_rest = problem.rules.min_rest;
-        let rest = match min_rest.num_microseconds() {
-            Some(us) => us.max(0),
-            None if min_rest > TimeDelta::zero() => i64::MAX,
-            None => 0,
-        };
+        let rest = rest_micros(problem.rules.min_rest);
         let cap = problem.rules.max_slots_per_artist.unwrap_or(u32::MAX);
 
         let mut slot_idx: Vec<usize> = (0..problem.slots.len()).collect();
         slot_idx.sort_by(|&a, &b| slot_order(&problem.slots[a], &problem.slots[b]));
 
-        let mut availability: Vec<Vec<(i64, i64)>> = problem
-            .artists
-            .iter()
-            .map(|a| {
-                merge_ranges(
-                    a.availability
-                        .iter()
-                        .map(|r| (micros(&r.starts_at), micros(&r.ends_at)))
-                        .collect(),
-                )
-            })
-            .collect();
+        let mut availability: Vec<Vec<(i64, i64)>> =
+            problem.artists.iter().map(merged_availability).collect();
         let mut artist_idx: Vec<usize> = (0..problem.artists.len()).collect();
         artist_idx.sort_by(|&a, &b| {
             artist_order(

@@ -1,10 +1,8 @@
 //! Who could take a position on one slot of a planning: "Ana called in
 //! sick; who covers stage B at 20:00?"
 
-use chrono::TimeDelta;
-
 use super::explain;
-use super::instance::{conflict, covering_range, merge_ranges, micros};
+use super::instance::{conflict, covering_range, merged_availability, micros, rest_micros};
 use super::model::{Pick, Planning, Problem, Slot};
 
 /// An artist who could take a position on the slot.
@@ -28,7 +26,7 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
     let Some(target) = problem.slots.get(slot) else {
         return Vec::new();
     };
-    let rest = micros_of(problem.rules.min_rest);
+    let rest = rest_micros(problem.rules.min_rest);
     let span = |index: usize| {
         let slot = &problem.slots[index];
         let start = micros(&slot.starts_at);
@@ -53,13 +51,7 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
     let mut found: Vec<(usize, usize, Replacement)> = Vec::new();
     for (index, artist) in problem.artists.iter().enumerate() {
         let mine = &mut held[index];
-        let merged = merge_ranges(
-            artist
-                .availability
-                .iter()
-                .map(|range| (micros(&range.starts_at), micros(&range.ends_at)))
-                .collect(),
-        );
+        let merged = merged_availability(artist);
         let qualified = covering_range(&merged, target_start, target_end).is_some()
             && target
                 .required_skills
@@ -115,14 +107,6 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
         ))
     });
     found.into_iter().map(|(_, _, found)| found).collect()
-}
-
-fn micros_of(rest: TimeDelta) -> i64 {
-    match rest.num_microseconds() {
-        Some(us) => us.max(0),
-        None if rest > TimeDelta::zero() => i64::MAX,
-        None => 0,
-    }
 }
 
 /// Free now, or which assignments would move; then the availability and,
