@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use coulisses::planning::{Pick, Problem, plan};
+use coulisses::planning::{Assignment, Pick, Problem, plan};
 use serde_json::{Value, json};
 
 #[path = "../benches/common/generate.rs"]
@@ -37,14 +37,7 @@ fn timed(problem: &Problem) -> (coulisses::planning::Planning, Duration) {
 fn replanned(problem: &Problem) -> Problem {
     let planning = plan(problem);
     let mut replanned = problem.clone();
-    replanned.decisions.previous = planning
-        .assignments
-        .iter()
-        .map(|assignment| Pick {
-            slot: assignment.slot,
-            artist: assignment.artist,
-        })
-        .collect();
+    replanned.decisions.previous = planning.assignments.iter().map(Assignment::pick).collect();
     replanned.decisions.refused = replanned
         .decisions
         .previous
@@ -61,12 +54,7 @@ fn export(name: &str, problem: &Problem) -> Value {
     let kept = planning
         .assignments
         .iter()
-        .filter(|assignment| {
-            problem.decisions.previous.contains(&Pick {
-                slot: assignment.slot,
-                artist: assignment.artist,
-            })
-        })
+        .filter(|assignment| problem.decisions.previous.contains(&assignment.pick()))
         .count();
     let pairs = |picks: &[Pick]| -> Vec<[usize; 2]> {
         picks.iter().map(|pick| [pick.slot, pick.artist]).collect()

@@ -132,6 +132,16 @@ pub struct Assignment {
     pub reasons: Vec<String>,
 }
 
+impl Assignment {
+    /// The artist on the slot, as decisions name them.
+    pub fn pick(&self) -> Pick {
+        Pick {
+            slot: self.slot,
+            artist: self.artist,
+        }
+    }
+}
+
 /// A slot with positions left empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnfilledSlot {

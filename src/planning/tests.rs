@@ -1089,12 +1089,7 @@ fn shuffled(p: &Problem, seed: u64) -> Problem {
 fn kept(p: &Problem, plan: &Planning) -> usize {
     plan.assignments
         .iter()
-        .filter(|asg| {
-            p.decisions.previous.contains(&Pick {
-                slot: asg.slot,
-                artist: asg.artist,
-            })
-        })
+        .filter(|asg| p.decisions.previous.contains(&asg.pick()))
         .count()
 }
 
@@ -1108,23 +1103,13 @@ fn decided(p: &Problem, pins: u64, refusals: &[(usize, usize)], tighten: bool) -
     let planning = plan(p);
     // The planning people kept: every assignment of the plan before the
     // decisions, some of which they now break (refusals, a lower limit).
-    q.decisions.previous = planning
-        .assignments
-        .iter()
-        .map(|asg| Pick {
-            slot: asg.slot,
-            artist: asg.artist,
-        })
-        .collect();
+    q.decisions.previous = planning.assignments.iter().map(Assignment::pick).collect();
     q.decisions.pinned = planning
         .assignments
         .iter()
         .enumerate()
         .filter(|(k, _)| pins & (1 << (k % 64)) != 0)
-        .map(|(_, asg)| Pick {
-            slot: asg.slot,
-            artist: asg.artist,
-        })
+        .map(|(_, asg)| asg.pick())
         .collect();
     if !p.slots.is_empty() && !p.artists.is_empty() {
         q.decisions.refused = refusals

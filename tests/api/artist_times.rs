@@ -183,10 +183,7 @@ const TIMES_MIGRATION: &str = "m20261124_000003_artist_times";
 
 /// How many migrations to roll back to undo `name` and those after it.
 fn steps_back_to_before(name: &str) -> u32 {
-    let names: Vec<String> = migration::Migrator::migrations()
-        .iter()
-        .map(|migration| migration.name().to_owned())
-        .collect();
+    let names = crate::common::migration_names();
     let Some(index) = names.iter().position(|known| known == name) else {
         panic!("no migration {name} among {names:?}");
     };

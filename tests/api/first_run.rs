@@ -237,11 +237,7 @@ fn stdout(output: &Output) -> String {
 
 /// The names of the newest migration and of the one before it.
 fn last_two_migrations() -> (String, String) {
-    use migration::MigratorTrait as _;
-    let names: Vec<String> = migration::Migrator::migrations()
-        .iter()
-        .map(|migration| migration.name().to_owned())
-        .collect();
+    let names = crate::common::migration_names();
     match names.as_slice() {
         [.., before, last] => (last.clone(), before.clone()),
         _ => panic!("fewer than two migrations: {names:?}"),

@@ -438,3 +438,12 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// The migrations' names, oldest first.
+pub fn migration_names() -> Vec<String> {
+    use migration::MigratorTrait as _;
+    migration::Migrator::migrations()
+        .iter()
+        .map(|migration| migration.name().to_owned())
+        .collect()
+}
