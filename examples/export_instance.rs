@@ -7,11 +7,12 @@
 //! bench's). With `replan`, the instance is re-planned: its own planning is
 //! the previous one, and the artist of its first assignment declined that
 //! slot; the export then also holds the decisions and the changes.
+//! `COULISSES_PLANNER_EFFORT` sets the planner's effort, as for the service.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use coulisses::planning::{Assignment, Pick, Problem, plan};
+use coulisses::planning::{Assignment, Effort, Pick, Problem, plan, plan_with_effort};
 use serde_json::{Value, json};
 
 #[path = "../benches/common/generate.rs"]
@@ -20,12 +21,12 @@ mod generate;
 use generate::Family;
 
 /// The planning, and the median time of five runs.
-fn timed(problem: &Problem) -> (coulisses::planning::Planning, Duration) {
+fn timed(problem: &Problem, effort: Effort) -> (coulisses::planning::Planning, Duration) {
     let mut times = Vec::new();
-    let mut planning = plan(problem);
+    let mut planning = plan_with_effort(problem, effort);
     for _ in 0..5 {
         let started = Instant::now();
-        planning = plan(problem);
+        planning = plan_with_effort(problem, effort);
         times.push(started.elapsed());
     }
     times.sort();
@@ -48,8 +49,8 @@ fn replanned(problem: &Problem) -> Problem {
     replanned
 }
 
-fn export(name: &str, problem: &Problem) -> Value {
-    let (planning, median) = timed(problem);
+fn export(name: &str, problem: &Problem, effort: Effort) -> Value {
+    let (planning, median) = timed(problem, effort);
     let stats = &planning.stats;
     let kept = planning
         .assignments
@@ -90,6 +91,7 @@ fn export(name: &str, problem: &Problem) -> Value {
             "filled_upper_bound": stats.filled_upper_bound,
             "max_load": stats.max_load,
             "median_ms": median.as_secs_f64() * 1e3,
+            "effort": effort.factor(),
             "changes": problem.decisions.previous.len() - kept,
         },
     })
@@ -114,12 +116,26 @@ fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     };
+    let effort = match std::env::var("COULISSES_PLANNER_EFFORT") {
+        Err(_) => Effort::DEFAULT,
+        Ok(raw) => match raw.parse().ok().and_then(Effort::new) {
+            Some(effort) => effort,
+            None => {
+                eprintln!(
+                    "bad COULISSES_PLANNER_EFFORT {raw:?}: a factor from {} to {}",
+                    Effort::LEAST,
+                    Effort::MOST
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let problem = family.generate(seed);
     match args.next().as_deref() {
-        None => println!("{}", export(&name, &problem)),
+        None => println!("{}", export(&name, &problem, effort)),
         Some("replan") => println!(
             "{}",
-            export(&format!("{name} replan"), &replanned(&problem))
+            export(&format!("{name} replan"), &replanned(&problem), effort)
         ),
         Some(other) => {
             eprintln!("unknown option {other}; expected replan");

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::Role;
 pub use crate::db::PageCost;
+use crate::planning::Effort;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://coulisses.db?mode=rwc";
 
@@ -181,6 +182,19 @@ impl DatabaseConfig {
     }
 }
 
+fn planner_effort(raw: &str) -> Result<Effort, String> {
+    raw.parse::<f64>()
+        .ok()
+        .and_then(Effort::new)
+        .ok_or_else(|| {
+            format!(
+                "{raw:?} is no effort: give a factor from {} to {}, 1 by default",
+                Effort::LEAST,
+                Effort::MOST
+            )
+        })
+}
+
 fn page_cost(raw: &str) -> Result<PageCost, String> {
     if raw == "server" {
         return Ok(PageCost::Server);
@@ -250,6 +264,19 @@ pub struct ServeConfig {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub request_timeout_secs: u64,
+    /// How much work the planner may spend on a planning it cannot settle
+    /// at once (overlapping slots, rest times, limits), as a factor on its
+    /// default budgets, from 0.01 to 100. Its work is counted, not timed,
+    /// so a request always gets the same planning. Raise it for proofs and
+    /// tighter bounds on larger festivals, at the cost of their time;
+    /// lower it to answer sooner (docs/planning.md, "Effort").
+    #[arg(
+        long,
+        env = "COULISSES_PLANNER_EFFORT",
+        default_value = "1",
+        value_parser = planner_effort
+    )]
+    pub planner_effort: Effort,
     /// On SIGTERM or Ctrl-C, how long in-flight requests get to finish.
     #[arg(long, env = "COULISSES_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
@@ -366,6 +393,29 @@ mod tests {
         let defaults =
             Cli::try_parse_from(["coulisses"]).map(|cli| cli.serve.database.pg_random_page_cost);
         assert_eq!(defaults.ok(), Some(PageCost::default()));
+    }
+
+    #[test]
+    fn the_planner_effort_is_a_factor_from_a_hundredth_to_a_hundred() {
+        let parse = |value: &str| {
+            Cli::try_parse_from(["coulisses", "serve", &format!("--planner-effort={value}")]).map(
+                |cli| match cli.command {
+                    Some(Command::Serve(serve)) => serve.planner_effort.factor(),
+                    _ => panic!("serve expected"),
+                },
+            )
+        };
+        assert_eq!(parse("0.01").ok(), Some(0.01));
+        assert_eq!(parse("2.5").ok(), Some(2.5));
+        assert_eq!(parse("100").ok(), Some(100.0));
+        for refused in ["0", "-1", "0.001", "101", "NaN", "inf", "hard"] {
+            let Err(err) = parse(refused) else {
+                panic!("{refused} was accepted");
+            };
+            assert!(err.to_string().contains("no effort"), "{refused}: {err}");
+        }
+        let default = Cli::try_parse_from(["coulisses"]).map(|cli| cli.serve.planner_effort);
+        assert_eq!(default.ok(), Some(Effort::DEFAULT));
     }
 
     #[test]

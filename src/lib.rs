@@ -94,7 +94,9 @@ impl App {
                 None => StartupError::Migration(err),
             }
         })?;
-        let reads = domain::Reads::open(db.clone(), &config.database.read_settings()).await;
+        let reads = domain::Reads::open(db.clone(), &config.database.read_settings())
+            .await
+            .with_planner_effort(config.planner_effort);
         let api = Api::new(
             reads,
             domain::Writes::new(db.clone()),

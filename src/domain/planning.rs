@@ -80,10 +80,12 @@ impl PlanningOutcome {
     }
 }
 
-/// Validates, loads and plans. Field paths are relative to the input.
+/// Validates, loads and plans within `effort`. Field paths are relative to
+/// the input.
 pub async fn plan(
     db: &DatabaseConnection,
     request: PlanningRequest,
+    effort: planning::Effort,
 ) -> Result<PlanningOutcome, DomainError> {
     let (slots, rules) = validate(&request)?;
     let artist_ids = match &request.artist_ids {
@@ -111,7 +113,7 @@ pub async fn plan(
     };
     // The planner is CPU work: keep it off the threads that serve requests.
     let (problem, planning) = tokio::task::spawn_blocking(move || {
-        let planning = planning::plan(&problem);
+        let planning = planning::plan_with_effort(&problem, effort);
         (problem, planning)
     })
     .await

@@ -60,15 +60,74 @@ impl Budgets {
     };
 }
 
+/// How much work the planner may spend on an instance it cannot settle at
+/// once (overlapping slots, rest times, limits): a factor on its default
+/// budgets. The budgets stay counted, so one request gets one planning
+/// whatever the machine's load; only the size of the work changes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effort(f64);
+
+impl Effort {
+    pub const DEFAULT: Self = Self(1.0);
+    /// The smallest factor: still a planning that holds every rule, with
+    /// little search and no proof past the smallest time blocks.
+    pub const LEAST: f64 = 0.01;
+    /// The largest factor: a hundred times the default work is minutes on
+    /// the largest requests, past any request timeout worth setting.
+    pub const MOST: f64 = 100.0;
+
+    /// `None` unless `LEAST <= factor <= MOST`.
+    pub fn new(factor: f64) -> Option<Self> {
+        (Self::LEAST..=Self::MOST)
+            .contains(&factor)
+            .then_some(Self(factor))
+    }
+
+    pub fn factor(self) -> f64 {
+        self.0
+    }
+
+    /// The default budgets of the search and the proof, scaled. What the
+    /// instance keeps (its candidate pairs) and the exhaustive search's
+    /// size stay fixed: they bound memory and an exponential search.
+    fn budgets(self) -> Budgets {
+        let scale = |work: f64| (work * self.0).round();
+        let default = Budgets::DEFAULT;
+        // The factor is at most `MOST` and the budgets far below 2^52, so
+        // every product is exact enough and fits.
+        Budgets {
+            search: scale(default.search as f64) as u64,
+            shift: scale(default.shift as f64) as u64,
+            proof: proof::ProofBudget {
+                pairs: scale(default.proof.pairs as f64) as usize,
+                nodes: scale(default.proof.nodes as f64) as u64,
+            },
+            ..default
+        }
+    }
+}
+
+impl Default for Effort {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Computes a planning for `problem` with the default effort.
+pub fn plan(problem: &Problem) -> Planning {
+    plan_with_effort(problem, Effort::DEFAULT)
+}
+
 /// Computes a planning for `problem`.
 ///
 /// Fills as many positions as possible, then balances the load (smallest
 /// sum of squared slot counts). Exact when every artist's conflicting
 /// candidate slots fall into clean time windows; otherwise a relaxation
 /// bounds the result and a local search (plus an exhaustive search on small
-/// instances) builds it.
-pub fn plan(problem: &Problem) -> Planning {
-    plan_with(problem, Budgets::DEFAULT)
+/// instances) builds it; within `effort`, an integer program proves the
+/// fill.
+pub fn plan_with_effort(problem: &Problem, effort: Effort) -> Planning {
+    plan_with(problem, effort.budgets())
 }
 
 /// [`plan`] within explicit budgets (tests use small ones to exercise the

@@ -1406,3 +1406,62 @@ fn replacements_list_who_could_cover_a_slot_fewest_moves_first() {
     assert_eq!(found[0].reasons, vec!["free now", "available 00:00-24:00"]);
     assert!(replacements(&p, &planning, 99).is_empty());
 }
+/// The effort scales the proof: on this instance (19 overlapping slots,
+/// 12 artists, where the exhaustive search does not reach) the default
+/// effort proves the fill, while the least effort keeps the flow's bound,
+/// and both plannings hold every rule.
+#[test]
+fn a_smaller_effort_proves_less() {
+    let slots = vec![
+        (2, 4, 1, 2),
+        (4, 1, 1, 0),
+        (6, 1, 1, 0),
+        (6, 2, 2, 1),
+        (1, 1, 1, 0),
+        (7, 1, 1, 0),
+        (14, 4, 1, 0),
+        (0, 1, 1, 0),
+        (0, 1, 1, 0),
+        (0, 1, 1, 1),
+        (6, 3, 2, 1),
+        (7, 1, 1, 1),
+        (2, 1, 1, 0),
+        (5, 1, 1, 0),
+        (0, 1, 1, 0),
+        (0, 1, 1, 0),
+        (0, 1, 1, 0),
+        (8, 5, 1, 0),
+        (1, 2, 1, 0),
+    ];
+    let mut artists = vec![(2, vec![(0, 8)]), (6, vec![(0, 8)])];
+    artists.extend(std::iter::repeat_n((2, vec![(0, 8)]), 2));
+    artists.extend(std::iter::repeat_n((0, vec![(0, 8)]), 7));
+    artists.push((0, vec![(0, 8), (0, 18)]));
+    let p = build(&(slots, artists, None, 2), 30, false);
+    let least = Effort::new(Effort::LEAST).unwrap_or_else(|| panic!("the least effort"));
+    let hasty = plan_with_effort(&p, least);
+    let default = plan(&p);
+    assert_eq!(check(&p, &hasty), Ok(()));
+    assert_eq!(check(&p, &default), Ok(()));
+    assert_eq!(default.stats.filled, default.stats.filled_upper_bound);
+    assert!(hasty.stats.filled_upper_bound > hasty.stats.filled);
+    assert!(hasty.stats.filled_upper_bound > default.stats.filled_upper_bound);
+}
+
+#[test]
+fn an_effort_is_a_factor_from_the_least_to_the_most() {
+    for factor in [Effort::LEAST, 0.5, 1.0, Effort::MOST] {
+        assert_eq!(Effort::new(factor).map(Effort::factor), Some(factor));
+    }
+    for refused in [0.0, -1.0, 0.009, 100.5, f64::NAN, f64::INFINITY] {
+        assert_eq!(Effort::new(refused), None, "{refused}");
+    }
+    let halved = Effort::new(0.5).map(Effort::budgets);
+    assert_eq!(halved.map(|b| b.search), Some(Budgets::DEFAULT.search / 2));
+    assert_eq!(
+        halved.map(|b| b.proof.pairs),
+        Some(Budgets::DEFAULT.proof.pairs / 2)
+    );
+    assert_eq!(halved.map(|b| b.pairs), Some(Budgets::DEFAULT.pairs));
+    assert_eq!(Effort::default(), Effort::DEFAULT);
+}

@@ -1,7 +1,7 @@
 //! The `planning` query over GraphQL, on stored artists: it sees every
 //! change to artists and availabilities, and rejects bad input as data.
 
-use crate::common::{TestApi, on_each_backend, string};
+use crate::common::{TestApi, TestServer, on_each_backend, string};
 use serde_json::{Value, json};
 
 const PLANNING: &str = "query($input: PlanningInput!) { planning(input: $input) { __typename
@@ -411,6 +411,82 @@ async fn planning_refuses_pins_that_break_a_rule_or_name_nothing() {
         .await;
         assert_eq!(missing["__typename"], "NotFoundError", "{missing}");
         assert_eq!(missing["id"], unknown.as_str());
+    })
+    .await;
+}
+
+/// `--planner-effort` reaches the planner: on 19 overlapping slots and 12
+/// artists (past what the exhaustive search takes), the default effort
+/// proves its fill, the least effort answers with the flow's looser bound.
+#[tokio::test]
+async fn the_planner_effort_setting_bounds_the_proof() {
+    on_each_backend(|t| async move {
+        // Half-hour units from midnight.
+        let at = |unit: u32| format!("2026-06-12T{:02}:{:02}:00Z", unit / 2, unit % 2 * 30);
+        let api = t.api();
+        let mut artists: Vec<(&[&str], u32)> = vec![(&["rigging"], 8), (&["rigging", "sound"], 8)];
+        artists.extend([(&["rigging"][..], 8); 2]);
+        artists.extend([(&[][..], 8); 7]);
+        artists.push((&[], 18));
+        for (n, (skills, until)) in artists.into_iter().enumerate() {
+            api.create_artist(json!({ "name": format!("a{n}"), "skills": skills,
+                "availabilities": [{ "startsAt": at(0), "endsAt": at(until) }] }))
+                .await;
+        }
+        let slots: Vec<Value> = [
+            (2, 4, 1, "rigging"),
+            (4, 1, 1, ""),
+            (6, 1, 1, ""),
+            (6, 2, 2, "light"),
+            (1, 1, 1, ""),
+            (7, 1, 1, ""),
+            (14, 4, 1, ""),
+            (0, 1, 1, ""),
+            (0, 1, 1, ""),
+            (0, 1, 1, "light"),
+            (6, 3, 2, "light"),
+            (7, 1, 1, "light"),
+            (2, 1, 1, ""),
+            (5, 1, 1, ""),
+            (0, 1, 1, ""),
+            (0, 1, 1, ""),
+            (0, 1, 1, ""),
+            (8, 5, 1, ""),
+            (1, 2, 1, ""),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(n, &(start, length, positions, skill))| {
+            let skills: Vec<&str> = [skill].into_iter().filter(|s| !s.is_empty()).collect();
+            json!({ "key": format!("s{n:02}"), "startsAt": at(start), "endsAt": at(start + length),
+                "positions": positions, "requiredSkills": skills })
+        })
+        .collect();
+        let input = json!({ "slots": slots, "rules": { "minRestMinutes": 60 } });
+        let stats = "query($input: PlanningInput!) { planning(input: $input) {
+            ... on Planning { stats { filled filledUpperBound } } } }";
+        let effort = |factor: f64| {
+            coulisses::planning::Effort::new(factor)
+                .unwrap_or_else(|| panic!("{factor} is an effort"))
+        };
+
+        let default = TestServer::start(&t).await;
+        let (_, proven) = default.graphql(stats, json!({ "input": input })).await;
+        let proven = &proven["data"]["planning"]["stats"];
+        assert_eq!(proven["filled"], proven["filledUpperBound"], "{proven}");
+
+        let hasty = TestServer::start_with(&t, |config| {
+            config.planner_effort = effort(coulisses::planning::Effort::LEAST);
+        })
+        .await;
+        let (_, unproven) = hasty.graphql(stats, json!({ "input": input })).await;
+        let unproven = &unproven["data"]["planning"]["stats"];
+        let (filled, bound) = (&unproven["filled"], &unproven["filledUpperBound"]);
+        assert!(
+            bound.as_u64() > filled.as_u64()
+                && bound.as_u64() > proven["filledUpperBound"].as_u64(),
+            "{unproven} against {proven}"
+        );
     })
     .await;
 }

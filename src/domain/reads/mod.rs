@@ -89,14 +89,14 @@ impl Default for Availabilities {
 #[derive(Clone)]
 pub struct Reads {
     db: Database,
+    /// What the plannings it computes may cost.
+    planner_effort: crate::planning::Effort,
 }
 
 impl From<DatabaseConnection> for Reads {
     /// Every read through the pool.
     fn from(pool: DatabaseConnection) -> Self {
-        Self {
-            db: Database::from(pool),
-        }
+        Self::on(Database::from(pool))
     }
 }
 
@@ -133,13 +133,13 @@ impl Reads {
         if let Some(reads) = db::SqliteReads::of(url, &[ARTIST_WITH_AVAILABILITIES_SQLITE.as_str()])
         {
             db.point_reads = Some(PointReads::Sqlite(reads));
-            return Self { db };
+            return Self::on(db);
         }
         let Some(sessions) = usize::try_from(settings.pipelined_sessions)
             .ok()
             .and_then(NonZeroUsize::new)
         else {
-            return Self { db };
+            return Self::on(db);
         };
         let pipelined = |name, statements| {
             db::PipelinedReads::connect(url, settings.page_cost, name, sessions, statements)
@@ -147,15 +147,30 @@ impl Reads {
         let points = [ARTIST_WITH_AVAILABILITIES.as_str()];
         match pipelined(db::POINT_READS_NAME, &points).await {
             Ok(points) => db.point_reads = Some(PointReads::Pipelined(points)),
-            Err(db::Unavailable::NotPostgres) => return Self { db },
+            Err(db::Unavailable::NotPostgres) => return Self::on(db),
             Err(why) => {
                 tracing::warn!(reason = %why, "reads are not pipelined: the pool serves them");
-                return Self { db };
+                return Self::on(db);
             }
         }
         // Connected as the point reads' did: the same settings cannot fail.
         db.page_reads = pipelined(db::PAGE_READS_NAME, &[]).await.ok();
-        Self { db }
+        Self::on(db)
+    }
+
+    fn on(db: Database) -> Self {
+        Self {
+            db,
+            planner_effort: crate::planning::Effort::DEFAULT,
+        }
+    }
+
+    /// The same reads, their plannings computed within `effort`.
+    pub fn with_planner_effort(self, effort: crate::planning::Effort) -> Self {
+        Self {
+            planner_effort: effort,
+            ..self
+        }
     }
 
     /// True when point reads have a way of their own beside the pool
@@ -268,7 +283,7 @@ impl Reads {
         &self,
         request: planning::PlanningRequest,
     ) -> Result<planning::PlanningOutcome, DomainError> {
-        planning::plan(&self.db.pool, request).await
+        planning::plan(&self.db.pool, request, self.planner_effort).await
     }
 
     /// How many artists match the filter, across all pages.
