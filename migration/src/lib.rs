@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_artists;
 mod m20261123_000002_create_availabilities;
 mod m20261124_000003_artist_times;
+mod m20261203_000004_create_schedules;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_artists::Migration),
             Box::new(m20261123_000002_create_availabilities::Migration),
             Box::new(m20261124_000003_artist_times::Migration),
+            Box::new(m20261203_000004_create_schedules::Migration),
         ]
     }
 }
@@ -25,6 +27,10 @@ impl MigratorTrait for Migrator {
 pub mod constraints {
     pub const ARTIST_EMAIL_UNIQUE: &str = "ux_artists_email_key";
     pub const AVAILABILITY_RANGE_UNIQUE: &str = "ux_availabilities_artist_range";
+    /// One assignment per artist and slot.
+    pub const SCHEDULE_ASSIGNMENT_UNIQUE: &str = "ux_schedule_assignments_slot_artist";
+    /// One slot per key in a schedule.
+    pub const SCHEDULE_SLOT_KEY_UNIQUE: &str = "ux_schedule_slots_schedule_key";
 }
 
 /// The columns of `artists` that keep its availabilities' times

@@ -4,3 +4,8 @@
 pub mod artist;
 pub mod artist_skill;
 pub mod availability;
+pub mod schedule;
+pub mod schedule_artist;
+pub mod schedule_assignment;
+pub mod schedule_refusal;
+pub mod schedule_slot;

@@ -25,4 +25,5 @@ mod planning;
 mod postgres_session;
 mod read_sessions;
 mod replicas;
+mod schedule_storage;
 mod shutdown;
