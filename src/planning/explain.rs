@@ -77,7 +77,7 @@ pub(crate) fn available((from, to): (i64, i64)) -> String {
     format!("available {}", span(from, to, false))
 }
 
-fn slot_name(slot: &Slot) -> &str {
+pub(crate) fn slot_name(slot: &Slot) -> &str {
     match &slot.label {
         Some(label) if !label.trim().is_empty() => label,
         _ => &slot.key,
@@ -99,7 +99,7 @@ fn skills_phrase(skills: &[String]) -> String {
     format!("the skill{s} {}", quoted_list(skills))
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
@@ -153,29 +153,44 @@ pub(crate) fn reasons(
     out
 }
 
+/// "Ana is on stage-B at 20:00": the slot of `name` that `target` clashes
+/// with, and " (11h rest needed)" when the two do not overlap but leave
+/// less than the minimum rest (`rest`, in microseconds) between them.
+pub(crate) fn clash_with(name: &str, other: &Slot, target: &Slot, rest: i64) -> String {
+    let overlap = other.starts_at < target.ends_at && target.starts_at < other.ends_at;
+    let needed = if overlap {
+        String::new()
+    } else {
+        format!(" ({} rest needed)", duration(rest))
+    };
+    format!("{name} is on {}{needed}", slot_at(other, target))
+}
+
+/// "2026-06-12 18:00-23:00": when a slot runs, with its date.
+pub(crate) fn slot_span(slot: &Slot) -> String {
+    span(
+        slot.starts_at.timestamp_micros(),
+        slot.ends_at.timestamp_micros(),
+        true,
+    )
+}
+
 /// Why `a` cannot take `s` in the final planning, as a clause.
 fn blocker(problem: &Problem, state: &State, s: u32, a: u32) -> String {
     let inst = state.inst;
     let target = &inst.slots[s as usize];
     let name = &problem.artists[inst.artists[a as usize].source].name;
-    let day = at(target.start).map(|t| t.date_naive());
     let clash = state.artist_slots[a as usize].iter().find(|&&j| {
         let other = &inst.slots[j as usize];
         conflict(other.start, other.ext_end, target.start, target.ext_end)
     });
     if let Some(&j) = clash {
-        let other = &inst.slots[j as usize];
-        let overlap = other.start < target.end && target.start < other.end;
-        let rest = if overlap {
-            String::new()
-        } else {
-            let gap = target.ext_end - target.end;
-            format!(" ({} rest needed)", duration(gap))
-        };
-        return format!(
-            "{name} is on {} at {}{rest}",
-            slot_name(&problem.slots[other.source]),
-            moment(other.start, day)
+        let rest = target.ext_end - target.end;
+        return clash_with(
+            name,
+            &problem.slots[inst.slots[j as usize].source],
+            &problem.slots[target.source],
+            rest,
         );
     }
     let cap = inst.artists[a as usize].cap;

@@ -13,6 +13,7 @@ mod pins;
 mod proof;
 mod relax;
 mod replacements;
+mod rules;
 mod search;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ pub use model::{
 };
 
 pub use replacements::{Replacement, replacements};
+pub use rules::{Breach, breaches, sentence};
 
 use instance::{Instance, ix};
 use search::State;

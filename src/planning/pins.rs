@@ -10,8 +10,9 @@
 
 use std::collections::BTreeSet;
 
-use super::instance::{Instance, conflict, covering_range, ix};
+use super::instance::{Instance, conflict, ix};
 use super::model::{Pick, PinProblem, Problem, UnkeptPin};
+use super::rules;
 
 /// The pins that hold every hard rule, as canonical (slot, artist) pairs
 /// in canonical order, and why each other pin was not kept. Taken in that
@@ -49,22 +50,16 @@ pub(crate) fn kept(problem: &Problem, inst: &Instance) -> (Vec<(u32, u32)>, Vec<
     for (s, a, index) in pins {
         let slot = &inst.slots[s as usize];
         let artist = &inst.artists[a as usize];
-        let skills = &problem.artists[artist.source].skills;
         let clash = per_artist[a as usize].iter().find(|&&(other, _)| {
             let other = &inst.slots[other as usize];
             conflict(other.start, other.ext_end, slot.start, slot.ext_end)
         });
+        let source = &problem.slots[slot.source];
         let why = if kept.last() == Some(&(s, a)) {
             Some(PinProblem::Twice)
-        } else if slot.start >= slot.end
-            || covering_range(&artist.availability, slot.start, slot.end).is_none()
-        {
+        } else if rules::covers(&artist.availability, source).is_none() {
             Some(PinProblem::NotAvailable)
-        } else if !problem.slots[slot.source]
-            .required_skills
-            .iter()
-            .all(|skill| skills.contains(skill))
-        {
+        } else if !rules::lacking_skills(source, &problem.artists[artist.source]).is_empty() {
             Some(PinProblem::LacksSkills)
         } else if per_slot[s as usize] >= slot.positions {
             Some(PinProblem::SlotFull)

@@ -2,8 +2,9 @@
 //! sick; who covers stage B at 20:00?"
 
 use super::explain;
-use super::instance::{conflict, covering_range, merged_availability, micros, rest_micros};
+use super::instance::{conflict, merged_availability, micros, rest_micros};
 use super::model::{Pick, Planning, Problem, Slot};
+use super::rules;
 
 /// An artist who could take a position on the slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +34,6 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
         (start, micros(&slot.ends_at).saturating_add(rest))
     };
     let (start, ext_end) = span(slot);
-    let (target_start, target_end) = (micros(&target.starts_at), micros(&target.ends_at));
-    if target_start >= target_end {
-        return Vec::new();
-    }
     let mut held: Vec<Vec<usize>> = vec![Vec::new(); problem.artists.len()];
     for assignment in &planning.assignments {
         if let Some(slots) = held.get_mut(assignment.artist) {
@@ -51,13 +48,13 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
     let mut found: Vec<(usize, usize, Replacement)> = Vec::new();
     for (index, artist) in problem.artists.iter().enumerate() {
         let mine = &mut held[index];
-        let merged = merged_availability(artist);
-        let qualified = covering_range(&merged, target_start, target_end).is_some()
-            && target
-                .required_skills
-                .iter()
-                .all(|skill| artist.skills.contains(skill));
-        if !qualified || refused(index) || mine.contains(&slot) {
+        let Some(covering) = rules::covers(&merged_availability(artist), target) else {
+            continue;
+        };
+        if !rules::lacking_skills(target, artist).is_empty()
+            || refused(index)
+            || mine.contains(&slot)
+        {
             continue;
         }
         mine.sort_by_key(|&other| (span(other).0, other));
@@ -86,7 +83,7 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
             continue;
         }
         let load = mine.len() - moves.len();
-        let reasons = reasons(problem, target, &merged, &moves, (load + 1, limit));
+        let reasons = reasons(problem, target, covering, &moves, (load + 1, limit));
         found.push((
             moves.len(),
             load,
@@ -114,11 +111,10 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
 fn reasons(
     problem: &Problem,
     target: &Slot,
-    merged: &[(i64, i64)],
+    covering: (i64, i64),
     moves: &[usize],
     (held, limit): (usize, Option<usize>),
 ) -> Vec<String> {
-    let (start, end) = (micros(&target.starts_at), micros(&target.ends_at));
     let mut reasons = Vec::with_capacity(3);
     if moves.is_empty() {
         reasons.push("free now".to_owned());
@@ -129,9 +125,7 @@ fn reasons(
             .collect();
         reasons.push(format!("would leave {}", slots.join(", ")));
     }
-    if let Some(range) = covering_range(merged, start, end) {
-        reasons.push(explain::available(range));
-    }
+    reasons.push(explain::available(covering));
     if let Some(limit) = limit {
         reasons.push(format!("would hold {held} of at most {limit} slots"));
     }

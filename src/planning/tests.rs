@@ -65,9 +65,15 @@ const HOUR: i64 = 60;
 
 /// Every hard rule, checked on the public types.
 fn check(p: &Problem, plan: &Planning) -> Result<(), String> {
+    check_rules(p, &plan.assignments)?;
+    check_figures(p, plan)
+}
+
+/// Every hard rule holds on these assignments, the pins among them.
+fn check_rules(p: &Problem, assignments: &[Assignment]) -> Result<(), String> {
     let mut per_slot: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     let mut per_artist: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for asg in &plan.assignments {
+    for asg in assignments {
         let (s, a) = (
             p.slots.get(asg.slot).ok_or("bad slot index")?,
             p.artists.get(asg.artist).ok_or("bad artist index")?,
@@ -138,6 +144,11 @@ fn check(p: &Problem, plan: &Planning) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+/// The planning's figures agree with its assignments.
+fn check_figures(p: &Problem, plan: &Planning) -> Result<(), String> {
     let filled = instance::ix(plan.assignments.len());
     if plan.stats.filled != filled {
         return Err("stats.filled".into());
@@ -1464,4 +1475,124 @@ fn an_effort_is_a_factor_from_the_least_to_the_most() {
     );
     assert_eq!(halved.map(|b| b.pairs), Some(Budgets::DEFAULT.pairs));
     assert_eq!(Effort::default(), Effort::DEFAULT);
+}
+
+/// Assignments made by hand, checked in the order they were made: each
+/// rule a later one breaks is named once, with a sentence naming the
+/// artist, the slot and the rule.
+#[test]
+fn assignments_made_by_hand_are_checked_against_every_rule() {
+    let h = |hour: i64| hour * 60;
+    let ana = artist(1, "Ana", &["light"], &[(h(18), h(23))]);
+    let bo = artist(2, "Bo", &[], &[(h(10), h(12))]);
+    let slots = vec![
+        slot("a", h(19), h(21), 1, &["light"]),
+        slot("b", h(20), h(22), 2, &[]),
+        slot("c", h(21) + 30, h(23), 1, &[]),
+    ];
+    let mut p = problem(vec![ana, bo], slots, rules(Some(2), 60));
+    p.decisions.refused = vec![Pick { slot: 2, artist: 0 }];
+    let pick = |slot, artist| Pick { slot, artist };
+    let picks = [pick(0, 0), pick(1, 0), pick(0, 1), pick(2, 0), pick(9, 0)];
+    let found = breaches(&p, &picks, |_| false);
+    assert_eq!(
+        found,
+        vec![
+            vec![],
+            vec![Breach::Clashes { with: 0 }],
+            vec![
+                Breach::NotAvailable,
+                Breach::LacksSkills(vec!["light".into()]),
+                Breach::SlotFull
+            ],
+            vec![
+                Breach::Refused,
+                Breach::Clashes { with: 0 },
+                Breach::OverLimit
+            ],
+            vec![Breach::Unknown],
+        ]
+    );
+    let said: Vec<Vec<String>> = found
+        .iter()
+        .enumerate()
+        .map(|(index, broken)| {
+            broken
+                .iter()
+                .map(|b| sentence(&p, &picks, index, b))
+                .collect()
+        })
+        .collect();
+    assert_eq!(said[1], vec!["Ana is on a at 19:00"]);
+    assert_eq!(
+        said[2],
+        vec![
+            "Bo is not available 2025-06-01 19:00-21:00",
+            "Bo lacks light",
+            "a has no position left: all 1 taken"
+        ]
+    );
+    assert_eq!(
+        said[3],
+        vec![
+            "Ana declined c",
+            "Ana is on a at 19:00 (1h rest needed)",
+            "Ana would exceed the limit of 2 slots per artist"
+        ]
+    );
+    assert_eq!(said[4], vec!["names no slot or artist of this schedule"]);
+    // A pinned assignment is free of the limit, of no other rule.
+    let exempt = breaches(&p, &picks, |index| index == 3);
+    assert_eq!(
+        exempt[3],
+        vec![Breach::Refused, Breach::Clashes { with: 0 }]
+    );
+}
+
+proptest! {
+    /// The checker and the planner hold the same rules: nothing the
+    /// planner assigns breaks one, in whichever order it is checked.
+    #[test]
+    fn the_planners_assignments_break_no_rule(raw in dense(14, 8)) {
+        let p = build(&raw, 30, false);
+        let out = plan(&p);
+        let mut picks: Vec<Pick> = out.assignments.iter().map(Assignment::pick).collect();
+        prop_assert!(breaches(&p, &picks, |_| false).iter().all(Vec::is_empty));
+        picks.reverse();
+        prop_assert!(breaches(&p, &picks, |_| false).iter().all(Vec::is_empty));
+    }
+
+    /// An assignment never breaks a rule because of a later one, and one
+    /// that breaks none holds every rule with all those before it (the
+    /// brute force's own check).
+    #[test]
+    fn earlier_assignments_answer_for_nothing_later(
+        raw in dense(10, 6),
+        made in prop::collection::vec((0usize..10, 0usize..6), 0..16),
+    ) {
+        let p = build(&raw, 30, false);
+        let picks: Vec<Pick> = made
+            .iter()
+            .map(|&(slot, artist)| Pick { slot: slot % p.slots.len(), artist: artist % p.artists.len() })
+            .collect();
+        let all = breaches(&p, &picks, |_| false);
+        for k in 0..=picks.len() {
+            prop_assert_eq!(&breaches(&p, &picks[..k], |_| false)[..], &all[..k]);
+        }
+        // The picks that break nothing, each with those kept before it,
+        // form a valid planning.
+        let mut kept: Vec<Pick> = Vec::new();
+        for pick in &picks {
+            let mut with = kept.clone();
+            with.push(*pick);
+            if breaches(&p, &with, |_| false).iter().all(Vec::is_empty) {
+                kept = with;
+            }
+        }
+        let assignments: Vec<Assignment> = kept
+            .iter()
+            .map(|pick| Assignment { slot: pick.slot, artist: pick.artist, reasons: vec!["by hand".into()] })
+            .collect();
+        prop_assert_eq!(check_rules(&p, &assignments), Ok(()));
+    }
 }
