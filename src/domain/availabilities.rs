@@ -23,7 +23,11 @@ pub async fn of_artists(
     db: &DatabaseConnection,
     artist_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
-    load(db, Some(artist_ids)).await
+    load(
+        db,
+        Some(availability::Column::ArtistId.is_in(artist_ids.iter().copied())),
+    )
+    .await
 }
 
 /// Every artist's availabilities, sorted by start.
@@ -33,11 +37,17 @@ pub(crate) async fn of_all_artists(
     load(db, None).await
 }
 
+/// The availability with this ID, if it exists.
+pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Availability>, DomainError> {
+    let found = load(db, Some(availability::Column::Id.eq(id))).await?;
+    Ok(found.into_values().flatten().next())
+}
+
 /// Reads only the columns a record needs, named as `reads::rows`
 /// decodes them.
 async fn load(
     db: &DatabaseConnection,
-    artist_ids: Option<&[Uuid]>,
+    which: Option<sea_orm::sea_query::SimpleExpr>,
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
     use availability::Column;
     let mut query = availability::Entity::find()
@@ -45,8 +55,8 @@ async fn load(
         .column(Column::ArtistId)
         .column_as(Column::Id, "availability_id")
         .columns([Column::StartsAt, Column::EndsAt, Column::Note]);
-    if let Some(ids) = artist_ids {
-        query = query.filter(Column::ArtistId.is_in(ids.iter().copied()));
+    if let Some(which) = which {
+        query = query.filter(which);
     }
     let statement = QueryTrait::build(
         &query

@@ -3,9 +3,10 @@ use uuid::Uuid;
 
 use super::errors::{into_union, query_error};
 use super::loaders::Loaders;
-use super::types::artist::{Artist, wanted_by};
+use super::types::artist::{Artist, Availability, wanted_by};
 use super::types::connection::ArtistConnection;
 use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments};
+use super::types::node::Node;
 use super::types::planning::{PlanningInput, PlanningResult};
 use crate::domain::Reads;
 
@@ -25,6 +26,22 @@ impl Query {
         };
         Loaders::of(ctx)?.feed([&artist], related, wanted).await;
         Ok(Some(Artist(artist)))
+    }
+
+    /// Any object by its ID; null when the ID does not resolve. IDs are
+    /// unique across types, so the ID alone says which object it is.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let Ok(id) = Uuid::parse_str(&id) else {
+            return Ok(None);
+        };
+        let reads = reads(ctx)?;
+        let wanted = wanted_by([ctx.look_ahead()]);
+        if let Some((artist, related)) = reads.artist(id, wanted).await.map_err(query_error)? {
+            Loaders::of(ctx)?.feed([&artist], related, wanted).await;
+            return Ok(Some(Node::Artist(Artist(artist))));
+        }
+        let availability = reads.availability(id).await.map_err(query_error)?;
+        Ok(availability.map(|found| Node::Availability(Availability(found))))
     }
 
     /// Relay cursor pagination; first defaults to 20 and is at most 100.

@@ -21,6 +21,7 @@ mod http;
 mod lean_path;
 mod limits;
 mod listing;
+mod nodes;
 mod planning;
 mod postgres_session;
 mod read_sessions;

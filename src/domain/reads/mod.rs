@@ -301,6 +301,11 @@ impl Reads {
         artists::skills_of(&self.db.pool, ids).await
     }
 
+    /// The availability with this ID, if it exists.
+    pub async fn availability(&self, id: Uuid) -> Result<Option<Availability>, DomainError> {
+        availabilities::get(&self.db.pool, id).await
+    }
+
     /// Availabilities per artist, sorted by start.
     pub async fn availabilities(
         &self,

@@ -38,7 +38,7 @@ pub fn wanted_by<'a>(selections: impl IntoIterator<Item = Lookahead<'a>>) -> Wan
 
 #[Object]
 impl Artist {
-    async fn id(&self) -> ID {
+    pub(super) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
@@ -194,7 +194,7 @@ pub struct Availability(pub domain::Availability);
 
 #[Object]
 impl Availability {
-    async fn id(&self) -> ID {
+    pub(super) async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 

@@ -6,5 +6,6 @@ pub mod artist_list;
 pub mod connection;
 pub mod errors;
 pub mod inputs;
+pub mod node;
 pub mod planning;
 pub mod results;
