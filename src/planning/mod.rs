@@ -227,6 +227,41 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
     planning
 }
 
+/// The planning a kept schedule holds as it stands: `picks` (the
+/// assignments that fill positions) explained as the planner explains its
+/// own, the positions they leave empty with their reasons, and the
+/// figures. The bound is the best fill any planning keeping
+/// `problem.decisions` could reach (within `effort`), or the fill itself
+/// where assignments that break a rule fill more. Nothing is planned: the
+/// picks are what they are, whatever rules they break (`breaches` says
+/// which).
+pub fn evaluate(problem: &Problem, picks: &[Pick], effort: Effort) -> Planning {
+    let best = plan_with_effort(problem, effort);
+    let budgets = effort.budgets();
+    let inst = Instance::new(problem, budgets.pairs);
+    let canonical = |pick: &Pick| {
+        Some((
+            *inst.slot_of_source.get(pick.slot)?,
+            *inst.artist_of_source.get(pick.artist)?,
+        ))
+    };
+    let mut held = State::empty(&inst);
+    for (s, a) in picks.iter().filter_map(canonical) {
+        held.assign(a, s);
+    }
+    let mut pins: Vec<(u32, u32)> = problem
+        .decisions
+        .pinned
+        .iter()
+        .filter_map(canonical)
+        .filter(|&(s, a)| held.slot_artists[s as usize].contains(&a))
+        .collect();
+    pins.sort_unstable();
+    pins.dedup();
+    let bound = u64::from(best.stats.filled_upper_bound).max(held.filled());
+    assemble(problem, &held, bound, &pins)
+}
+
 /// Local search from a valid planning: augmenting chains (optionally
 /// simple chains first, which leads to other local optima) and one-artist
 /// re-plans in turn until neither fills more, then load balancing.
