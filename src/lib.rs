@@ -99,7 +99,7 @@ impl App {
             .with_planner_effort(config.planner_effort);
         let api = Api::new(
             reads,
-            domain::Writes::new(db.clone()),
+            domain::Writes::new(db.clone()).with_planner_effort(config.planner_effort),
             Limits {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,

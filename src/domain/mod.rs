@@ -8,6 +8,7 @@ pub mod listing;
 pub mod planning;
 pub mod reads;
 pub mod records;
+pub mod schedules;
 pub mod time;
 pub mod validation;
 mod write;

@@ -36,6 +36,19 @@ pub struct RulesRequest {
     pub min_rest_minutes: i32,
 }
 
+impl RulesRequest {
+    /// The rules as the planner takes them (validated first: a negative
+    /// maximum reads as none).
+    pub(crate) fn for_planner(&self) -> planning::Rules {
+        planning::Rules {
+            max_slots_per_artist: self
+                .max_slots_per_artist
+                .and_then(|max| u32::try_from(max).ok()),
+            min_rest: TimeDelta::minutes(i64::from(self.min_rest_minutes)),
+        }
+    }
+}
+
 /// An artist on a slot of the request, as the client names them.
 #[derive(Clone, Debug)]
 pub struct AssignmentRequest {
@@ -220,7 +233,7 @@ fn unkept_pins(
     violations.finish()
 }
 
-fn planner_artist(details: &ArtistDetails) -> planning::Artist {
+pub(crate) fn planner_artist(details: &ArtistDetails) -> planning::Artist {
     planning::Artist {
         id: details.artist.id,
         name: details.artist.name.clone(),
@@ -342,13 +355,5 @@ fn validate(
         );
     }
     violations.finish()?;
-    Ok((
-        slots,
-        planning::Rules {
-            max_slots_per_artist: rules
-                .max_slots_per_artist
-                .and_then(|max| u32::try_from(max).ok()),
-            min_rest: TimeDelta::minutes(i64::from(rules.min_rest_minutes)),
-        },
-    ))
+    Ok((slots, rules.for_planner()))
 }

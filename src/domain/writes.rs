@@ -7,16 +7,37 @@ use uuid::Uuid;
 
 use super::errors::DomainError;
 use super::records::{Artist, ArtistChanges, Availability, NewArtist, NewAvailability};
-use super::{artists, availabilities};
+use super::{artists, availabilities, schedules};
 
 #[derive(Clone)]
 pub struct Writes {
     pool: DatabaseConnection,
+    /// What the plannings of its schedules may cost.
+    planner_effort: crate::planning::Effort,
 }
 
 impl Writes {
     pub fn new(pool: DatabaseConnection) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            planner_effort: crate::planning::Effort::DEFAULT,
+        }
+    }
+
+    /// The same writes, their plannings computed within `effort`.
+    pub fn with_planner_effort(self, effort: crate::planning::Effort) -> Self {
+        Self {
+            planner_effort: effort,
+            ..self
+        }
+    }
+
+    /// Plans the request and keeps the result as a draft schedule.
+    pub async fn create_schedule(
+        &self,
+        input: schedules::NewSchedule,
+    ) -> Result<schedules::Schedule, DomainError> {
+        schedules::create(&self.pool, input, self.planner_effort).await
     }
 
     pub async fn create_artist(&self, input: NewArtist) -> Result<Artist, DomainError> {

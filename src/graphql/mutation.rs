@@ -4,6 +4,7 @@ use uuid::Uuid;
 use super::errors::into_union;
 use super::types::artist::{AvailabilityInput, CreateArtistInput, UpdateArtistInput};
 use super::types::results::*;
+use super::types::schedule::{CreateScheduleInput, CreateScheduleResult};
 use crate::auth::Role;
 use crate::domain::{self, DomainError};
 
@@ -44,6 +45,17 @@ fn writes<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a domain::Writes> {
 
 #[Object]
 impl Mutation {
+    /// Plans the slots as `planning` would and keeps the result as a DRAFT, every assignment PROPOSED.
+    #[graphql(guard = "EditorsOnly")]
+    async fn create_schedule(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateScheduleInput,
+    ) -> async_graphql::Result<CreateScheduleResult> {
+        let result = writes(ctx)?.create_schedule(input.into()).await;
+        into_union(result.map_err(|err| err.within("input")))
+    }
+
     #[graphql(guard = "EditorsOnly")]
     async fn create_artist(
         &self,

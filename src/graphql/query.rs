@@ -8,6 +8,7 @@ use super::types::connection::ArtistConnection;
 use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments};
 use super::types::node::Node;
 use super::types::planning::{PlanningInput, PlanningResult};
+use super::types::schedule::{Schedule, ScheduledAssignment};
 use crate::domain::Reads;
 
 pub struct Query;
@@ -40,8 +41,28 @@ impl Query {
             Loaders::of(ctx)?.feed([&artist], related, wanted).await;
             return Ok(Some(Node::Artist(Artist(artist))));
         }
-        let availability = reads.availability(id).await.map_err(query_error)?;
-        Ok(availability.map(|found| Node::Availability(Availability(found))))
+        if let Some(availability) = reads.availability(id).await.map_err(query_error)? {
+            return Ok(Some(Node::Availability(Availability(availability))));
+        }
+        if let Some(schedule) = reads.schedule(id).await.map_err(query_error)? {
+            return Ok(Some(Node::Schedule(schedule.into())));
+        }
+        let holding = reads
+            .schedule_of_assignment(id)
+            .await
+            .map_err(query_error)?;
+        Ok(holding
+            .and_then(|schedule| ScheduledAssignment::of(schedule, id))
+            .map(Node::ScheduledAssignment))
+    }
+
+    /// null when the ID does not resolve.
+    async fn schedule(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Schedule>> {
+        let Ok(id) = Uuid::parse_str(&id) else {
+            return Ok(None);
+        };
+        let schedule = reads(ctx)?.schedule(id).await.map_err(query_error)?;
+        Ok(schedule.map(Schedule::from))
     }
 
     /// Relay cursor pagination; first defaults to 20 and is at most 100.

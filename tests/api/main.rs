@@ -27,4 +27,5 @@ mod postgres_session;
 mod read_sessions;
 mod replicas;
 mod schedule_storage;
+mod schedules;
 mod shutdown;

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::errors::DomainError;
 use super::listing::{self, Listing, Page, PageBounds, Times, ValidFilter};
 use super::records::{Artist, Availability, TimeSpan};
-use super::{artists, availabilities, planning};
+use super::{artists, availabilities, planning, schedules};
 use crate::db::{self, Database, PageCost, PointReads, ReadError, SqliteReadError};
 use crate::entities::artist;
 
@@ -284,6 +284,27 @@ impl Reads {
         request: planning::PlanningRequest,
     ) -> Result<planning::PlanningOutcome, DomainError> {
         planning::plan(&self.db.pool, request, self.planner_effort).await
+    }
+
+    /// The kept schedule with this ID, if it exists.
+    pub async fn schedule(&self, id: Uuid) -> Result<Option<schedules::Schedule>, DomainError> {
+        schedules::get(&self.db.pool, id).await
+    }
+
+    /// The kept schedule holding the assignment with this ID, if any.
+    pub async fn schedule_of_assignment(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<schedules::Schedule>, DomainError> {
+        schedules::of_assignment(&self.db.pool, id).await
+    }
+
+    /// What the schedule's assignments are worth on today's data.
+    pub async fn evaluate_schedule(
+        &self,
+        schedule: &schedules::Schedule,
+    ) -> Result<schedules::Evaluation, DomainError> {
+        schedules::evaluate(&self.db.pool, schedule, self.planner_effort).await
     }
 
     /// How many artists match the filter, across all pages.

@@ -9,3 +9,4 @@ pub mod inputs;
 pub mod node;
 pub mod planning;
 pub mod results;
+pub mod schedule;

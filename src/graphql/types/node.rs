@@ -4,6 +4,7 @@
 use async_graphql::{ID, Interface};
 
 use super::artist::{Artist, Availability};
+use super::schedule::{Schedule, ScheduledAssignment};
 
 /// Any object with an ID, fetched with Query.node.
 #[derive(Interface)]
@@ -11,4 +12,6 @@ use super::artist::{Artist, Availability};
 pub enum Node {
     Artist(Artist),
     Availability(Availability),
+    Schedule(Schedule),
+    ScheduledAssignment(ScheduledAssignment),
 }

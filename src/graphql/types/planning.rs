@@ -155,6 +155,23 @@ pub struct UnfilledSlot<'a> {
     unfilled: &'a planning::UnfilledSlot,
 }
 
+impl<'a> UnfilledSlot<'a> {
+    /// A planning's empty positions, in its order; `slots` are those its
+    /// indices refer to.
+    pub(crate) fn list(slots: &'a [planning::Slot], planning: &'a planning::Planning) -> Vec<Self> {
+        planning
+            .unfilled
+            .iter()
+            .filter_map(|unfilled| {
+                Some(Self {
+                    slot: slots.get(unfilled.slot)?,
+                    unfilled,
+                })
+            })
+            .collect()
+    }
+}
+
 #[Object]
 impl UnfilledSlot<'_> {
     async fn slot_key(&self) -> &str {
@@ -199,7 +216,22 @@ pub struct PlanningStats {
     filled_upper_bound: i32,
 }
 
-fn saturating_i32(value: u32) -> i32 {
+impl From<&planning::Stats> for PlanningStats {
+    fn from(stats: &planning::Stats) -> Self {
+        Self {
+            slots: saturating_i32(stats.slots),
+            positions: saturating_i32(stats.positions),
+            filled: saturating_i32(stats.filled),
+            coverage: stats.coverage,
+            artists_considered: saturating_i32(stats.artists_considered),
+            artists_assigned: saturating_i32(stats.artists_assigned),
+            max_load: saturating_i32(stats.max_load),
+            filled_upper_bound: saturating_i32(stats.filled_upper_bound),
+        }
+    }
+}
+
+pub(crate) fn saturating_i32(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
@@ -226,32 +258,11 @@ impl Planning {
 
     /// Sorted by startsAt, then slotKey.
     async fn unfilled(&self) -> Vec<UnfilledSlot<'_>> {
-        let outcome = &self.0;
-        outcome
-            .planning
-            .unfilled
-            .iter()
-            .filter_map(|unfilled| {
-                Some(UnfilledSlot {
-                    slot: outcome.slots.get(unfilled.slot)?,
-                    unfilled,
-                })
-            })
-            .collect()
+        UnfilledSlot::list(&self.0.slots, &self.0.planning)
     }
 
     async fn stats(&self) -> PlanningStats {
-        let stats = &self.0.planning.stats;
-        PlanningStats {
-            slots: saturating_i32(stats.slots),
-            positions: saturating_i32(stats.positions),
-            filled: saturating_i32(stats.filled),
-            coverage: stats.coverage,
-            artists_considered: saturating_i32(stats.artists_considered),
-            artists_assigned: saturating_i32(stats.artists_assigned),
-            max_load: saturating_i32(stats.max_load),
-            filled_upper_bound: saturating_i32(stats.filled_upper_bound),
-        }
+        (&self.0.planning.stats).into()
     }
 }
 

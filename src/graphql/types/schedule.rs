@@ -1,0 +1,374 @@
+//! Kept schedules: the schedule, its slots and its assignments, read as
+//! stored; their reasons, problems, empty positions and figures computed
+//! on today's data, once per schedule read, and only when asked.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Union};
+use tokio::sync::OnceCell;
+
+use super::artist::Artist;
+use super::errors::{NotFoundError, ValidationError};
+use super::planning::{PlanningRules, PlanningStats, SlotInput, UnfilledSlot, saturating_i32};
+use crate::domain::planning::PlanningRequest;
+use crate::domain::schedules::{self, Evaluation, NewSchedule};
+use crate::graphql::errors::{UserFacing, internal, internal_fault, query_error};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::query::reads;
+use crate::graphql::scalars::DateTime;
+use crate::planning;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleStatus {
+    /// Being prepared: nothing of it reaches the artists' calendars.
+    Draft,
+    /// Shown to artists: their calendar feeds carry its assignments.
+    Published,
+}
+
+impl From<schedules::ScheduleStatus> for ScheduleStatus {
+    fn from(status: schedules::ScheduleStatus) -> Self {
+        match status {
+            schedules::ScheduleStatus::Draft => Self::Draft,
+            schedules::ScheduleStatus::Published => Self::Published,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentStatus {
+    /// Chosen by the planner or by hand; the artist has not answered.
+    Proposed,
+    /// The artist accepted. Re-plans keep it, as if pinned.
+    Confirmed,
+    /// The artist refused. It fills no position, and re-plans never give the artist this slot again.
+    Declined,
+}
+
+impl From<schedules::AssignmentStatus> for AssignmentStatus {
+    fn from(status: schedules::AssignmentStatus) -> Self {
+        match status {
+            schedules::AssignmentStatus::Proposed => Self::Proposed,
+            schedules::AssignmentStatus::Confirmed => Self::Confirmed,
+            schedules::AssignmentStatus::Declined => Self::Declined,
+        }
+    }
+}
+
+/// A slot of a kept schedule.
+pub struct Slot<'a>(&'a planning::Slot);
+
+#[Object]
+impl Slot<'_> {
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
+    async fn starts_at(&self) -> DateTime {
+        self.0.starts_at.into()
+    }
+
+    async fn ends_at(&self) -> DateTime {
+        self.0.ends_at.into()
+    }
+
+    async fn positions(&self) -> i32 {
+        saturating_i32(self.0.positions)
+    }
+
+    async fn required_skills(&self) -> &[String] {
+        &self.0.required_skills
+    }
+
+    async fn label(&self) -> Option<&str> {
+        self.0.label.as_deref()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ScheduleRules {
+    max_slots_per_artist: Option<i32>,
+    min_rest_minutes: i32,
+}
+
+/// A schedule as read, and what it is worth today, computed at most once
+/// per read.
+struct Kept {
+    schedule: schedules::Schedule,
+    evaluation: OnceCell<Evaluation>,
+}
+
+impl Kept {
+    async fn evaluation(&self, ctx: &Context<'_>) -> async_graphql::Result<&Evaluation> {
+        self.evaluation
+            .get_or_try_init(|| async {
+                let evaluation = reads(ctx)?
+                    .evaluate_schedule(&self.schedule)
+                    .await
+                    .map_err(query_error)?;
+                // The artists' skills and availabilities are loaded already.
+                Loaders::of(ctx)?.feed_details(&evaluation.artists).await;
+                Ok::<_, async_graphql::Error>(evaluation)
+            })
+            .await
+    }
+}
+
+#[derive(Clone)]
+pub struct Schedule(Arc<Kept>);
+
+impl From<schedules::Schedule> for Schedule {
+    fn from(schedule: schedules::Schedule) -> Self {
+        Self(Arc::new(Kept {
+            schedule,
+            evaluation: OnceCell::new(),
+        }))
+    }
+}
+
+#[Object]
+impl Schedule {
+    pub(super) async fn id(&self) -> ID {
+        ID(self.0.schedule.id.to_string())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.schedule.name
+    }
+
+    async fn status(&self) -> ScheduleStatus {
+        self.0.schedule.status.into()
+    }
+
+    /// 1 at creation; grows by one with every change to the schedule, its slots or its assignments.
+    async fn version(&self) -> i32 {
+        i32::try_from(self.0.schedule.version).unwrap_or(i32::MAX)
+    }
+
+    /// Sorted by startsAt, then key.
+    async fn slots(&self) -> Vec<Slot<'_>> {
+        self.0.schedule.slots.iter().map(Slot).collect()
+    }
+
+    async fn rules(&self) -> ScheduleRules {
+        let rules = &self.0.schedule.rules;
+        ScheduleRules {
+            max_slots_per_artist: rules.max_slots_per_artist,
+            min_rest_minutes: rules.min_rest_minutes,
+        }
+    }
+
+    /// Every assignment, DECLINED ones included, sorted by startsAt, then slotKey, then artist name.
+    async fn assignments(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<AssignmentStatus>,
+    ) -> async_graphql::Result<Vec<ScheduledAssignment>> {
+        let schedule = &self.0.schedule;
+        let chosen: Vec<usize> = (0..schedule.assignments.len())
+            .filter(|&index| {
+                status.is_none_or(|status| {
+                    AssignmentStatus::from(schedule.assignments[index].status) == status
+                })
+            })
+            .collect();
+        let ids: Vec<uuid::Uuid> = chosen
+            .iter()
+            .map(|&index| schedule.assignments[index].artist_id)
+            .collect();
+        let names = Loaders::of(ctx)?
+            .artists
+            .load_many(ids)
+            .await
+            .map_err(|err| internal(&*err))?;
+        let start_of = |key: &str| {
+            schedule
+                .slots
+                .iter()
+                .position(|slot| slot.key == key)
+                .unwrap_or(usize::MAX)
+        };
+        let mut sorted: Vec<(usize, &str, usize)> = chosen
+            .into_iter()
+            .map(|index| {
+                let assignment = &schedule.assignments[index];
+                let name = names
+                    .get(&assignment.artist_id)
+                    .map_or("", |artist| artist.name.as_str());
+                (start_of(&assignment.slot_key), name, index)
+            })
+            .collect();
+        // Slots are sorted by start, then key: their order is the one asked.
+        sorted.sort();
+        Ok(sorted
+            .into_iter()
+            .map(|(_, _, index)| ScheduledAssignment {
+                kept: self.0.clone(),
+                index,
+            })
+            .collect())
+    }
+
+    /// Positions no PROPOSED or CONFIRMED assignment fills, with the reasons `planning` gives.
+    async fn unfilled(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnfilledSlot<'_>>> {
+        let evaluation = self.0.evaluation(ctx).await?;
+        Ok(UnfilledSlot::list(
+            &self.0.schedule.slots,
+            &evaluation.planning,
+        ))
+    }
+
+    /// As for `planning`, over the PROPOSED and CONFIRMED assignments; filledUpperBound is for the schedule as it stands (pins, confirmations and refusals included).
+    async fn stats(&self, ctx: &Context<'_>) -> async_graphql::Result<PlanningStats> {
+        let evaluation = self.0.evaluation(ctx).await?;
+        Ok((&evaluation.planning.stats).into())
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.schedule.created_at.into()
+    }
+
+    async fn updated_at(&self) -> DateTime {
+        self.0.schedule.updated_at.into()
+    }
+
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.schedule.published_at.map(Into::into)
+    }
+}
+
+pub struct ScheduledAssignment {
+    kept: Arc<Kept>,
+    index: usize,
+}
+
+impl ScheduledAssignment {
+    /// The assignment with this ID in `schedule`, if it holds one.
+    pub fn of(schedule: schedules::Schedule, id: uuid::Uuid) -> Option<Self> {
+        let index = schedule.assignments.iter().position(|a| a.id == id)?;
+        let Schedule(kept) = schedule.into();
+        Some(Self { kept, index })
+    }
+
+    fn assignment(&self) -> async_graphql::Result<&schedules::ScheduledAssignment> {
+        self.kept
+            .schedule
+            .assignments
+            .get(self.index)
+            .ok_or_else(|| internal_fault(format!("no assignment {}", self.index)))
+    }
+}
+
+#[Object]
+impl ScheduledAssignment {
+    /// Stable while the same artist keeps the same slot, across re-plans: a calendar event's UID.
+    pub(super) async fn id(&self) -> async_graphql::Result<ID> {
+        Ok(ID(self.assignment()?.id.to_string()))
+    }
+
+    async fn slot_key(&self) -> async_graphql::Result<&str> {
+        Ok(&self.assignment()?.slot_key)
+    }
+
+    async fn slot(&self) -> async_graphql::Result<Slot<'_>> {
+        let key = &self.assignment()?.slot_key;
+        self.kept
+            .schedule
+            .slots
+            .iter()
+            .find(|slot| &slot.key == key)
+            .map(Slot)
+            .ok_or_else(|| internal_fault(format!("assignment on no slot {key}")))
+    }
+
+    async fn artist(&self, ctx: &Context<'_>) -> async_graphql::Result<Artist> {
+        let id = self.assignment()?.artist_id;
+        let artist = Loaders::of(ctx)?
+            .artists
+            .load_one(id)
+            .await
+            .map_err(|err| internal(&*err))?;
+        // The foreign key guarantees the artist; its absence is a fault.
+        artist
+            .map(Artist)
+            .ok_or_else(|| internal_fault(format!("assignment of no artist {id}")))
+    }
+
+    async fn status(&self) -> async_graphql::Result<AssignmentStatus> {
+        Ok(self.assignment()?.status.into())
+    }
+
+    /// Kept by every re-plan until unpinned.
+    async fn pinned(&self) -> async_graphql::Result<bool> {
+        Ok(self.assignment()?.pinned)
+    }
+
+    /// Why this artist fits this slot, most important first (at most 3).
+    async fn reasons(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let id = self.assignment()?.id;
+        let evaluation = self.kept.evaluation(ctx).await?;
+        Ok(evaluation.reasons.get(&id).cloned().unwrap_or_default())
+    }
+
+    /// The hard rules this assignment breaks now, one sentence each (e.g. after the artist removed an availability); empty when it holds every rule.
+    async fn problems(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        let id = self.assignment()?.id;
+        let evaluation = self.kept.evaluation(ctx).await?;
+        Ok(evaluation.problems.get(&id).cloned().unwrap_or_default())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateScheduleInput {
+    pub name: String,
+    pub slots: Vec<SlotInput>,
+    /// Only these artists are considered; all artists when left out.
+    pub artist_ids: Option<Vec<ID>>,
+    pub rules: Option<PlanningRules>,
+}
+
+impl From<CreateScheduleInput> for NewSchedule {
+    fn from(input: CreateScheduleInput) -> Self {
+        let CreateScheduleInput {
+            name,
+            slots,
+            artist_ids,
+            rules,
+        } = input;
+        Self {
+            name,
+            planning: PlanningRequest::from(super::planning::PlanningInput {
+                slots,
+                artist_ids,
+                rules,
+                pinned: None,
+                previous: None,
+            }),
+        }
+    }
+}
+
+#[derive(Union)]
+pub enum CreateScheduleResult {
+    Schedule(Schedule),
+    ValidationError(ValidationError),
+    NotFoundError(NotFoundError),
+}
+
+impl From<schedules::Schedule> for CreateScheduleResult {
+    fn from(schedule: schedules::Schedule) -> Self {
+        Self::Schedule(schedule.into())
+    }
+}
+
+impl TryFrom<UserFacing> for CreateScheduleResult {
+    type Error = UserFacing;
+
+    fn try_from(err: UserFacing) -> Result<Self, UserFacing> {
+        match err {
+            UserFacing::Validation(err) => Ok(Self::ValidationError(err)),
+            UserFacing::NotFound(err) => Ok(Self::NotFoundError(err)),
+            other => Err(other),
+        }
+    }
+}
