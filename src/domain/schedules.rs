@@ -202,11 +202,12 @@ pub async fn evaluate(
     };
     let picks: Vec<planning::Pick> = filling.iter().map(|&(_, p)| p).collect();
     let exempt: Vec<bool> = filling.iter().map(|(a, _)| a.pinned).collect();
+    let exempt = move |i: usize| exempt.get(i).copied().unwrap_or(false);
     let id_of: HashMap<planning::Pick, Uuid> = filling.iter().map(|&(a, p)| (p, a.id)).collect();
     // The planner is CPU work: keep it off the threads that serve requests.
     let (planning, broken) = tokio::task::spawn_blocking(move || {
         let planning = planning::evaluate(&problem, &picks, effort);
-        let broken: Vec<Vec<String>> = planning::breaches(&problem, &picks, |i| exempt[i])
+        let broken: Vec<Vec<String>> = planning::breaches(&problem, &picks, exempt)
             .iter()
             .enumerate()
             .map(|(i, found)| {
@@ -291,18 +292,18 @@ async fn store(
     })
     .exec_without_returning(&txn)
     .await?;
-    if listed && !outcome.artists.is_empty() {
-        schedule_artist::Entity::insert_many(outcome.artists.iter().map(|details| {
-            schedule_artist::ActiveModel {
+    if listed {
+        let listing = outcome
+            .artists
+            .iter()
+            .map(|details| schedule_artist::ActiveModel {
                 schedule_id: Set(id),
                 artist_id: Set(details.artist.id),
-            }
-        }))
-        .exec_without_returning(&txn)
-        .await?;
+            });
+        insert_all(&txn, listing.collect()).await?;
     }
     let slot_ids: Vec<Uuid> = outcome.slots.iter().map(|_| Uuid::now_v7()).collect();
-    if !outcome.slots.is_empty() {
+    {
         let mut rows = Vec::with_capacity(outcome.slots.len());
         for (slot, &slot_id) in outcome.slots.iter().zip(&slot_ids) {
             rows.push(schedule_slot::ActiveModel {
@@ -318,9 +319,7 @@ async fn store(
                 label: Set(slot.label.clone()),
             });
         }
-        schedule_slot::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
+        insert_all(&txn, rows).await?;
     }
     let assignments: Vec<schedule_assignment::ActiveModel> = outcome
         .planning
@@ -337,12 +336,28 @@ async fn store(
             })
         })
         .collect();
-    if !assignments.is_empty() {
-        schedule_assignment::Entity::insert_many(assignments)
-            .exec_without_returning(&txn)
+    insert_all(&txn, assignments).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Rows per INSERT: far below SQLite's 32,766 bound parameters and
+/// PostgreSQL's 65,535 for the widest row (eight columns), whatever the
+/// size of the schedule.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Inserts `rows`, a statement per `ROWS_PER_INSERT`.
+async fn insert_all<A>(txn: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DomainError>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
             .await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 

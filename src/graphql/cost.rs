@@ -1,5 +1,6 @@
 //! What a document costs, measured before async-graphql validates it: its
-//! complexity (one per field, `planning` more, by its input), how deep it
+//! complexity (one per field, `planning` and `createSchedule` more, by their
+//! input), how deep it
 //! nests its data, and how deep it nests lists of the schema's own types.
 //!
 //! async-graphql's own depth and complexity checks follow every fragment
@@ -79,7 +80,11 @@ pub fn measure(document: &ExecutableDocument, variables: &Variables) -> Cost {
             fragments: HashMap::new(),
         };
         let place = Place {
-            root: (operation.ty == OperationType::Query).then_some(RootOf::Query),
+            root: match operation.ty {
+                OperationType::Query => Some(RootOf::Query),
+                OperationType::Mutation => Some(RootOf::Mutation),
+                OperationType::Subscription => None,
+            },
             schema: false,
         };
         cost.add(walk.selection_set(&operation.selection_set.node, place));
@@ -131,6 +136,7 @@ pub fn nodes_exceed(document: &ExecutableDocument, max: usize) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum RootOf {
     Query,
+    Mutation,
 }
 
 /// Where a selection set sits: what its fields mean depends on it.
@@ -193,7 +199,9 @@ impl<'a> Walk<'a> {
         };
         let children = self.selection_set(&field.selection_set.node, below);
         let own = match place.root {
+            // A kept schedule is planned as `planning` plans.
             Some(RootOf::Query) if name == "planning" => self.inputs.planning_cost(field),
+            Some(RootOf::Mutation) if name == "createSchedule" => self.inputs.planning_cost(field),
             _ => 1,
         };
         let mut cost = Cost {
@@ -420,6 +428,14 @@ mod tests {
         // Only the root field of a query is the planner.
         let mutation = cost("mutation { planning { a } }", json!({}));
         assert_eq!(mutation.complexity, 2);
+        // A kept schedule is planned as `planning` plans, and costs as much.
+        let kept = cost(
+            "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename } }",
+            json!({ "input": { "name": "Festival", "slots": [{ "key": "a", "positions": 25 }] } }),
+        );
+        assert_eq!(kept.complexity, 1 + 3 + 1);
+        let nested = cost("query { a { createSchedule { b } } }", json!({}));
+        assert_eq!(nested.complexity, 3);
     }
 
     #[test]

@@ -192,3 +192,37 @@ async fn a_schedule_with_a_bad_name_or_slots_is_refused_whole_and_stores_nothing
     })
     .await;
 }
+
+/// The largest schedule the service accepts (5,000 slots, more rows than
+/// one statement may bind on either engine) is stored whole.
+#[tokio::test]
+async fn the_largest_schedule_accepted_is_stored_whole() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        api.create_artist(json!({ "name": "Ada",
+            "availabilities": [{ "startsAt": "2026-06-01T00:00:00Z", "endsAt": "2026-06-02T00:00:00Z" }] }))
+            .await;
+        let slots: Vec<Value> = (0..coulisses::domain::planning::MAX_SLOTS)
+            .map(|n| {
+                let day = 1 + n / 1_000;
+                let minute = n % 1_000;
+                json!({ "key": format!("s{n}"),
+                    "startsAt": format!("2026-07-{day:02}T{:02}:{:02}:00Z", minute / 60 % 24, minute % 60),
+                    "endsAt": format!("2026-07-{day:02}T23:59:00Z") })
+            })
+            .collect();
+        let created = api
+            .data(
+                "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename ... on Schedule { version } } }",
+                json!({ "input": { "name": "Everything", "slots": slots } }),
+            )
+            .await;
+        assert_eq!(created["createSchedule"]["__typename"], "Schedule", "{}", t.label);
+        let stored = <coulisses::entities::schedule_slot::Entity as sea_orm::EntityTrait>::find();
+        let count = sea_orm::PaginatorTrait::count(stored, &t.db)
+            .await
+            .unwrap_or_else(|err| panic!("{}: {err}", t.label));
+        assert_eq!(count, coulisses::domain::planning::MAX_SLOTS as u64);
+    })
+    .await;
+}
