@@ -361,6 +361,57 @@ where
     Ok(())
 }
 
+/// An artist is about to be deleted, in `txn`: every schedule that
+/// assigns, lists or kept a refusal of them changes with them (the
+/// cascades remove those rows), so its version grows by one.
+pub(crate) async fn artist_leaves(
+    txn: &impl ConnectionTrait,
+    artist_id: Uuid,
+) -> Result<(), DomainError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    use sea_orm::{Condition, QuerySelect, QueryTrait};
+    let slots_of = |slot_ids: sea_orm::sea_query::SelectStatement| {
+        schedule_slot::Entity::find()
+            .select_only()
+            .column(schedule_slot::Column::ScheduleId)
+            .filter(schedule_slot::Column::Id.in_subquery(slot_ids))
+            .into_query()
+    };
+    let assigned = schedule_assignment::Entity::find()
+        .select_only()
+        .column(schedule_assignment::Column::SlotId)
+        .filter(schedule_assignment::Column::ArtistId.eq(artist_id))
+        .into_query();
+    let refused = schedule_refusal::Entity::find()
+        .select_only()
+        .column(schedule_refusal::Column::SlotId)
+        .filter(schedule_refusal::Column::ArtistId.eq(artist_id))
+        .into_query();
+    let listed = schedule_artist::Entity::find()
+        .select_only()
+        .column(schedule_artist::Column::ScheduleId)
+        .filter(schedule_artist::Column::ArtistId.eq(artist_id))
+        .into_query();
+    schedule::Entity::update_many()
+        .col_expr(
+            schedule::Column::Version,
+            Expr::col(schedule::Column::Version).add(1),
+        )
+        .col_expr(
+            schedule::Column::UpdatedAt,
+            Expr::value(time::to_micros(time::now())),
+        )
+        .filter(
+            Condition::any()
+                .add(schedule::Column::Id.in_subquery(slots_of(assigned)))
+                .add(schedule::Column::Id.in_subquery(slots_of(refused)))
+                .add(schedule::Column::Id.in_subquery(listed)),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// The schedule holding the assignment with this ID, if it exists.
 pub async fn of_assignment(
     db: &DatabaseConnection,

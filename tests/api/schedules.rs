@@ -226,3 +226,56 @@ async fn the_largest_schedule_accepted_is_stored_whole() {
     })
     .await;
 }
+
+/// Deleting an artist takes their assignments with them, and each
+/// schedule that held one changes version, once; another stays as it was.
+#[tokio::test]
+async fn deleting_an_artist_changes_the_schedules_that_held_them() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let evening = json!([{ "startsAt": at(17), "endsAt": at(23) }]);
+        let ada = api
+            .create_artist(json!({ "name": "Ada", "availabilities": evening }))
+            .await;
+        let bob = api
+            .create_artist(json!({ "name": "Bob", "availabilities": evening }))
+            .await;
+        let two_slots = json!([slot("a", 18, 20, &[]), slot("b", 20, 22, &[])]);
+        let both = create(&api, json!({ "name": "Both", "slots": two_slots })).await;
+        let only_bob = create(
+            &api,
+            json!({ "name": "Bob's", "slots": [slot("c", 18, 19, &[])], "artistIds": [bob] }),
+        )
+        .await;
+        let names = |schedule: &Value| -> Vec<String> {
+            schedule["assignments"]
+                .as_array()
+                .map(|all| all.iter().map(|a| string(&a["artist"]["name"])).collect())
+                .unwrap_or_default()
+        };
+        assert!(names(&both).contains(&"Ada".to_owned()), "{both}");
+
+        let deleted = api
+            .data(
+                "mutation($id: ID!) { deleteArtist(id: $id) { __typename } }",
+                json!({ "id": ada }),
+            )
+            .await;
+        assert_eq!(deleted["deleteArtist"]["__typename"], "DeletedArtist");
+        let after = read(&api, &string(&both["id"])).await;
+        assert_eq!(after["version"], 2, "{}", t.label);
+        assert!(!names(&after).contains(&"Ada".to_owned()), "{after}");
+        assert_eq!(read(&api, &string(&only_bob["id"])).await["version"], 1);
+
+        // An unknown artist changes nothing.
+        let unknown = api
+            .data(
+                "mutation($id: ID!) { deleteArtist(id: $id) { __typename } }",
+                json!({ "id": uuid::Uuid::now_v7().to_string() }),
+            )
+            .await;
+        assert_eq!(unknown["deleteArtist"]["__typename"], "NotFoundError");
+        assert_eq!(read(&api, &string(&both["id"])).await["version"], 2);
+    })
+    .await;
+}
