@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::errors::into_union;
 use super::types::artist::{AvailabilityInput, CreateArtistInput, UpdateArtistInput};
 use super::types::results::*;
-use super::types::schedule::{CreateScheduleInput, CreateScheduleResult};
+use super::types::schedule::CreateScheduleInput;
 use crate::auth::Role;
 use crate::domain::{self, DomainError};
 

@@ -7,7 +7,8 @@ use super::types::artist::{Artist, Availability, wanted_by};
 use super::types::connection::ArtistConnection;
 use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments};
 use super::types::node::Node;
-use super::types::planning::{PlanningInput, PlanningResult};
+use super::types::planning::PlanningInput;
+use super::types::results::PlanningResult;
 use super::types::schedule::{Schedule, ScheduledAssignment};
 use crate::domain::Reads;
 

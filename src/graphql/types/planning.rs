@@ -1,13 +1,11 @@
 //! The `planning` query's inputs and outputs.
 
-use async_graphql::{Enum, ID, InputObject, Object, SimpleObject, Union};
+use async_graphql::{Enum, ID, InputObject, Object, SimpleObject};
 
 use super::artist::Artist;
-use super::errors::{NotFoundError, ValidationError};
 use crate::domain::planning::{
     AssignmentRequest, PlanningOutcome, PlanningRequest, RulesRequest, SlotRequest,
 };
-use crate::graphql::errors::UserFacing;
 use crate::graphql::scalars::DateTime;
 use crate::planning;
 
@@ -237,6 +235,12 @@ pub(crate) fn saturating_i32(value: u32) -> i32 {
 
 pub struct Planning(pub PlanningOutcome);
 
+impl From<PlanningOutcome> for Planning {
+    fn from(outcome: PlanningOutcome) -> Self {
+        Self(outcome)
+    }
+}
+
 #[Object]
 impl Planning {
     /// Sorted by startsAt, then slotKey, then artist name.
@@ -263,30 +267,5 @@ impl Planning {
 
     async fn stats(&self) -> PlanningStats {
         (&self.0.planning.stats).into()
-    }
-}
-
-#[derive(Union)]
-pub enum PlanningResult {
-    Planning(Planning),
-    ValidationError(ValidationError),
-    NotFoundError(NotFoundError),
-}
-
-impl From<PlanningOutcome> for PlanningResult {
-    fn from(outcome: PlanningOutcome) -> Self {
-        Self::Planning(Planning(outcome))
-    }
-}
-
-impl TryFrom<UserFacing> for PlanningResult {
-    type Error = UserFacing;
-
-    fn try_from(err: UserFacing) -> Result<Self, UserFacing> {
-        match err {
-            UserFacing::Validation(err) => Ok(Self::ValidationError(err)),
-            UserFacing::NotFound(err) => Ok(Self::NotFoundError(err)),
-            other => Err(other),
-        }
     }
 }

@@ -1,9 +1,12 @@
-//! Result unions of the mutations: the success type or a typed error.
+//! Result unions: the success type or a typed error, for the mutations and
+//! for `planning`.
 
 use async_graphql::{ID, SimpleObject, Union};
 
 use super::artist::{Artist, Availability};
 use super::errors::{ConflictError, NotFoundError, ValidationError};
+use super::planning::Planning;
+use super::schedule::Schedule;
 use crate::domain;
 use crate::graphql::errors::UserFacing;
 
@@ -109,4 +112,16 @@ result_union!(SetAvailabilitiesResult {
     Artist from domain::Artist,
     NotFoundError <- NotFound,
     ValidationError <- Validation,
+});
+
+result_union!(PlanningResult {
+    Planning from domain::planning::PlanningOutcome,
+    ValidationError <- Validation,
+    NotFoundError <- NotFound,
+});
+
+result_union!(CreateScheduleResult {
+    Schedule from domain::schedules::Schedule,
+    ValidationError <- Validation,
+    NotFoundError <- NotFound,
 });

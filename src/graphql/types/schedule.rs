@@ -4,15 +4,14 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Union};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use tokio::sync::OnceCell;
 
 use super::artist::Artist;
-use super::errors::{NotFoundError, ValidationError};
 use super::planning::{PlanningRules, PlanningStats, SlotInput, UnfilledSlot, saturating_i32};
 use crate::domain::planning::PlanningRequest;
 use crate::domain::schedules::{self, Evaluation, NewSchedule};
-use crate::graphql::errors::{UserFacing, internal, internal_fault, query_error};
+use crate::graphql::errors::{internal, internal_fault, query_error};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::query::reads;
 use crate::graphql::scalars::DateTime;
@@ -344,31 +343,6 @@ impl From<CreateScheduleInput> for NewSchedule {
                 pinned: None,
                 previous: None,
             }),
-        }
-    }
-}
-
-#[derive(Union)]
-pub enum CreateScheduleResult {
-    Schedule(Schedule),
-    ValidationError(ValidationError),
-    NotFoundError(NotFoundError),
-}
-
-impl From<schedules::Schedule> for CreateScheduleResult {
-    fn from(schedule: schedules::Schedule) -> Self {
-        Self::Schedule(schedule.into())
-    }
-}
-
-impl TryFrom<UserFacing> for CreateScheduleResult {
-    type Error = UserFacing;
-
-    fn try_from(err: UserFacing) -> Result<Self, UserFacing> {
-        match err {
-            UserFacing::Validation(err) => Ok(Self::ValidationError(err)),
-            UserFacing::NotFound(err) => Ok(Self::NotFoundError(err)),
-            other => Err(other),
         }
     }
 }
