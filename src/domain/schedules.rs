@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -84,7 +84,8 @@ impl AssignmentStatus {
 #[derive(Clone, Debug)]
 pub struct ScheduledAssignment {
     pub id: Uuid,
-    pub slot_key: String,
+    /// Index into its schedule's `slots`.
+    pub slot: usize,
     pub artist_id: Uuid,
     pub status: AssignmentStatus,
     pub pinned: bool,
@@ -103,9 +104,9 @@ pub struct Schedule {
     pub artist_ids: Option<Vec<Uuid>>,
     pub slots: Vec<planning::Slot>,
     pub assignments: Vec<ScheduledAssignment>,
-    /// Who declined which slot (slot key, artist), kept after the declined
-    /// assignment goes.
-    pub refusals: Vec<(String, Uuid)>,
+    /// Who declined which slot (index into `slots`, artist), kept after
+    /// the declined assignment goes.
+    pub refusals: Vec<(usize, Uuid)>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
@@ -151,15 +152,9 @@ pub async fn evaluate(
         .enumerate()
         .map(|(index, details)| (details.artist.id, index))
         .collect();
-    let slot_of: HashMap<&str, usize> = schedule
-        .slots
-        .iter()
-        .enumerate()
-        .map(|(index, slot)| (slot.key.as_str(), index))
-        .collect();
-    let pick = |slot_key: &str, artist: Uuid| {
+    let pick = |slot: usize, artist: Uuid| {
         Some(planning::Pick {
-            slot: *slot_of.get(slot_key)?,
+            slot,
             artist: *artist_of.get(&artist)?,
         })
     };
@@ -168,18 +163,18 @@ pub async fn evaluate(
         .assignments
         .iter()
         .filter(|a| a.status.fills())
-        .filter_map(|a| Some((a, pick(&a.slot_key, a.artist_id)?)))
+        .filter_map(|a| Some((a, pick(a.slot, a.artist_id)?)))
         .collect();
     let kept = |a: &ScheduledAssignment| a.pinned || a.status == AssignmentStatus::Confirmed;
     let declined = schedule
         .assignments
         .iter()
         .filter(|a| !a.status.fills())
-        .map(|a| (a.slot_key.as_str(), a.artist_id));
+        .map(|a| (a.slot, a.artist_id));
     let refused: Vec<planning::Pick> = schedule
         .refusals
         .iter()
-        .map(|(slot, artist)| (slot.as_str(), *artist))
+        .copied()
         .chain(declined)
         .filter_map(|(slot, artist)| pick(slot, artist))
         .collect();
@@ -368,8 +363,8 @@ pub(crate) async fn artist_leaves(
     txn: &impl ConnectionTrait,
     artist_id: Uuid,
 ) -> Result<(), DomainError> {
+    use sea_orm::Condition;
     use sea_orm::sea_query::{Expr, ExprTrait};
-    use sea_orm::{Condition, QuerySelect, QueryTrait};
     let slots_of = |slot_ids: sea_orm::sea_query::SelectStatement| {
         schedule_slot::Entity::find()
             .select_only()
@@ -441,22 +436,34 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Schedule>
         .order_by_asc(schedule_slot::Column::Key)
         .all(db)
         .await?;
-    let slot_ids: Vec<Uuid> = slot_rows.iter().map(|slot| slot.id).collect();
-    let key_of = |slot_id: Uuid| {
-        slot_rows
-            .iter()
-            .find(|slot| slot.id == slot_id)
-            .map(|slot| slot.key.clone())
+    let slot_of: HashMap<Uuid, usize> = slot_rows
+        .iter()
+        .enumerate()
+        .map(|(index, slot)| (slot.id, index))
+        .collect();
+    let index_of = |slot_id: Uuid| {
+        slot_of
+            .get(&slot_id)
+            .copied()
             .ok_or_else(|| DomainError::internal(format!("no slot {slot_id} in schedule {id}")))
     };
+    // The schedule's slots, as the database finds them: no list of IDs
+    // to bind, whatever their number.
+    let its_slots = || {
+        schedule_slot::Entity::find()
+            .select_only()
+            .column(schedule_slot::Column::Id)
+            .filter(schedule_slot::Column::ScheduleId.eq(id))
+            .into_query()
+    };
     let assignment_rows = schedule_assignment::Entity::find()
-        .filter(schedule_assignment::Column::SlotId.is_in(slot_ids.clone()))
+        .filter(schedule_assignment::Column::SlotId.in_subquery(its_slots()))
         .order_by_asc(schedule_assignment::Column::CreatedAt)
         .order_by_asc(schedule_assignment::Column::Id)
         .all(db)
         .await?;
     let refusal_rows = schedule_refusal::Entity::find()
-        .filter(schedule_refusal::Column::SlotId.is_in(slot_ids))
+        .filter(schedule_refusal::Column::SlotId.in_subquery(its_slots()))
         .all(db)
         .await?;
     let artist_ids = if row.artists_listed {
@@ -485,7 +492,7 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Schedule>
     for assignment in assignment_rows {
         assignments.push(ScheduledAssignment {
             id: assignment.id,
-            slot_key: key_of(assignment.slot_id)?,
+            slot: index_of(assignment.slot_id)?,
             artist_id: assignment.artist_id,
             status: AssignmentStatus::read(&assignment.status)?,
             pinned: assignment.pinned,
@@ -493,7 +500,7 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Schedule>
     }
     let refusals = refusal_rows
         .into_iter()
-        .map(|refusal| Ok((key_of(refusal.slot_id)?, refusal.artist_id)))
+        .map(|refusal| Ok((index_of(refusal.slot_id)?, refusal.artist_id)))
         .collect::<Result<Vec<_>, DomainError>>()?;
     Ok(Some(Schedule {
         id: row.id,

@@ -180,13 +180,6 @@ impl Schedule {
             .load_many(ids)
             .await
             .map_err(|err| internal(&*err))?;
-        let start_of = |key: &str| {
-            schedule
-                .slots
-                .iter()
-                .position(|slot| slot.key == key)
-                .unwrap_or(usize::MAX)
-        };
         let mut sorted: Vec<(usize, &str, usize)> = chosen
             .into_iter()
             .map(|index| {
@@ -194,7 +187,7 @@ impl Schedule {
                 let name = names
                     .get(&assignment.artist_id)
                     .map_or("", |artist| artist.name.as_str());
-                (start_of(&assignment.slot_key), name, index)
+                (assignment.slot, name, index)
             })
             .collect();
         // Slots are sorted by start, then key: their order is the one asked.
@@ -256,6 +249,15 @@ impl ScheduledAssignment {
             .get(self.index)
             .ok_or_else(|| internal_fault(format!("no assignment {}", self.index)))
     }
+
+    fn its_slot(&self) -> async_graphql::Result<&planning::Slot> {
+        let slot = self.assignment()?.slot;
+        self.kept
+            .schedule
+            .slots
+            .get(slot)
+            .ok_or_else(|| internal_fault(format!("assignment on no slot {slot}")))
+    }
 }
 
 #[Object]
@@ -266,18 +268,11 @@ impl ScheduledAssignment {
     }
 
     async fn slot_key(&self) -> async_graphql::Result<&str> {
-        Ok(&self.assignment()?.slot_key)
+        Ok(&self.its_slot()?.key)
     }
 
     async fn slot(&self) -> async_graphql::Result<Slot<'_>> {
-        let key = &self.assignment()?.slot_key;
-        self.kept
-            .schedule
-            .slots
-            .iter()
-            .find(|slot| &slot.key == key)
-            .map(Slot)
-            .ok_or_else(|| internal_fault(format!("assignment on no slot {key}")))
+        self.its_slot().map(Slot)
     }
 
     async fn artist(&self, ctx: &Context<'_>) -> async_graphql::Result<Artist> {
