@@ -135,11 +135,15 @@ pub fn plan_with_effort(problem: &Problem, effort: Effort) -> Planning {
 /// [`plan`] within explicit budgets (tests use small ones to exercise the
 /// pruned mode and the integer program on sizes a brute force can check).
 fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
-    let full = Instance::new(problem, budgets.pairs);
-    let (pins, unkept_pins) = pins::kept(problem, &full);
-    let open = (!pins.is_empty()).then(|| pins::open(&full, &pins));
+    plan_on(problem, &Instance::new(problem, budgets.pairs), budgets)
+}
+
+/// [`plan_with`] on the problem's instance, built once by the caller.
+fn plan_on(problem: &Problem, full: &Instance, budgets: Budgets) -> Planning {
+    let (pins, unkept_pins) = pins::kept(problem, full);
+    let open = (!pins.is_empty()).then(|| pins::open(full, &pins));
     // The search plans what the pins leave open.
-    let inst = open.as_ref().unwrap_or(&full);
+    let inst = open.as_ref().unwrap_or(full);
     let relax = relax::solve(inst);
     let mut state = State::from_relaxation(inst, &relax);
     let mut bound = relax.bound;
@@ -213,7 +217,7 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
     }
     // The pins back in, over the whole instance, for the figures and the
     // explanations.
-    let mut planned = State::empty(&full);
+    let mut planned = State::empty(full);
     for &(s, a) in &pins {
         planned.assign(a, s);
     }
@@ -236,9 +240,9 @@ fn plan_with(problem: &Problem, budgets: Budgets) -> Planning {
 /// picks are what they are, whatever rules they break (`breaches` says
 /// which).
 pub fn evaluate(problem: &Problem, picks: &[Pick], effort: Effort) -> Planning {
-    let best = plan_with_effort(problem, effort);
     let budgets = effort.budgets();
     let inst = Instance::new(problem, budgets.pairs);
+    let best = plan_on(problem, &inst, budgets);
     let canonical = |pick: &Pick| {
         Some((
             *inst.slot_of_source.get(pick.slot)?,

@@ -5,6 +5,8 @@
 //! The planner itself never breaks them; this is for the assignments it
 //! did not make, and for the ones whose artist or slot changed after.
 
+use std::collections::BTreeSet;
+
 use super::explain;
 use super::instance::{conflict, covering_range, merged_availability, micros, rest_micros};
 use super::model::{Artist, Pick, Problem, Slot};
@@ -66,7 +68,7 @@ pub fn breaches(
     let mut per_slot = vec![0usize; problem.slots.len()];
     // Per artist, the picks seen so far: (index, start, end with rest).
     let mut per_artist: Vec<Vec<(usize, i64, i64)>> = vec![Vec::new(); problem.artists.len()];
-    let refused = |pick: &Pick| problem.decisions.refused.contains(pick);
+    let refused: BTreeSet<&Pick> = problem.decisions.refused.iter().collect();
     let mut out = Vec::with_capacity(picks.len());
     for (index, pick) in picks.iter().enumerate() {
         let (Some(slot), Some(artist)) = (
@@ -77,7 +79,7 @@ pub fn breaches(
             continue;
         };
         let mut broken = Vec::new();
-        if refused(pick) {
+        if refused.contains(pick) {
             broken.push(Breach::Refused);
         }
         if covers(&merged[pick.artist], slot).is_none() {
