@@ -1,6 +1,6 @@
 //! Artist queries and mutations, in process, on every backend.
 
-use crate::common::{on_each_backend, string};
+use crate::common::{field_paths, on_each_backend, string};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
@@ -44,13 +44,6 @@ async fn count_rows(db: &sea_orm::DatabaseConnection, table: &str) -> i64 {
 }
 
 /// The paths of a ValidationError's fields, in order.
-fn field_paths(fields: &Value) -> Vec<&str> {
-    fields
-        .as_array()
-        .map(|all| all.iter().filter_map(|f| f["field"].as_str()).collect())
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn create_artist_normalizes_input_and_returns_the_artist() {
     on_each_backend(|t| async move {

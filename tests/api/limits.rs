@@ -10,7 +10,8 @@
 //! bad paging arguments (tests/listing.rs).
 
 use crate::common::{
-    TestDb, TestServer, hold_write_lock, on_each_backend, sqlite_file, sqlite_memory, string,
+    TestDb, TestServer, field_messages, hold_write_lock, on_each_backend, sqlite_file,
+    sqlite_memory, string,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
@@ -70,14 +71,7 @@ async fn refused(server: &TestServer, query: &str, variables: Value, code: &str)
 fn violations(result: &Value) -> Vec<(String, String)> {
     assert_eq!(result["__typename"], "ValidationError", "{result}");
     assert_eq!(result["code"], "VALIDATION", "{result}");
-    let fields: Vec<(String, String)> = result["fields"]
-        .as_array()
-        .map(|all| {
-            all.iter()
-                .map(|f| (string(&f["field"]), string(&f["message"])))
-                .collect()
-        })
-        .unwrap_or_default();
+    let fields = field_messages(&result["fields"]);
     if let [(field, message)] = fields.as_slice() {
         assert_eq!(result["message"], format!("{field}: {message}"));
     }

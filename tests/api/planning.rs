@@ -1,7 +1,7 @@
 //! The `planning` query over GraphQL, on stored artists: it sees every
 //! change to artists and availabilities, and rejects bad input as data.
 
-use crate::common::{TestApi, TestServer, on_each_backend, string};
+use crate::common::{TestApi, TestServer, field_messages, field_paths, on_each_backend, string};
 use serde_json::{Value, json};
 
 const PLANNING: &str = "query($input: PlanningInput!) { planning(input: $input) { __typename
@@ -232,10 +232,7 @@ async fn planning_lists_every_invalid_field() {
         )
         .await;
         assert_eq!(invalid["__typename"], "ValidationError");
-        let fields: Vec<String> = invalid["fields"]
-            .as_array()
-            .map(|f| f.iter().map(|e| string(&e["field"])).collect())
-            .unwrap_or_default();
+        let fields = field_paths(&invalid["fields"]);
         assert_eq!(
             fields,
             [
@@ -371,14 +368,7 @@ async fn planning_refuses_pins_that_break_a_rule_or_name_nothing() {
         )
         .await;
         assert_eq!(broken["__typename"], "ValidationError", "{broken}");
-        let fields: Vec<(String, String)> = broken["fields"]
-            .as_array()
-            .map(|all| {
-                all.iter()
-                    .map(|f| (string(&f["field"]), string(&f["message"])))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let fields = field_messages(&broken["fields"]);
         let named: Vec<&str> = fields.iter().map(|(field, _)| field.as_str()).collect();
         assert_eq!(
             named,

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{TestApi, on_each_backend, string};
+use crate::common::{TestApi, field_paths, on_each_backend, string};
 
 const SCHEDULE: &str = "__typename id name status version createdAt updatedAt publishedAt
     slots { key startsAt endsAt positions requiredSkills label }
@@ -165,11 +165,8 @@ async fn a_schedule_with_a_bad_name_or_slots_is_refused_whole_and_stores_nothing
         )
         .await;
         assert_eq!(refused["__typename"], "ValidationError", "{refused}");
-        let fields: Vec<String> = refused["fields"]
-            .as_array()
-            .map(|all| all.iter().map(|f| string(&f["field"])).collect())
-            .unwrap_or_default();
-        assert!(fields.contains(&"input.name".to_owned()), "{fields:?}");
+        let fields = field_paths(&refused["fields"]);
+        assert!(fields.contains(&"input.name"), "{fields:?}");
         assert!(
             fields.iter().any(|f| f.starts_with("input.slots[0]")),
             "{fields:?}"

@@ -363,6 +363,26 @@ pub fn string(value: &Value) -> String {
     }
 }
 
+/// The field paths of a ValidationError's `fields`, in order.
+pub fn field_paths(fields: &Value) -> Vec<&str> {
+    fields
+        .as_array()
+        .map(|all| all.iter().filter_map(|f| f["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// A ValidationError's `fields` as (field, message) pairs, in order.
+pub fn field_messages(fields: &Value) -> Vec<(String, String)> {
+    fields
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|f| (string(&f["field"]), string(&f["message"])))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Runs a scenario on every configured backend, one fresh database each.
 pub async fn on_each_backend<F, Fut>(scenario: F)
 where
