@@ -243,8 +243,10 @@ pub async fn create(
 ) -> Result<Schedule, DomainError> {
     let mut violations = Violations::default();
     let name = validation::name(&input.name, "name", &mut violations);
+    let rules = input.planning.rules.clone();
+    let listed = input.planning.artist_ids.is_some();
     // The name's violations come with the slots' and rules', in one answer.
-    let planned = super::planning::plan(db, input.planning.clone(), effort).await;
+    let planned = super::planning::plan(db, input.planning, effort).await;
     let outcome = match (planned, violations.finish()) {
         (Ok(outcome), Ok(())) => outcome,
         (Err(DomainError::Validation(mut planning)), Err(DomainError::Validation(mut naming))) => {
@@ -253,8 +255,6 @@ pub async fn create(
         }
         (Err(err), _) | (_, Err(err)) => return Err(err),
     };
-    let rules = input.planning.rules.clone();
-    let listed = input.planning.artist_ids.is_some();
     let id = Uuid::now_v7();
     store(db, id, &name, &rules, listed, &outcome).await?;
     get(db, id)
