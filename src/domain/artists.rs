@@ -25,7 +25,7 @@ pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Artist>, Do
 }
 
 /// The artists with these IDs that exist, in no particular order.
-pub async fn get_many(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Artist>, DomainError> {
+pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Artist>, DomainError> {
     artist::Entity::find()
         .filter(artist::Column::Id.is_in(ids.iter().copied()))
         .all(db)
@@ -37,7 +37,7 @@ pub async fn get_many(db: &DatabaseConnection, ids: &[Uuid]) -> Result<Vec<Artis
 
 /// Normalized skills per artist, sorted; one statement for any number.
 pub async fn skills_of(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<String>>, DomainError> {
     let rows = artist_skill::Entity::find()
@@ -60,7 +60,7 @@ fn group_skills(rows: Vec<artist_skill::Model>) -> HashMap<Uuid, Vec<String>> {
 /// Artists with skills and availabilities, in three statements whatever
 /// their number: all artists when `ids` is None. Sorted by id.
 pub async fn load_details(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     ids: Option<&[Uuid]>,
 ) -> Result<Vec<ArtistDetails>, DomainError> {
     let (artists, mut skills, mut availabilities) = match ids {
@@ -253,8 +253,6 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Deletes the artist; its skills and availabilities go with it (ON DELETE
-/// CASCADE).
 /// Deletes the artist, with their skills, availabilities and schedule
 /// assignments (ON DELETE CASCADE); the schedules that held them change
 /// version in the same transaction.

@@ -20,7 +20,7 @@ use crate::entities::availability;
 
 /// Availabilities per artist, sorted by start; one statement for any number.
 pub async fn of_artists(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     artist_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
     load(
@@ -32,7 +32,7 @@ pub async fn of_artists(
 
 /// Every artist's availabilities, sorted by start.
 pub(crate) async fn of_all_artists(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
     load(db, None).await
 }
@@ -46,7 +46,7 @@ pub async fn get(db: &DatabaseConnection, id: Uuid) -> Result<Option<Availabilit
 /// Reads only the columns a record needs, named as `reads::rows`
 /// decodes them.
 async fn load(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     which: Option<sea_orm::sea_query::SimpleExpr>,
 ) -> Result<HashMap<Uuid, Vec<Availability>>, DomainError> {
     use availability::Column;

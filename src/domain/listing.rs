@@ -405,10 +405,11 @@ impl ArtistOrder {
 
 /// The page to read: its size, its bounds, and which end it is counted from.
 pub(crate) struct PageBounds {
-    size: u64,
-    after: Option<Cursor>,
-    before: Option<Cursor>,
-    backward: bool,
+    pub(crate) size: u64,
+    pub(crate) after: Option<Cursor>,
+    pub(crate) before: Option<Cursor>,
+    /// Counted from the end (`last`): read in reverse order, then turned.
+    pub(crate) backward: bool,
 }
 
 impl PageBounds {
@@ -427,6 +428,11 @@ impl PageBounds {
     }
 
     pub(crate) fn parse(order: ArtistOrder, request: &PageRequest) -> Result<Self, DomainError> {
+        Self::parse_keyed(order.key_kind(), request)
+    }
+
+    /// The page of a list whose cursors are of kind `kind`.
+    pub(crate) fn parse_keyed(kind: char, request: &PageRequest) -> Result<Self, DomainError> {
         let mut violations = Violations::default();
         let mut size_of = |name: &str, value: Option<i32>| {
             value.and_then(|n| match u64::try_from(n) {
@@ -447,7 +453,7 @@ impl PageBounds {
         }
         let mut cursor_of = |name: &str, raw: Option<&str>| {
             raw.and_then(|raw| {
-                let cursor = Cursor::decode(raw).filter(|c| c.kind == order.key_kind());
+                let cursor = Cursor::decode(raw).filter(|c| c.kind == kind);
                 if cursor.is_none() {
                     violations.add(name, "is not a cursor of this ordering");
                 }
@@ -524,6 +530,7 @@ impl Cursor {
             "n" if key.contains('\0') => return None,
             "n" => ('n', SortKey::Name(key.to_owned())),
             "c" => ('c', SortKey::CreatedAt(key.parse().ok()?)),
+            "s" => ('s', SortKey::CreatedAt(key.parse().ok()?)),
             _ => return None,
         };
         Some(Self { kind, id, key })
@@ -545,11 +552,26 @@ impl Cursor {
             SortKey::Name(_) => artist::Column::NameKey,
             SortKey::CreatedAt(_) => artist::Column::CreatedAt,
         };
+        self.beyond_on(column, artist::Column::Id, smaller)
+    }
+
+    /// A cursor of kind `kind` at the row `id` created at `created_at`
+    /// (microseconds).
+    pub(crate) fn created(kind: char, id: Uuid, created_at: i64) -> Self {
+        Self {
+            kind,
+            id,
+            key: SortKey::CreatedAt(created_at),
+        }
+    }
+
+    /// (key, id) > cursor on these columns, or < cursor when `smaller`.
+    pub(crate) fn beyond_on<C: ColumnTrait>(&self, column: C, id: C, smaller: bool) -> Condition {
         let key = self.key.value();
         let (key_beyond, id_beyond) = if smaller {
-            (column.lt(key.clone()), artist::Column::Id.lt(self.id))
+            (column.lt(key.clone()), id.lt(self.id))
         } else {
-            (column.gt(key.clone()), artist::Column::Id.gt(self.id))
+            (column.gt(key.clone()), id.gt(self.id))
         };
         Condition::any()
             .add(key_beyond)

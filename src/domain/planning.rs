@@ -30,7 +30,7 @@ pub struct SlotRequest {
     pub label: Option<String>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RulesRequest {
     pub max_slots_per_artist: Option<i32>,
     pub min_rest_minutes: i32,
@@ -257,7 +257,7 @@ fn resolve_ids(raw: &[String]) -> Result<Vec<Uuid>, DomainError> {
         .collect()
 }
 
-fn validate(
+pub(crate) fn validate(
     request: &PlanningRequest,
 ) -> Result<(Vec<planning::Slot>, planning::Rules), DomainError> {
     let mut violations = Violations::default();

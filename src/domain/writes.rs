@@ -40,6 +40,61 @@ impl Writes {
         schedules::create(&self.pool, input, self.planner_effort).await
     }
 
+    /// Changes the schedule's name, slots or rules.
+    pub async fn update_schedule(
+        &self,
+        id: Uuid,
+        changes: schedules::ScheduleChanges,
+    ) -> Result<schedules::Change, DomainError> {
+        schedules::update(&self.pool, id, changes).await
+    }
+
+    /// Re-plans the schedule with the fewest changes.
+    pub async fn replan_schedule(&self, id: Uuid) -> Result<schedules::Change, DomainError> {
+        schedules::replan(&self.pool, id, self.planner_effort).await
+    }
+
+    pub async fn publish_schedule(&self, id: Uuid) -> Result<schedules::Schedule, DomainError> {
+        schedules::publish(&self.pool, id).await
+    }
+
+    pub async fn delete_schedule(&self, id: Uuid) -> Result<(), DomainError> {
+        schedules::delete(&self.pool, id).await
+    }
+
+    /// Puts the artist on the slot by hand.
+    pub async fn assign_artist(
+        &self,
+        schedule_id: Uuid,
+        slot_key: &str,
+        artist_id: Uuid,
+        pinned: bool,
+    ) -> Result<schedules::Assigned, DomainError> {
+        schedules::assign(&self.pool, schedule_id, slot_key, artist_id, pinned).await
+    }
+
+    pub async fn unassign(&self, id: Uuid) -> Result<(), DomainError> {
+        schedules::unassign(&self.pool, id).await
+    }
+
+    /// Records the artist's answer.
+    pub async fn set_assignment_status(
+        &self,
+        id: Uuid,
+        status: schedules::AssignmentStatus,
+    ) -> Result<schedules::Assigned, DomainError> {
+        schedules::set_status(&self.pool, id, status).await
+    }
+
+    /// Pins or unpins the assignment.
+    pub async fn pin_assignment(
+        &self,
+        id: Uuid,
+        pinned: bool,
+    ) -> Result<schedules::Assigned, DomainError> {
+        schedules::pin(&self.pool, id, pinned).await
+    }
+
     pub async fn create_artist(&self, input: NewArtist) -> Result<Artist, DomainError> {
         artists::create(&self.pool, input).await
     }

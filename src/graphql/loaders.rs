@@ -22,6 +22,12 @@ pub struct Loaders {
     pub artists: DataLoader<ArtistsById, HashMapCache>,
     pub skills: DataLoader<SkillsByArtist, HashMapCache>,
     pub availabilities: DataLoader<AvailabilitiesByArtist, HashMapCache>,
+    /// Whole schedules (slots, assignments), for a list of their summaries.
+    pub schedules: DataLoader<SchedulesById, HashMapCache>,
+    /// The request's turn at the planner: one planning at a time per
+    /// request, however many of its fields ask for one, so that a request
+    /// holds one core at most, and its timeout stops those not started.
+    planner: tokio::sync::Semaphore,
 }
 
 impl Loaders {
@@ -42,7 +48,22 @@ impl Loaders {
                 tokio::spawn,
                 HashMapCache::default(),
             ),
+            schedules: DataLoader::with_cache(
+                SchedulesById(reads.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            planner: tokio::sync::Semaphore::new(1),
         }
+    }
+
+    /// Waits for the request's turn at the planner; it ends when the
+    /// permit is dropped.
+    pub async fn planner_turn(&self) -> async_graphql::Result<tokio::sync::SemaphorePermit<'_>> {
+        self.planner
+            .acquire()
+            .await
+            .map_err(|_| super::errors::internal_fault("the planner's turn is closed"))
     }
 
     /// Seeds the caches with artists loaded with everything already.
@@ -110,6 +131,7 @@ impl Loaders {
 pub struct ArtistsById(Reads);
 pub struct SkillsByArtist(Reads);
 pub struct AvailabilitiesByArtist(Reads);
+pub struct SchedulesById(Reads);
 
 impl Loader<Uuid> for ArtistsById {
     type Value = domain::Artist;
@@ -136,5 +158,18 @@ impl Loader<Uuid> for AvailabilitiesByArtist {
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         Ok(self.0.availabilities(ids).await?)
+    }
+}
+
+impl Loader<Uuid> for SchedulesById {
+    type Value = Arc<domain::schedules::Schedule>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let schedules = self.0.schedules(ids).await?;
+        Ok(schedules
+            .into_iter()
+            .map(|schedule| (schedule.summary.id, Arc::new(schedule)))
+            .collect())
     }
 }

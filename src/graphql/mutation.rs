@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::errors::into_union;
 use super::types::artist::{AvailabilityInput, CreateArtistInput, UpdateArtistInput};
 use super::types::results::*;
-use super::types::schedule::CreateScheduleInput;
+use super::types::schedule::{AssignmentStatus, CreateScheduleInput, UpdateScheduleInput};
 use crate::auth::Role;
 use crate::domain::{self, DomainError};
 
@@ -39,6 +39,21 @@ fn as_sent(err: DomainError, raw: &ID) -> DomainError {
     }
 }
 
+/// As `as_sent`, for an operation that names records of several kinds:
+/// NotFound names the one of its kind as the client sent it.
+fn as_sent_among(err: DomainError, sent: &[(&str, &ID)]) -> DomainError {
+    match err {
+        DomainError::NotFound { entity, id } => {
+            let raw = sent
+                .iter()
+                .find(|(kind, _)| *kind == entity)
+                .map_or(id, |(_, raw)| raw.to_string());
+            DomainError::not_found(entity, raw)
+        }
+        other => other,
+    }
+}
+
 fn writes<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a domain::Writes> {
     ctx.data::<domain::Writes>()
 }
@@ -54,6 +69,141 @@ impl Mutation {
     ) -> async_graphql::Result<CreateScheduleResult> {
         let result = writes(ctx)?.create_schedule(input.into()).await;
         into_union(result.map_err(|err| err.within("input")))
+    }
+
+    /// Fields left out stay; removes only the assignments the change makes invalid and says why; re-plans nothing.
+    #[graphql(guard = "EditorsOnly")]
+    async fn update_schedule(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateScheduleInput,
+    ) -> async_graphql::Result<UpdateScheduleResult> {
+        let result = match parse_id("Schedule", &id) {
+            Ok(uuid) => writes(ctx)?.update_schedule(uuid, input.into()).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err.within("input"), &id)))
+    }
+
+    /// Re-plans: keeps pinned and CONFIRMED assignments, removes those that break a hard rule, fills every position it can while changing as few assignments as possible.
+    #[graphql(guard = "EditorsOnly")]
+    async fn replan_schedule(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ReplanScheduleResult> {
+        let result = match parse_id("Schedule", &id) {
+            Ok(uuid) => writes(ctx)?.replan_schedule(uuid).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err, &id)))
+    }
+
+    /// Shows the schedule to its artists; publishing it again changes nothing.
+    #[graphql(guard = "EditorsOnly")]
+    async fn publish_schedule(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<PublishScheduleResult> {
+        let result = match parse_id("Schedule", &id) {
+            Ok(uuid) => writes(ctx)?.publish_schedule(uuid).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err, &id)))
+    }
+
+    /// Also deletes its slots, assignments and refusals.
+    #[graphql(guard = "EditorsOnly")]
+    async fn delete_schedule(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<DeleteScheduleResult> {
+        let result = match parse_id("Schedule", &id) {
+            Ok(uuid) => writes(ctx)?.delete_schedule(uuid).await,
+            Err(err) => Err(err),
+        };
+        into_union(
+            result
+                .map(|()| Deleted(id.to_string()))
+                .map_err(|err| as_sent(err, &id)),
+        )
+    }
+
+    /// By hand: puts the artist on the slot (PROPOSED), or refuses with a typed error naming the rule it would break.
+    #[graphql(guard = "EditorsOnly")]
+    async fn assign_artist(
+        &self,
+        ctx: &Context<'_>,
+        schedule_id: ID,
+        slot_key: String,
+        artist_id: ID,
+        #[graphql(default = false)] pinned: bool,
+    ) -> async_graphql::Result<AssignArtistResult> {
+        let result = match (
+            parse_id("Schedule", &schedule_id),
+            parse_id("Artist", &artist_id),
+        ) {
+            (Ok(schedule), Ok(artist)) => {
+                writes(ctx)?
+                    .assign_artist(schedule, &slot_key, artist, pinned)
+                    .await
+            }
+            (Err(err), _) | (_, Err(err)) => Err(err),
+        };
+        into_union(result.map_err(|err| {
+            as_sent_among(err, &[("Schedule", &schedule_id), ("Artist", &artist_id)])
+        }))
+    }
+
+    /// Removes the assignment; a refusal it recorded stays.
+    #[graphql(guard = "EditorsOnly")]
+    async fn unassign(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<UnassignResult> {
+        let result = match parse_id("ScheduledAssignment", &id) {
+            Ok(uuid) => writes(ctx)?.unassign(uuid).await,
+            Err(err) => Err(err),
+        };
+        into_union(
+            result
+                .map(|()| Deleted(id.to_string()))
+                .map_err(|err| as_sent(err, &id)),
+        )
+    }
+
+    /// The artist's answer. Confirming an assignment that breaks a hard rule is a ConflictError.
+    #[graphql(guard = "EditorsOnly")]
+    async fn set_assignment_status(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        status: AssignmentStatus,
+    ) -> async_graphql::Result<UpdateAssignmentResult> {
+        let result = match parse_id("ScheduledAssignment", &id) {
+            Ok(uuid) => {
+                writes(ctx)?
+                    .set_assignment_status(uuid, status.into())
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err, &id)))
+    }
+
+    /// Kept by every re-plan until unpinned; pinning one that breaks a hard rule is a ConflictError.
+    #[graphql(guard = "EditorsOnly")]
+    async fn pin_assignment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        pinned: bool,
+    ) -> async_graphql::Result<UpdateAssignmentResult> {
+        let result = match parse_id("ScheduledAssignment", &id) {
+            Ok(uuid) => writes(ctx)?.pin_assignment(uuid, pinned).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err, &id)))
     }
 
     #[graphql(guard = "EditorsOnly")]

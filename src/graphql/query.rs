@@ -9,8 +9,15 @@ use super::types::inputs::{ArtistFilter, ArtistOrder, ListArguments};
 use super::types::node::Node;
 use super::types::planning::PlanningInput;
 use super::types::results::PlanningResult;
-use super::types::schedule::{Schedule, ScheduledAssignment};
-use crate::domain::Reads;
+use super::types::schedule::{Schedule, ScheduleStatus, ScheduledAssignment};
+use super::types::schedule_change::{Replacement, ScheduleConnection};
+use crate::domain::listing::PageRequest;
+use crate::domain::{DomainError, Reads, Violation};
+
+/// Replacements a `replacements` query lists by default (the contract's
+/// default for `first`), and at most.
+const DEFAULT_REPLACEMENTS: i32 = 5;
+const MAX_REPLACEMENTS: usize = 100;
 
 pub struct Query;
 
@@ -64,6 +71,66 @@ impl Query {
         };
         let schedule = reads(ctx)?.schedule(id).await.map_err(query_error)?;
         Ok(schedule.map(Schedule::from))
+    }
+
+    /// Most recently created first; first defaults to 20 and is at most 100.
+    async fn schedules(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        status: Option<ScheduleStatus>,
+    ) -> async_graphql::Result<ScheduleConnection> {
+        let request = PageRequest {
+            first,
+            after,
+            last,
+            before,
+        };
+        let status = status.map(Into::into);
+        let page = reads(ctx)?
+            .schedule_page(status, &request)
+            .await
+            .map_err(query_error)?;
+        Ok(ScheduleConnection { page, status })
+    }
+
+    /// Who could take a position on this slot now, best first (fewest moves, then balance); null when the schedule or slot does not resolve.
+    async fn replacements(
+        &self,
+        ctx: &Context<'_>,
+        schedule_id: ID,
+        slot_key: String,
+        #[graphql(default = 5)] first: Option<i32>,
+    ) -> async_graphql::Result<Option<Vec<Replacement>>> {
+        let Ok(schedule_id) = Uuid::parse_str(&schedule_id) else {
+            return Ok(None);
+        };
+        // An explicit null asks for the default.
+        let first = usize::try_from(first.unwrap_or(DEFAULT_REPLACEMENTS))
+            .ok()
+            .filter(|&first| first <= MAX_REPLACEMENTS)
+            .ok_or_else(|| {
+                query_error(DomainError::Validation(vec![Violation::new(
+                    "first",
+                    format!("must be between 0 and {MAX_REPLACEMENTS}"),
+                )]))
+            })?;
+        let _turn = Loaders::of(ctx)?.planner_turn().await?;
+        let found = reads(ctx)?
+            .replacements(schedule_id, &slot_key, first)
+            .await
+            .map_err(query_error)?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        // Their skills and availabilities are loaded already.
+        Loaders::of(ctx)?
+            .feed_details(found.iter().map(|replacement| &replacement.artist))
+            .await;
+        Ok(Some(found.into_iter().map(Replacement).collect()))
     }
 
     /// Relay cursor pagination; first defaults to 20 and is at most 100.

@@ -24,7 +24,7 @@ pub use model::{
 };
 
 pub use replacements::{Replacement, replacements};
-pub use rules::{Breach, breaches, sentence};
+pub use rules::{Breach, breaches, breaches_removing, sentence};
 
 use instance::{Instance, ix};
 use search::State;

@@ -3,7 +3,7 @@
 
 use super::explain;
 use super::instance::{conflict, merged_availability, micros, rest_micros};
-use super::model::{Pick, Planning, Problem, Slot};
+use super::model::{Pick, Problem, Slot};
 use super::rules;
 
 /// An artist who could take a position on the slot.
@@ -19,11 +19,12 @@ pub struct Replacement {
 }
 
 /// The artists who could take a position on `slot` (an index into
-/// `problem.slots`) of `planning`, best first: fewest assignments to move,
-/// then fewest slots held, then name and ID. Only artists available for
+/// `problem.slots`) among `held`, the assignments that fill positions (a
+/// planning's, or a kept schedule's), best first: fewest assignments to
+/// move, then fewest slots held, then name and ID. Only artists available for
 /// the whole slot with every skill it requires, who did not decline it
 /// and are not on it already; never one whose move would break a pin.
-pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<Replacement> {
+pub fn replacements(problem: &Problem, held: &[Pick], slot: usize) -> Vec<Replacement> {
     let Some(target) = problem.slots.get(slot) else {
         return Vec::new();
     };
@@ -34,10 +35,10 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
         (start, micros(&slot.ends_at).saturating_add(rest))
     };
     let (start, ext_end) = span(slot);
-    let mut held: Vec<Vec<usize>> = vec![Vec::new(); problem.artists.len()];
-    for assignment in &planning.assignments {
-        if let Some(slots) = held.get_mut(assignment.artist) {
-            slots.push(assignment.slot);
+    let mut per_artist: Vec<Vec<usize>> = vec![Vec::new(); problem.artists.len()];
+    for pick in held {
+        if let Some(slots) = per_artist.get_mut(pick.artist) {
+            slots.push(pick.slot);
         }
     }
     let pinned =
@@ -47,7 +48,7 @@ pub fn replacements(problem: &Problem, planning: &Planning, slot: usize) -> Vec<
 
     let mut found: Vec<(usize, usize, Replacement)> = Vec::new();
     for (index, artist) in problem.artists.iter().enumerate() {
-        let mine = &mut held[index];
+        let mine = &mut per_artist[index];
         let Some(covering) = rules::covers(&merged_availability(artist), target) else {
             continue;
         };

@@ -62,6 +62,19 @@ pub fn breaches(
     picks: &[Pick],
     exempt: impl Fn(usize) -> bool,
 ) -> Vec<Vec<Breach>> {
+    breaches_removing(problem, picks, exempt, |_, _| false)
+}
+
+/// As [`breaches`], but a pick for which `removed(i, its breaches)` is
+/// true is taken out as it is found: it holds no position and none of its
+/// artist's time for the later picks. One pass gives what removing the
+/// breaking assignments one by one, oldest first, would leave.
+pub fn breaches_removing(
+    problem: &Problem,
+    picks: &[Pick],
+    exempt: impl Fn(usize) -> bool,
+    removed: impl Fn(usize, &[Breach]) -> bool,
+) -> Vec<Vec<Breach>> {
     let rest = rest_micros(problem.rules.min_rest);
     let limit = problem.rules.max_slots_per_artist.map(|max| max as usize);
     let merged: Vec<Vec<(i64, i64)>> = problem.artists.iter().map(merged_availability).collect();
@@ -105,8 +118,10 @@ pub fn breaches(
         if !exempt(index) && limit.is_some_and(|limit| mine.len() >= limit) {
             broken.push(Breach::OverLimit);
         }
-        per_slot[pick.slot] += 1;
-        mine.push((index, start, ext_end));
+        if !removed(index, &broken) {
+            per_slot[pick.slot] += 1;
+            mine.push((index, start, ext_end));
+        }
         out.push(broken);
     }
     out

@@ -1376,20 +1376,11 @@ fn replacements_list_who_could_cover_a_slot_fewest_moves_first() {
     let pick = |slot, artist| Pick { slot, artist };
     p.decisions.pinned = vec![pick(1, 3)];
     p.decisions.refused = vec![pick(0, 6)];
-    let planning = Planning {
-        assignments: [(0, 0), (1, 1), (2, 2), (3, 2), (1, 3)]
-            .into_iter()
-            .map(|(slot, artist)| Assignment {
-                slot,
-                artist,
-                reasons: Vec::new(),
-            })
-            .collect(),
-        unfilled: Vec::new(),
-        unkept_pins: Vec::new(),
-        stats: plan(&p).stats,
-    };
-    let found = replacements(&p, &planning, 0);
+    let held: Vec<Pick> = [(0, 0), (1, 1), (2, 2), (3, 2), (1, 3)]
+        .into_iter()
+        .map(|(slot, artist)| pick(slot, artist))
+        .collect();
+    let found = replacements(&p, &held, 0);
     let names: Vec<(&str, usize)> = found
         .iter()
         .map(|r| (p.artists[r.artist].name.as_str(), r.moves.len()))
@@ -1411,11 +1402,11 @@ fn replacements_list_who_could_cover_a_slot_fewest_moves_first() {
 
     // Without the limit, Cy is free now and comes first.
     p.rules.max_slots_per_artist = None;
-    let found = replacements(&p, &planning, 0);
+    let found = replacements(&p, &held, 0);
     assert_eq!(p.artists[found[0].artist].name, "Cy");
     assert_eq!(found[0].moves, Vec::<usize>::new());
     assert_eq!(found[0].reasons, vec!["free now", "available 00:00-24:00"]);
-    assert!(replacements(&p, &planning, 99).is_empty());
+    assert!(replacements(&p, &held, 99).is_empty());
 }
 /// The effort scales the proof: on this instance (19 overlapping slots,
 /// 12 artists, where the exhaustive search does not reach) the default
@@ -1589,6 +1580,15 @@ proptest! {
                 kept = with;
             }
         }
+        // Removing each breaking assignment as it is found leaves the same.
+        let removing = breaches_removing(&p, &picks, |_| false, |_, found| !found.is_empty());
+        let left: Vec<Pick> = picks
+            .iter()
+            .zip(&removing)
+            .filter(|(_, found)| found.is_empty())
+            .map(|(pick, _)| *pick)
+            .collect();
+        prop_assert_eq!(&left, &kept);
         let assignments: Vec<Assignment> = kept
             .iter()
             .map(|pick| Assignment { slot: pick.slot, artist: pick.artist, reasons: vec!["by hand".into()] })

@@ -291,6 +291,44 @@ impl Reads {
         schedules::get(&self.db.pool, id).await
     }
 
+    /// The kept schedules with these IDs that exist, in no particular order.
+    pub async fn schedules(&self, ids: &[Uuid]) -> Result<Vec<schedules::Schedule>, DomainError> {
+        schedules::get_many(&self.db.pool, ids).await
+    }
+
+    /// A page of the kept schedules with this status (all when `None`),
+    /// most recently created first.
+    pub async fn schedule_page(
+        &self,
+        status: Option<schedules::ScheduleStatus>,
+        page: &listing::PageRequest,
+    ) -> Result<schedules::SchedulePage, DomainError> {
+        schedules::list(&self.db.pool, status, page).await
+    }
+
+    /// How many kept schedules have this status (all when `None`).
+    pub async fn schedule_count(
+        &self,
+        status: Option<schedules::ScheduleStatus>,
+    ) -> Result<u64, DomainError> {
+        schedules::count(&self.db.pool, status).await
+    }
+
+    /// Who could take a position on the slot of the schedule now, best
+    /// first, at most `first`; `None` when the schedule or slot does not
+    /// exist.
+    pub async fn replacements(
+        &self,
+        schedule_id: Uuid,
+        slot_key: &str,
+        first: usize,
+    ) -> Result<Option<Vec<schedules::Replacement>>, DomainError> {
+        let Some(schedule) = schedules::get(&self.db.pool, schedule_id).await? else {
+            return Ok(None);
+        };
+        schedules::replacements(&self.db.pool, &schedule, slot_key, first).await
+    }
+
     /// The kept schedule holding the assignment with this ID, if any.
     pub async fn schedule_of_assignment(
         &self,

@@ -22,6 +22,27 @@ pub struct PageInfo {
     end_cursor: Option<String>,
 }
 
+impl PageInfo {
+    /// A page's info from its edges' cursors, in order.
+    pub fn of<'a>(
+        mut cursors: impl DoubleEndedIterator<Item = &'a Cursor>,
+        has_next_page: bool,
+        has_previous_page: bool,
+    ) -> Self {
+        let start_cursor = cursors.next().map(Cursor::encode);
+        let end_cursor = cursors
+            .next_back()
+            .map(Cursor::encode)
+            .or(start_cursor.clone());
+        Self {
+            has_next_page,
+            has_previous_page,
+            start_cursor,
+            end_cursor,
+        }
+    }
+}
+
 pub struct ArtistEdge<'a> {
     cursor: &'a Cursor,
     node: &'a domain::Artist,
@@ -59,12 +80,11 @@ impl ArtistConnection {
     }
 
     async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.page.has_next_page,
-            has_previous_page: self.page.has_previous_page,
-            start_cursor: self.page.edges.first().map(|(cursor, _)| cursor.encode()),
-            end_cursor: self.page.edges.last().map(|(cursor, _)| cursor.encode()),
-        }
+        PageInfo::of(
+            self.page.edges.iter().map(|(cursor, _)| cursor),
+            self.page.has_next_page,
+            self.page.has_previous_page,
+        )
     }
 
     /// Number of artists matching the filter, across all pages.

@@ -10,3 +10,4 @@ pub mod node;
 pub mod planning;
 pub mod results;
 pub mod schedule;
+pub mod schedule_change;

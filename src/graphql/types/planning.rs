@@ -69,29 +69,36 @@ fn assignments(list: Option<Vec<SlotAssignmentInput>>) -> Vec<AssignmentRequest>
         .collect()
 }
 
+impl From<SlotInput> for SlotRequest {
+    fn from(slot: SlotInput) -> Self {
+        Self {
+            key: slot.key,
+            starts_at: slot.starts_at.0,
+            ends_at: slot.ends_at.0,
+            positions: slot.positions,
+            required_skills: slot.required_skills,
+            label: slot.label,
+        }
+    }
+}
+
+impl From<PlanningRules> for RulesRequest {
+    fn from(rules: PlanningRules) -> Self {
+        Self {
+            max_slots_per_artist: rules.max_slots_per_artist,
+            min_rest_minutes: rules.min_rest_minutes,
+        }
+    }
+}
+
 impl From<PlanningInput> for PlanningRequest {
     fn from(input: PlanningInput) -> Self {
-        let rules = input.rules.unwrap_or_default();
         Self {
-            slots: input
-                .slots
-                .into_iter()
-                .map(|slot| SlotRequest {
-                    key: slot.key,
-                    starts_at: slot.starts_at.0,
-                    ends_at: slot.ends_at.0,
-                    positions: slot.positions,
-                    required_skills: slot.required_skills,
-                    label: slot.label,
-                })
-                .collect(),
+            slots: input.slots.into_iter().map(Into::into).collect(),
             artist_ids: input
                 .artist_ids
                 .map(|ids| ids.into_iter().map(|id| id.0).collect()),
-            rules: RulesRequest {
-                max_slots_per_artist: rules.max_slots_per_artist,
-                min_rest_minutes: rules.min_rest_minutes,
-            },
+            rules: input.rules.unwrap_or_default().into(),
             pinned: assignments(input.pinned),
             previous: assignments(input.previous),
         }

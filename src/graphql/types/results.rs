@@ -6,7 +6,8 @@ use async_graphql::{ID, SimpleObject, Union};
 use super::artist::{Artist, Availability};
 use super::errors::{ConflictError, NotFoundError, ValidationError};
 use super::planning::Planning;
-use super::schedule::Schedule;
+use super::schedule::{Schedule, ScheduledAssignment};
+use super::schedule_change::{DeletedAssignment, DeletedSchedule, ScheduleChange};
 use crate::domain;
 use crate::graphql::errors::UserFacing;
 
@@ -77,6 +78,18 @@ impl From<Deleted> for DeletedAvailability {
     }
 }
 
+impl From<Deleted> for DeletedSchedule {
+    fn from(deleted: Deleted) -> Self {
+        Self { id: ID(deleted.0) }
+    }
+}
+
+impl From<Deleted> for DeletedAssignment {
+    fn from(deleted: Deleted) -> Self {
+        Self { id: ID(deleted.0) }
+    }
+}
+
 result_union!(CreateArtistResult {
     Artist from domain::Artist,
     ValidationError <- Validation,
@@ -124,4 +137,36 @@ result_union!(CreateScheduleResult {
     Schedule from domain::schedules::Schedule,
     ValidationError <- Validation,
     NotFoundError <- NotFound,
+});
+result_union!(UpdateScheduleResult {
+    ScheduleChange from domain::schedules::Change,
+    NotFoundError <- NotFound,
+    ValidationError <- Validation,
+});
+result_union!(ReplanScheduleResult {
+    ScheduleChange from domain::schedules::Change,
+    NotFoundError <- NotFound,
+});
+result_union!(PublishScheduleResult {
+    Schedule from domain::schedules::Schedule,
+    NotFoundError <- NotFound,
+});
+result_union!(DeleteScheduleResult {
+    DeletedSchedule from Deleted,
+    NotFoundError <- NotFound,
+});
+result_union!(AssignArtistResult {
+    ScheduledAssignment from domain::schedules::Assigned,
+    NotFoundError <- NotFound,
+    ValidationError <- Validation,
+    ConflictError <- Conflict,
+});
+result_union!(UnassignResult {
+    DeletedAssignment from Deleted,
+    NotFoundError <- NotFound,
+});
+result_union!(UpdateAssignmentResult {
+    ScheduledAssignment from domain::schedules::Assigned,
+    NotFoundError <- NotFound,
+    ConflictError <- Conflict,
 });

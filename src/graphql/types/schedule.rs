@@ -44,6 +44,25 @@ pub enum AssignmentStatus {
     Declined,
 }
 
+impl From<AssignmentStatus> for schedules::AssignmentStatus {
+    fn from(status: AssignmentStatus) -> Self {
+        match status {
+            AssignmentStatus::Proposed => Self::Proposed,
+            AssignmentStatus::Confirmed => Self::Confirmed,
+            AssignmentStatus::Declined => Self::Declined,
+        }
+    }
+}
+
+impl From<ScheduleStatus> for schedules::ScheduleStatus {
+    fn from(status: ScheduleStatus) -> Self {
+        match status {
+            ScheduleStatus::Draft => Self::Draft,
+            ScheduleStatus::Published => Self::Published,
+        }
+    }
+}
+
 impl From<schedules::AssignmentStatus> for AssignmentStatus {
     fn from(status: schedules::AssignmentStatus) -> Self {
         match status {
@@ -90,19 +109,47 @@ pub struct ScheduleRules {
     min_rest_minutes: i32,
 }
 
-/// A schedule as read, and what it is worth today, computed at most once
-/// per read.
+/// A schedule as read: its summary, its slots and assignments once a
+/// field needs them (a list reads summaries only), and what it is worth
+/// today, computed at most once per read.
 struct Kept {
-    schedule: schedules::Schedule,
+    summary: schedules::Summary,
+    whole: OnceCell<Arc<schedules::Schedule>>,
     evaluation: OnceCell<Evaluation>,
 }
 
 impl Kept {
+    /// The whole schedule, loaded with the others of the request the first
+    /// time a field needs it.
+    async fn whole(&self, ctx: &Context<'_>) -> async_graphql::Result<&Arc<schedules::Schedule>> {
+        self.whole
+            .get_or_try_init(|| async {
+                let id = self.summary.id;
+                Loaders::of(ctx)?
+                    .schedules
+                    .load_one(id)
+                    .await
+                    .map_err(|err| internal(&*err))?
+                    .ok_or_else(|| internal_fault(format!("schedule {id} deleted while read")))
+            })
+            .await
+    }
+
+    /// The whole schedule, which the field that made this value loaded.
+    fn loaded(&self) -> async_graphql::Result<&schedules::Schedule> {
+        self.whole
+            .get()
+            .map(|whole| &**whole)
+            .ok_or_else(|| internal_fault("an assignment of a schedule not loaded"))
+    }
+
     async fn evaluation(&self, ctx: &Context<'_>) -> async_graphql::Result<&Evaluation> {
+        let whole = self.whole(ctx).await?;
         self.evaluation
             .get_or_try_init(|| async {
+                let _turn = Loaders::of(ctx)?.planner_turn().await?;
                 let evaluation = reads(ctx)?
-                    .evaluate_schedule(&self.schedule)
+                    .evaluate_schedule(whole)
                     .await
                     .map_err(query_error)?;
                 // The artists' skills and availabilities are loaded already.
@@ -119,38 +166,64 @@ pub struct Schedule(Arc<Kept>);
 impl From<schedules::Schedule> for Schedule {
     fn from(schedule: schedules::Schedule) -> Self {
         Self(Arc::new(Kept {
-            schedule,
+            summary: schedule.summary.clone(),
+            whole: OnceCell::new_with(Some(Arc::new(schedule))),
             evaluation: OnceCell::new(),
         }))
+    }
+}
+
+impl From<schedules::Summary> for Schedule {
+    fn from(summary: schedules::Summary) -> Self {
+        Self(Arc::new(Kept {
+            summary,
+            whole: OnceCell::new(),
+            evaluation: OnceCell::new(),
+        }))
+    }
+}
+
+impl Schedule {
+    /// The assignment with this ID, which the schedule holds.
+    pub(super) fn assignment(&self, id: uuid::Uuid) -> async_graphql::Result<ScheduledAssignment> {
+        let index = self
+            .0
+            .loaded()?
+            .assignment_with(id)
+            .ok_or_else(|| internal_fault(format!("no assignment {id} in its schedule")))?;
+        Ok(ScheduledAssignment {
+            kept: self.0.clone(),
+            index,
+        })
     }
 }
 
 #[Object]
 impl Schedule {
     pub(super) async fn id(&self) -> ID {
-        ID(self.0.schedule.id.to_string())
+        ID(self.0.summary.id.to_string())
     }
 
     async fn name(&self) -> &str {
-        &self.0.schedule.name
+        &self.0.summary.name
     }
 
     async fn status(&self) -> ScheduleStatus {
-        self.0.schedule.status.into()
+        self.0.summary.status.into()
     }
 
     /// 1 at creation; grows by one with every change to the schedule, its slots or its assignments.
     async fn version(&self) -> i32 {
-        i32::try_from(self.0.schedule.version).unwrap_or(i32::MAX)
+        i32::try_from(self.0.summary.version).unwrap_or(i32::MAX)
     }
 
     /// Sorted by startsAt, then key.
-    async fn slots(&self) -> Vec<Slot<'_>> {
-        self.0.schedule.slots.iter().map(Slot).collect()
+    async fn slots(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Slot<'_>>> {
+        Ok(self.0.whole(ctx).await?.slots.iter().map(Slot).collect())
     }
 
     async fn rules(&self) -> ScheduleRules {
-        let rules = &self.0.schedule.rules;
+        let rules = &self.0.summary.rules;
         ScheduleRules {
             max_slots_per_artist: rules.max_slots_per_artist,
             min_rest_minutes: rules.min_rest_minutes,
@@ -163,7 +236,7 @@ impl Schedule {
         ctx: &Context<'_>,
         status: Option<AssignmentStatus>,
     ) -> async_graphql::Result<Vec<ScheduledAssignment>> {
-        let schedule = &self.0.schedule;
+        let schedule = self.0.whole(ctx).await?;
         let chosen: Vec<usize> = (0..schedule.assignments.len())
             .filter(|&index| {
                 status.is_none_or(|status| {
@@ -205,7 +278,7 @@ impl Schedule {
     async fn unfilled(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnfilledSlot<'_>>> {
         let evaluation = self.0.evaluation(ctx).await?;
         Ok(UnfilledSlot::list(
-            &self.0.schedule.slots,
+            &self.0.whole(ctx).await?.slots,
             &evaluation.planning,
         ))
     }
@@ -217,15 +290,15 @@ impl Schedule {
     }
 
     async fn created_at(&self) -> DateTime {
-        self.0.schedule.created_at.into()
+        self.0.summary.created_at.into()
     }
 
     async fn updated_at(&self) -> DateTime {
-        self.0.schedule.updated_at.into()
+        self.0.summary.updated_at.into()
     }
 
     async fn published_at(&self) -> Option<DateTime> {
-        self.0.schedule.published_at.map(Into::into)
+        self.0.summary.published_at.map(Into::into)
     }
 }
 
@@ -234,17 +307,25 @@ pub struct ScheduledAssignment {
     index: usize,
 }
 
+impl From<schedules::Assigned> for ScheduledAssignment {
+    fn from(assigned: schedules::Assigned) -> Self {
+        let schedules::Assigned { schedule, index } = assigned;
+        let Schedule(kept) = schedule.into();
+        Self { kept, index }
+    }
+}
+
 impl ScheduledAssignment {
     /// The assignment with this ID in `schedule`, if it holds one.
     pub fn of(schedule: schedules::Schedule, id: uuid::Uuid) -> Option<Self> {
-        let index = schedule.assignments.iter().position(|a| a.id == id)?;
+        let index = schedule.assignment_with(id)?;
         let Schedule(kept) = schedule.into();
         Some(Self { kept, index })
     }
 
     fn assignment(&self) -> async_graphql::Result<&schedules::ScheduledAssignment> {
         self.kept
-            .schedule
+            .loaded()?
             .assignments
             .get(self.index)
             .ok_or_else(|| internal_fault(format!("no assignment {}", self.index)))
@@ -253,7 +334,7 @@ impl ScheduledAssignment {
     fn its_slot(&self) -> async_graphql::Result<&planning::Slot> {
         let slot = self.assignment()?.slot;
         self.kept
-            .schedule
+            .loaded()?
             .slots
             .get(slot)
             .ok_or_else(|| internal_fault(format!("assignment on no slot {slot}")))
@@ -338,6 +419,26 @@ impl From<CreateScheduleInput> for NewSchedule {
                 pinned: None,
                 previous: None,
             }),
+        }
+    }
+}
+
+/// Fields left out are unchanged. New slots start empty; a slot whose key is gone loses its assignments; assignments that a change makes break a hard rule are removed. Nothing is re-planned.
+#[derive(InputObject, Clone, Debug)]
+pub struct UpdateScheduleInput {
+    pub name: Option<String>,
+    pub slots: Option<Vec<SlotInput>>,
+    pub rules: Option<PlanningRules>,
+}
+
+impl From<UpdateScheduleInput> for schedules::ScheduleChanges {
+    fn from(input: UpdateScheduleInput) -> Self {
+        Self {
+            name: input.name,
+            slots: input
+                .slots
+                .map(|slots| slots.into_iter().map(Into::into).collect()),
+            rules: input.rules.map(Into::into),
         }
     }
 }
