@@ -26,6 +26,7 @@ mod planning;
 mod postgres_session;
 mod read_sessions;
 mod replicas;
+mod schedule_changes;
 mod schedule_storage;
 mod schedules;
 mod shutdown;

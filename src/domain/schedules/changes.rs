@@ -101,8 +101,8 @@ fn conflict(field: &str, sentences: Vec<String>) -> DomainError {
 }
 
 /// The sentences of the hard rules the schedule's assignment `index`
-/// would break, filling its position among the filling assignments in the
-/// order they were made, pinned or not as `pinned` says. A refusal is not
+/// would break, beside the assignments that fill positions (in the order
+/// they were made), pinned or not as `pinned` says. A refusal is not
 /// counted when `withdrawn`: the artist takes it back.
 fn breaking(
     board: &mut Board,
@@ -122,14 +122,15 @@ fn breaking(
     if withdrawn {
         board.problem.decisions.refused.retain(|&r| r != pick);
     }
+    // One that fills no position yet comes after those that do: they
+    // hold theirs.
     let position = match picks.position_of(index) {
         Some(position) => position,
         None => {
-            let position = picks.assignments.partition_point(|&i| i < index);
-            picks.picks.insert(position, pick);
-            picks.assignments.insert(position, index);
-            picks.pinned.insert(position, pinned);
-            position
+            picks.picks.push(pick);
+            picks.assignments.push(index);
+            picks.pinned.push(pinned);
+            picks.picks.len() - 1
         }
     };
     picks.pinned[position] = pinned;
