@@ -27,6 +27,7 @@ mod postgres_session;
 mod read_sessions;
 mod replicas;
 mod schedule_changes;
+mod schedule_scenario;
 mod schedule_storage;
 mod schedules;
 mod shutdown;
