@@ -181,11 +181,12 @@ async fn seed(config: SeedConfig) -> anyhow::Result<()> {
         );
     }
     println!(
-        "loaded the demo data into {}: {} artists, {} availabilities \
+        "loaded the demo data into {}: {} artists, {} availabilities, {} schedule \
          (festival {} to {}, tour {} to {})",
         redact(&config.database.database_url),
         seeded.loaded.artists,
         seeded.loaded.availabilities,
+        seeded.loaded.schedules,
         demo::FESTIVAL_FRIDAY,
         demo::FESTIVAL_SUNDAY,
         demo::TOUR_FIRST_DAY,

@@ -3,8 +3,11 @@
 //!
 //! Demo records have fixed IDs, of UUID version 8 (the version RFC 9562
 //! leaves to applications), which read as what they are:
-//! `de300000-0000-8000-8000-0000000000NN` is artist NN, and
-//! `de300000-00NN-8000-8000-0000000000MM` is availability MM of artist NN.
+//! `de300000-0000-8000-8000-0000000000NN` is artist NN,
+//! `de300000-00NN-8000-8000-0000000000MM` is availability MM of artist NN,
+//! `de305c00-0000-8000-8000-0000000000NN` is schedule NN ("sc"),
+//! `de305c00-00NN-8000-8000-0000000000MM` its slot MM, and
+//! `de30a500-00NN-8000-8000-0000000000MM` its assignment MM ("as").
 
 mod data;
 
@@ -21,6 +24,11 @@ use crate::domain::listing::{self, ValidFilter};
 use crate::domain::{self, DomainError, NewArtist, NewAvailability, NewIds};
 
 const ID_PREFIX: u128 = 0xde30_0000_0000_8000_8000_0000_0000_0000;
+const SCHEDULE_PREFIX: u128 = 0xde30_5c00_0000_8000_8000_0000_0000_0000;
+const ASSIGNMENT_PREFIX: u128 = 0xde30_a500_0000_8000_8000_0000_0000_0000;
+
+/// The demo's kept schedule: Saturday of the festival, planned.
+pub const SCHEDULE: u8 = 1;
 
 /// The ID of demo artist `number` (1 to 99).
 pub fn artist_id(number: u8) -> Uuid {
@@ -33,6 +41,28 @@ pub fn availability_id(artist: u8, index: u8) -> Uuid {
     Uuid::from_u128(ID_PREFIX | decimal_digits(artist) << 80 | decimal_digits(index))
 }
 
+/// The ID of demo schedule `number` (1 to 99).
+pub fn schedule_id(number: u8) -> Uuid {
+    Uuid::from_u128(SCHEDULE_PREFIX | decimal_digits(number))
+}
+
+/// The ID of the `index`-th (from 1, up to 99) slot of demo schedule
+/// `schedule`.
+pub fn slot_id(schedule: u8, index: u8) -> Uuid {
+    Uuid::from_u128(SCHEDULE_PREFIX | decimal_digits(schedule) << 80 | decimal_digits(index))
+}
+
+/// The ID of the `index`-th (from 1, up to 99) assignment of demo
+/// schedule `schedule`.
+pub fn assignment_id(schedule: u8, index: u8) -> Uuid {
+    Uuid::from_u128(ASSIGNMENT_PREFIX | decimal_digits(schedule) << 80 | decimal_digits(index))
+}
+
+/// Position `index` (from 0) of a list, as a demo ID's number (from 1).
+fn number(index: usize) -> u8 {
+    u8::try_from(index + 1).unwrap_or(u8::MAX)
+}
+
 /// Two decimal digits written as hex digits, so that 12 reads "12".
 fn decimal_digits(n: u8) -> u128 {
     u128::from(n / 10 % 10) << 4 | u128::from(n % 10)
@@ -43,6 +73,7 @@ fn decimal_digits(n: u8) -> u128 {
 pub struct Loaded {
     pub artists: usize,
     pub availabilities: usize,
+    pub schedules: usize,
 }
 
 /// What `seed` does to a database that holds artists already.
@@ -72,6 +103,11 @@ pub enum SeedError {
     NotEmpty { artists: u64 },
     #[error("cannot count or delete the existing artists")]
     Existing(#[source] DomainError),
+    #[error("cannot load the demo schedule (seed with --force to start over)")]
+    Schedule {
+        #[source]
+        source: DomainError,
+    },
     #[error("cannot load demo artist {name} (seed with --force to start over)")]
     Load {
         name: &'static str,
@@ -86,6 +122,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<Loaded, SeedError> {
     let mut loaded = Loaded {
         artists: 0,
         availabilities: 0,
+        schedules: 0,
     };
     for artist in ARTISTS {
         let failed = |source| SeedError::Load {
@@ -99,7 +136,65 @@ pub async fn load(db: &DatabaseConnection) -> Result<Loaded, SeedError> {
             .map_err(failed)?;
         loaded.artists += 1;
     }
+    let failed = |source| SeedError::Schedule { source };
+    let ids = domain::schedules::ScheduleIds {
+        schedule: schedule_id(SCHEDULE),
+        slot: |index| slot_id(SCHEDULE, number(index)),
+        assignment: |index| assignment_id(SCHEDULE, number(index)),
+    };
+    let saturday = saturday().map_err(failed)?;
+    domain::schedules::create_with_ids(db, ids, saturday, crate::planning::Effort::DEFAULT)
+        .await
+        .map_err(failed)?;
+    loaded.schedules += 1;
     Ok(loaded)
+}
+
+/// The crew Saturday's schedule considers: a stage short, so that a
+/// position is left for a stage manager to fill by hand.
+const SATURDAY_CREW: [u8; 7] = [2, 3, 7, 8, 9, 12, 13];
+
+/// Saturday of the festival, as a stage manager would ask for it.
+fn saturday() -> Result<domain::schedules::NewSchedule, DomainError> {
+    let slot = |key: &str, label: &str, (start, end), positions, skills: &[&str]| {
+        Ok::<_, DomainError>(domain::planning::SlotRequest {
+            key: key.to_owned(),
+            starts_at: local_time(start)?,
+            ends_at: local_time(end)?,
+            positions,
+            required_skills: skills.iter().map(|&s| s.to_owned()).collect(),
+            label: Some(label.to_owned()),
+        })
+    };
+    let evening = ("2027-07-10 16:00", "2027-07-11 00:00");
+    Ok(domain::schedules::NewSchedule {
+        name: "Festival des Remparts 2027, Saturday".to_owned(),
+        planning: domain::planning::PlanningRequest {
+            slots: vec![
+                slot(
+                    "sat-main-rigging",
+                    "Grande scène get-in",
+                    ("2027-07-10 10:00", "2027-07-10 14:00"),
+                    2,
+                    &["rigging"],
+                )?,
+                slot("sat-main-sound", "Grande scène", evening, 2, &["sound"])?,
+                slot("sat-main-light", "Grande scène", evening, 1, &["light"])?,
+                slot("sat-main-stage", "Grande scène", evening, 3, &["stage"])?,
+            ],
+            artist_ids: Some(
+                SATURDAY_CREW
+                    .iter()
+                    .map(|&number| artist_id(number).to_string())
+                    .collect(),
+            ),
+            rules: domain::planning::RulesRequest {
+                max_slots_per_artist: Some(3),
+                min_rest_minutes: 60,
+            },
+            ..domain::planning::PlanningRequest::default()
+        },
+    })
 }
 
 /// Loads the demo set into an empty database; a database with artists is
@@ -113,9 +208,14 @@ pub async fn seed(db: &DatabaseConnection, if_not_empty: IfNotEmpty) -> Result<S
     let deleted = match (artists, if_not_empty) {
         (0, _) => 0,
         (artists, IfNotEmpty::Refuse) => return Err(SeedError::NotEmpty { artists }),
-        (_, IfNotEmpty::Replace) => domain::artists::delete_all(db)
-            .await
-            .map_err(SeedError::Existing)?,
+        (_, IfNotEmpty::Replace) => {
+            domain::schedules::delete_all(db)
+                .await
+                .map_err(SeedError::Existing)?;
+            domain::artists::delete_all(db)
+                .await
+                .map_err(SeedError::Existing)?
+        }
     };
     let loaded = load(db).await?;
     Ok(Seeded { deleted, loaded })
@@ -181,6 +281,18 @@ mod tests {
             "de300000-0040-8000-8000-000000000012"
         );
         assert_eq!(artist_id(7).get_version_num(), 8);
+        assert_eq!(
+            schedule_id(1).to_string(),
+            "de305c00-0000-8000-8000-000000000001"
+        );
+        assert_eq!(
+            slot_id(1, 3).to_string(),
+            "de305c00-0001-8000-8000-000000000003"
+        );
+        assert_eq!(
+            assignment_id(1, 12).to_string(),
+            "de30a500-0001-8000-8000-000000000012"
+        );
     }
 
     #[test]

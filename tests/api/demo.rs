@@ -70,7 +70,8 @@ async fn the_demo_set_loads_under_its_fixed_ids() {
             loaded.ok(),
             Some(Loaded {
                 artists: 40,
-                availabilities: DEMO_AVAILABILITIES
+                availabilities: DEMO_AVAILABILITIES,
+                schedules: 1,
             })
         );
         let all = details(&t).await;
@@ -122,7 +123,8 @@ async fn seed_fills_an_empty_database() {
                 deleted: 0,
                 loaded: Loaded {
                     artists: 40,
-                    availabilities: DEMO_AVAILABILITIES
+                    availabilities: DEMO_AVAILABILITIES,
+                    schedules: 1,
                 }
             })
         );

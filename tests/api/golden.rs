@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Row timestamps the run writes; `startsAt` and `endsAt` come from the
 /// demo data or the example and are compared as they are.
-const RUN_TIMESTAMPS: [&str; 2] = ["createdAt", "updatedAt"];
+const RUN_TIMESTAMPS: [&str; 3] = ["createdAt", "updatedAt", "publishedAt"];
 const CURSORS: [&str; 3] = ["cursor", "startCursor", "endCursor"];
 pub const TIMESTAMP: &str = "<timestamp>";
 pub const CURSOR: &str = "<cursor>";

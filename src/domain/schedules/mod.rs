@@ -26,7 +26,7 @@ pub use evaluate::{Evaluation, evaluate};
 pub use listing::{SchedulePage, count, list};
 pub use replan::{Replacement, replacements, replan};
 pub(crate) use store::artist_leaves;
-pub use store::{create, get, get_many, of_assignment};
+pub use store::{ScheduleIds, create, create_with_ids, delete_all, get, get_many, of_assignment};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScheduleStatus {

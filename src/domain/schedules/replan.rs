@@ -135,7 +135,9 @@ pub struct Replacement {
 
 /// Who could take a position on the slot now, best first (fewest moves,
 /// then balance), at most `first`; `None` when the schedule has no slot
-/// with this key.
+/// with this key. Every artist is a candidate, the schedule's listing or
+/// not: a stage manager looking for cover calls whoever can come, and may
+/// assign anyone by hand.
 pub async fn replacements(
     db: &impl ConnectionTrait,
     schedule: &Schedule,
@@ -145,7 +147,8 @@ pub async fn replacements(
     let Some(slot) = schedule.slot_named(slot_key.trim()) else {
         return Ok(None);
     };
-    let board = Board::read(db, schedule, None).await?;
+    let everyone = crate::domain::artists::load_details(db, None).await?;
+    let board = Board::of(schedule, everyone);
     let filling = board.picks(schedule, |a| a.status.fills());
     // The planner is CPU work: keep it off the threads that serve requests.
     let (board, found) = tokio::task::spawn_blocking(move || {

@@ -21,10 +21,44 @@ use crate::entities::{
 };
 use crate::planning;
 
+/// The IDs a new schedule's records get.
+#[derive(Clone, Copy, Debug)]
+pub struct ScheduleIds {
+    pub schedule: Uuid,
+    /// The ID of the slot at this index of the request.
+    pub slot: fn(usize) -> Uuid,
+    /// The ID of the assignment at this index of the planning (sorted by
+    /// slot start, slot key, artist name, artist ID).
+    pub assignment: fn(usize) -> Uuid,
+}
+
+impl ScheduleIds {
+    /// New IDs for every record, as the API gives them.
+    pub fn fresh() -> Self {
+        Self {
+            schedule: Uuid::now_v7(),
+            slot: |_| Uuid::now_v7(),
+            assignment: |_| Uuid::now_v7(),
+        }
+    }
+}
+
 /// Plans the request as `planning` would and stores the result as a
 /// DRAFT, every assignment PROPOSED, at version 1.
 pub async fn create(
     db: &DatabaseConnection,
+    input: NewSchedule,
+    effort: planning::Effort,
+) -> Result<Schedule, DomainError> {
+    create_with_ids(db, ScheduleIds::fresh(), input, effort).await
+}
+
+/// As `create`, every rule included, under IDs the caller chose: for the
+/// demo data set, whose IDs the documented examples name (as
+/// `artists::create_with_ids`). IDs taken already make the write fail.
+pub async fn create_with_ids(
+    db: &DatabaseConnection,
+    ids: ScheduleIds,
     input: NewSchedule,
     effort: planning::Effort,
 ) -> Result<Schedule, DomainError> {
@@ -35,8 +69,8 @@ pub async fn create(
     // The name's violations come with the slots' and rules', in one answer.
     let planned = crate::domain::planning::plan(db, input.planning, effort).await;
     let outcome = together(violations.finish(), planned)?;
-    let id = Uuid::now_v7();
-    store(db, id, &name, &rules, listed, &outcome).await?;
+    let id = ids.schedule;
+    store(db, ids, &name, &rules, listed, &outcome).await?;
     get(db, id)
         .await?
         .ok_or_else(|| DomainError::internal(format!("schedule {id} gone after its creation")))
@@ -58,15 +92,26 @@ pub(super) fn together<T>(
     }
 }
 
+/// Deletes every schedule, with its slots, assignments and refusals (ON
+/// DELETE CASCADE); returns how many there were. Only `seed --demo
+/// --force` does this.
+pub async fn delete_all(db: &DatabaseConnection) -> Result<u64, DomainError> {
+    Ok(schedule::Entity::delete_many()
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Writes a new schedule and its planning, in one transaction.
 async fn store(
     db: &DatabaseConnection,
-    id: Uuid,
+    ids: ScheduleIds,
     name: &str,
     rules: &RulesRequest,
     listed: bool,
     outcome: &PlanningOutcome,
 ) -> Result<(), DomainError> {
+    let id = ids.schedule;
     let now = time::to_micros(time::now());
     let txn = write::begin(db).await?;
     schedule::Entity::insert(schedule::ActiveModel {
@@ -93,7 +138,7 @@ async fn store(
             });
         insert_all(&txn, listing.collect()).await?;
     }
-    let slot_ids: Vec<Uuid> = outcome.slots.iter().map(|_| Uuid::now_v7()).collect();
+    let slot_ids: Vec<Uuid> = (0..outcome.slots.len()).map(ids.slot).collect();
     let slots = outcome
         .slots
         .iter()
@@ -105,9 +150,10 @@ async fn store(
         .planning
         .assignments
         .iter()
-        .filter_map(|assignment| {
+        .enumerate()
+        .filter_map(|(index, assignment)| {
             Some(assignment_row(
-                Uuid::now_v7(),
+                (ids.assignment)(index),
                 *slot_ids.get(assignment.slot)?,
                 outcome.artist(assignment.artist)?.id,
                 false,
