@@ -11,15 +11,25 @@
 import type {
   AddAvailabilityMutation,
   AddAvailabilityMutationVariables,
+  AssignArtistMutation,
   CreateArtistMutation,
+  CreateScheduleMutation,
   PlanningQuery,
+  ReplanScheduleMutation,
+  SetAssignmentStatusMutation,
   UnfilledReason,
+  UpdateScheduleMutation,
 } from "./generated/operations";
 import type { UserError } from "./generated/schema";
 
 type CreateArtistResult = CreateArtistMutation["createArtist"];
 type AddAvailabilityResult = AddAvailabilityMutation["addAvailability"];
 type PlanningResult = PlanningQuery["planning"];
+type CreateScheduleResult = CreateScheduleMutation["createSchedule"];
+type AssignArtistResult = AssignArtistMutation["assignArtist"];
+type SetAssignmentStatusResult = SetAssignmentStatusMutation["setAssignmentStatus"];
+type ReplanScheduleResult = ReplanScheduleMutation["replanSchedule"];
+type UpdateScheduleResult = UpdateScheduleMutation["updateSchedule"];
 
 /** What a form shows after a submission. */
 export type Outcome<T> =
@@ -120,6 +130,85 @@ export function planningSummary(result: PlanningResult): string[] {
       return result.fields.map((f) => `${f.field}: ${f.message}`);
     case "NotFoundError":
       return [result.message];
+    default:
+      return unhandled(result);
+  }
+}
+
+export function createScheduleOutcome(
+  result: CreateScheduleResult,
+): Outcome<Extract<CreateScheduleResult, { __typename: "Schedule" }>> {
+  switch (result.__typename) {
+    case "Schedule":
+      return { ok: true, value: result };
+    case "ValidationError":
+      return failure(result, byField(result.fields));
+    case "NotFoundError":
+      // An artist of artistIds does not exist.
+      return failure(result);
+    default:
+      return unhandled(result);
+  }
+}
+
+export function assignArtistOutcome(
+  result: AssignArtistResult,
+): Outcome<Extract<AssignArtistResult, { __typename: "ScheduledAssignment" }>> {
+  switch (result.__typename) {
+    case "ScheduledAssignment":
+      return { ok: true, value: result };
+    case "NotFoundError":
+      return failure(result);
+    case "ValidationError":
+      return failure(result, byField(result.fields));
+    case "ConflictError":
+      // The hard rule it would break, e.g. "Ana lacks rigging".
+      return failure(result, result.field ? { [result.field]: result.message } : {});
+    default:
+      return unhandled(result);
+  }
+}
+
+export function setAssignmentStatusOutcome(
+  result: SetAssignmentStatusResult,
+): Outcome<Extract<SetAssignmentStatusResult, { __typename: "ScheduledAssignment" }>> {
+  switch (result.__typename) {
+    case "ScheduledAssignment":
+      return { ok: true, value: result };
+    case "NotFoundError":
+    case "ConflictError":
+      return failure(result);
+    default:
+      return unhandled(result);
+  }
+}
+
+/** A re-plan as lines of text: what moved, and why. */
+export function replanSummary(result: ReplanScheduleResult): string[] {
+  switch (result.__typename) {
+    case "ScheduleChange":
+      return [
+        ...result.added.map((a) => `+ ${a.slotKey}: ${a.artist.name}`),
+        ...result.removed.map((r) => `- ${r.slotKey}: ${r.artist.name} (${r.reason})`),
+        `${result.kept} kept; version ${result.schedule.version}`,
+      ];
+    case "NotFoundError":
+      return [result.message];
+    default:
+      return unhandled(result);
+  }
+}
+
+export function updateScheduleOutcome(
+  result: UpdateScheduleResult,
+): Outcome<Extract<UpdateScheduleResult, { __typename: "ScheduleChange" }>> {
+  switch (result.__typename) {
+    case "ScheduleChange":
+      return { ok: true, value: result };
+    case "NotFoundError":
+      return failure(result);
+    case "ValidationError":
+      return failure(result, byField(result.fields));
     default:
       return unhandled(result);
   }
