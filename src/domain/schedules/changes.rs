@@ -30,7 +30,24 @@ pub(super) async fn lock(
     id: Uuid,
 ) -> Result<(DatabaseTransaction, Schedule), DomainError> {
     let txn = write::begin(db).await?;
-    let raised = schedule::Entity::update_many()
+    if !raise_version(&txn, id, None).await? {
+        return Err(DomainError::not_found("Schedule", id));
+    }
+    let schedule = store::get(&txn, id)
+        .await?
+        .ok_or_else(|| DomainError::internal(format!("schedule {id} gone while held")))?;
+    Ok((txn, schedule))
+}
+
+/// Raises the version of schedule `id` by one, in `txn`, if it is at
+/// `expected` (any version when `None`); whether it did. The row stays
+/// held until the transaction ends.
+pub(super) async fn raise_version(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    expected: Option<i64>,
+) -> Result<bool, DomainError> {
+    let mut raise = schedule::Entity::update_many()
         .col_expr(
             schedule::Column::Version,
             Expr::col(schedule::Column::Version).add(1),
@@ -39,16 +56,11 @@ pub(super) async fn lock(
             schedule::Column::UpdatedAt,
             Expr::value(time::to_micros(time::now())),
         )
-        .filter(schedule::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    if raised.rows_affected == 0 {
-        return Err(DomainError::not_found("Schedule", id));
+        .filter(schedule::Column::Id.eq(id));
+    if let Some(version) = expected {
+        raise = raise.filter(schedule::Column::Version.eq(version));
     }
-    let schedule = store::get(&txn, id)
-        .await?
-        .ok_or_else(|| DomainError::internal(format!("schedule {id} gone while held")))?;
-    Ok((txn, schedule))
+    Ok(raise.exec(txn).await?.rows_affected == 1)
 }
 
 /// As `lock`, for the schedule holding assignment `id`; with the

@@ -3,14 +3,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
 use super::board::Board;
-use super::changes::{commit, lock, unchanged};
+use super::changes::{commit, lock, raise_version, unchanged};
 use super::{Change, Removal, Schedule, store};
 use crate::domain::errors::DomainError;
 use crate::domain::records::ArtistDetails;
+use crate::domain::write;
 use crate::entities::schedule_assignment;
 use crate::planning::{self, Pick};
 
@@ -18,19 +21,116 @@ use crate::planning::{self, Pick};
 /// gives one up only where that fills more positions.
 const GIVEN_UP: &str = "given up so that more positions are filled";
 
+/// Re-plans planned without holding the schedule that another change
+/// overtakes before they are written; then one more plans under the hold.
+const UNHELD_ATTEMPTS: usize = 3;
+
 /// Re-plans the schedule: keeps pinned and CONFIRMED assignments, removes
 /// those that break a hard rule (each with the first it breaks), fills
 /// every position it can while changing as few of the others as
 /// possible, then balances. Kept assignments keep their IDs; DECLINED
 /// ones stay as they are, and their artists never get those slots back.
+///
+/// The planning is made without holding the schedule, so that other
+/// changes (and, on SQLite, every other write) need not wait for the
+/// planner; it is written only if the schedule is still the version it
+/// was made from. A change that came in between means planning again;
+/// after `UNHELD_ATTEMPTS` of them, the last planning holds the schedule.
 pub async fn replan(
     db: &DatabaseConnection,
     id: Uuid,
     effort: planning::Effort,
 ) -> Result<Change, DomainError> {
+    for _ in 0..UNHELD_ATTEMPTS {
+        let schedule = store::get(db, id)
+            .await?
+            .ok_or_else(|| DomainError::not_found("Schedule", id))?;
+        let replanned = plan(db, &schedule, effort).await?;
+        if replanned.changes_nothing() {
+            return Ok(replanned.unchanged(schedule));
+        }
+        if let Some(txn) = hold_if_still(db, &schedule).await? {
+            return replanned.write(txn, &schedule).await;
+        }
+    }
     let (txn, schedule) = lock(db, id).await?;
-    let mut board = Board::read(&txn, &schedule, None).await?;
-    let filling = board.picks(&schedule, |a| a.status.fills());
+    let replanned = plan(&txn, &schedule, effort).await?;
+    if replanned.changes_nothing() {
+        let schedule = unchanged(db, txn, id).await?;
+        return Ok(replanned.unchanged(schedule));
+    }
+    replanned.write(txn, &schedule).await
+}
+
+/// Starts the change of `schedule` if it is still at the version read:
+/// raises the version, holding the schedule. `None` when another change
+/// came first (or deleted it: the next attempt will say so).
+async fn hold_if_still(
+    db: &DatabaseConnection,
+    schedule: &Schedule,
+) -> Result<Option<DatabaseTransaction>, DomainError> {
+    let txn = write::begin(db).await?;
+    let id = schedule.summary.id;
+    if raise_version(&txn, id, Some(schedule.summary.version)).await? {
+        return Ok(Some(txn));
+    }
+    txn.rollback().await?;
+    Ok(None)
+}
+
+/// What a re-plan would do to a schedule.
+struct Replanned {
+    added: Vec<schedule_assignment::ActiveModel>,
+    added_ids: Vec<Uuid>,
+    removed: Vec<Removal>,
+}
+
+impl Replanned {
+    fn changes_nothing(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+
+    /// The answer when nothing changes: `schedule` as it is.
+    fn unchanged(self, schedule: Schedule) -> Change {
+        Change {
+            kept: schedule.assignments.len(),
+            schedule,
+            added: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+
+    /// Writes the change in `txn`, which holds `schedule` at a new version.
+    async fn write(
+        self,
+        txn: DatabaseTransaction,
+        schedule: &Schedule,
+    ) -> Result<Change, DomainError> {
+        let removed_ids: Vec<Uuid> = self.removed.iter().map(|r| r.id).collect();
+        for chunk in removed_ids.chunks(store::ROWS_PER_INSERT) {
+            schedule_assignment::Entity::delete_many()
+                .filter(schedule_assignment::Column::Id.is_in(chunk.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
+        store::insert_all(&txn, self.added).await?;
+        Ok(Change {
+            kept: schedule.assignments.len() - self.removed.len(),
+            schedule: commit(txn, schedule.summary.id).await?,
+            added: self.added_ids,
+            removed: self.removed,
+        })
+    }
+}
+
+/// The re-plan of `schedule` on today's artists.
+async fn plan(
+    db: &impl ConnectionTrait,
+    schedule: &Schedule,
+    effort: planning::Effort,
+) -> Result<Replanned, DomainError> {
+    let mut board = Board::read(db, schedule, None).await?;
+    let filling = board.picks(schedule, |a| a.status.fills());
     // Those that break a rule go, oldest first, each freeing its position
     // and time for the later ones.
     let found = board.breaches(&filling, |_, found| !found.is_empty());
@@ -42,7 +142,7 @@ pub async fn replan(
             holding.push((filling.picks[i], index));
         } else {
             let reason = board.sentences(&filling, i, &found[..1]).pop();
-            removed.push(removal(&schedule, index, reason.unwrap_or_default()));
+            removed.push(removal(schedule, index, reason.unwrap_or_default()));
         }
     }
     let kept_by_replans = |index: usize| schedule.assignments[index].kept_by_replans();
@@ -67,12 +167,15 @@ pub async fn replan(
     let planned: HashSet<Pick> = planning.assignments.iter().map(|a| a.pick()).collect();
     for &(pick, index) in &holding {
         if !planned.contains(&pick) {
-            removed.push(removal(&schedule, index, GIVEN_UP.to_owned()));
+            removed.push(removal(schedule, index, GIVEN_UP.to_owned()));
         }
     }
     let held: HashMap<Pick, usize> = holding.iter().copied().collect();
-    let mut added: Vec<Uuid> = Vec::new();
-    let mut rows = Vec::new();
+    let mut replanned = Replanned {
+        added: Vec::new(),
+        added_ids: Vec::new(),
+        removed,
+    };
     for assignment in &planning.assignments {
         if held.contains_key(&assignment.pick()) {
             continue;
@@ -86,32 +189,12 @@ pub async fn replan(
             ));
         };
         let id = Uuid::now_v7();
-        added.push(id);
-        rows.push(store::assignment_row(id, slot_id, details.artist.id, false));
+        replanned.added_ids.push(id);
+        replanned
+            .added
+            .push(store::assignment_row(id, slot_id, details.artist.id, false));
     }
-    if added.is_empty() && removed.is_empty() {
-        return Ok(Change {
-            kept: schedule.assignments.len(),
-            schedule: unchanged(db, txn, id).await?,
-            added,
-            removed,
-        });
-    }
-    let removed_ids: Vec<Uuid> = removed.iter().map(|r| r.id).collect();
-    for chunk in removed_ids.chunks(store::ROWS_PER_INSERT) {
-        schedule_assignment::Entity::delete_many()
-            .filter(schedule_assignment::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
-    store::insert_all(&txn, rows).await?;
-    let kept = schedule.assignments.len() - removed.len();
-    Ok(Change {
-        schedule: commit(txn, id).await?,
-        added,
-        removed,
-        kept,
-    })
+    Ok(replanned)
 }
 
 fn removal(schedule: &Schedule, index: usize, reason: String) -> Removal {
