@@ -202,9 +202,9 @@ pub(super) fn assignment_row(
     }
 }
 
-/// Rows per INSERT: far below SQLite's 32,766 bound parameters and
-/// PostgreSQL's 65,535 for the widest row (eight columns), whatever the
-/// size of the schedule.
+/// Rows per INSERT (and IDs per IN list): far below SQLite's 32,766 bound
+/// parameters and PostgreSQL's 65,535 for the widest row (eight columns),
+/// whatever the size of the schedule.
 pub(super) const ROWS_PER_INSERT: usize = 1_000;
 
 /// Inserts `rows`, a statement per `ROWS_PER_INSERT`.
@@ -227,7 +227,9 @@ where
 
 /// An artist is about to be deleted, in `txn`: every schedule that
 /// assigns, lists or kept a refusal of them changes with them (the
-/// cascades remove those rows), so its version grows by one.
+/// cascades remove those rows), so its version grows by one. The
+/// schedules are held in the order of their IDs, so that two deletions
+/// sharing schedules wait for each other rather than deadlock.
 pub(crate) async fn artist_leaves(
     txn: &impl ConnectionTrait,
     artist_id: Uuid,
@@ -256,23 +258,34 @@ pub(crate) async fn artist_leaves(
         .column(schedule_artist::Column::ScheduleId)
         .filter(schedule_artist::Column::ArtistId.eq(artist_id))
         .into_query();
-    schedule::Entity::update_many()
-        .col_expr(
-            schedule::Column::Version,
-            Expr::col(schedule::Column::Version).add(1),
-        )
-        .col_expr(
-            schedule::Column::UpdatedAt,
-            Expr::value(time::to_micros(time::now())),
-        )
+    let held: Vec<Uuid> = schedule::Entity::find()
+        .select_only()
+        .column(schedule::Column::Id)
         .filter(
             Condition::any()
                 .add(schedule::Column::Id.in_subquery(slots_of(assigned)))
                 .add(schedule::Column::Id.in_subquery(slots_of(refused)))
                 .add(schedule::Column::Id.in_subquery(listed)),
         )
-        .exec(txn)
+        .order_by_asc(schedule::Column::Id)
+        .lock_exclusive()
+        .into_tuple()
+        .all(txn)
         .await?;
+    for chunk in held.chunks(ROWS_PER_INSERT) {
+        schedule::Entity::update_many()
+            .col_expr(
+                schedule::Column::Version,
+                Expr::col(schedule::Column::Version).add(1),
+            )
+            .col_expr(
+                schedule::Column::UpdatedAt,
+                Expr::value(time::to_micros(time::now())),
+            )
+            .filter(schedule::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
     Ok(())
 }
 
