@@ -229,6 +229,11 @@ pub struct ServeConfig {
     /// Also accept JWTs signed with RS256, checked with this public key (PEM).
     #[arg(long, env = "COULISSES_JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<PathBuf>,
+    /// Where clients reach the service (`https://host[:port]`, behind a
+    /// proxy its public address), for the calendar feeds' URLs; the
+    /// address it listens on when left out.
+    #[arg(long, env = "COULISSES_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
     /// Serve without tokens on an address other than loopback.
     #[arg(long, env = "COULISSES_ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,
@@ -282,6 +287,23 @@ pub struct ServeConfig {
     pub shutdown_grace_secs: u64,
     #[command(flatten)]
     pub log: LogConfig,
+}
+
+/// An `http://` or `https://` URL with a host, no path: a trailing slash
+/// is dropped.
+fn public_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match host {
+        Some(host) if !host.is_empty() && !host.contains(['/', ' ', '?', '#']) => {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(format!(
+            "{raw:?} is not a URL like https://coulisses.example.org (scheme and host, no path)"
+        )),
+    }
 }
 
 impl ServeConfig {
@@ -416,6 +438,46 @@ mod tests {
         }
         let default = Cli::try_parse_from(["coulisses"]).map(|cli| cli.serve.planner_effort);
         assert_eq!(default.ok(), Some(Effort::DEFAULT));
+    }
+
+    #[test]
+    fn the_public_url_is_a_scheme_and_a_host() {
+        let parse = |value: &str| {
+            Cli::try_parse_from(["coulisses", "serve", &format!("--public-url={value}")]).map(
+                |cli| match cli.command {
+                    Some(Command::Serve(serve)) => serve.public_url,
+                    _ => panic!("serve expected"),
+                },
+            )
+        };
+        assert_eq!(
+            parse("https://coulisses.example.org/")
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("https://coulisses.example.org")
+        );
+        assert_eq!(
+            parse("http://10.0.0.5:8080").ok().flatten().as_deref(),
+            Some("http://10.0.0.5:8080")
+        );
+        for refused in [
+            "coulisses.example.org",
+            "ftp://x",
+            "https://",
+            "https://x/feeds",
+            "https://x y",
+        ] {
+            let Err(err) = parse(refused) else {
+                panic!("{refused} was accepted");
+            };
+            assert!(
+                err.to_string().contains("scheme and host"),
+                "{refused}: {err}"
+            );
+        }
+        let default = Cli::try_parse_from(["coulisses"]).map(|cli| cli.serve.public_url);
+        assert_eq!(default.ok(), Some(None));
     }
 
     #[test]

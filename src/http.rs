@@ -26,6 +26,7 @@ use crate::metrics::{self, Metrics};
 use negotiation::Wanted;
 
 mod body_limit;
+mod calendar;
 mod get_request;
 mod graphiql;
 mod negotiation;
@@ -114,6 +115,10 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, settings: HttpSe
     Router::new()
         .route("/graphql", graphql)
         .route("/graphiql/{name}", get(graphiql::asset))
+        .route(
+            &format!("{}{{file}}", crate::domain::calendars::FEED_PATH),
+            get(calendar::feed),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(exposition))

@@ -94,12 +94,27 @@ impl App {
                 None => StartupError::Migration(err),
             }
         })?;
+        let listener =
+            TcpListener::bind(config.bind)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.bind,
+                    source,
+                })?;
+        let public_url = match (&config.public_url, listener.local_addr()) {
+            (Some(url), _) => url.clone(),
+            (None, Ok(addr)) => format!("http://{addr}"),
+            (None, Err(_)) => format!("http://{}", config.bind),
+        };
         let reads = domain::Reads::open(db.clone(), &config.database.read_settings())
             .await
             .with_planner_effort(config.planner_effort);
+        let writes = domain::Writes::new(db.clone())
+            .with_planner_effort(config.planner_effort)
+            .with_public_url(&public_url);
         let api = Api::new(
             reads,
-            domain::Writes::new(db.clone()).with_planner_effort(config.planner_effort),
+            writes,
             Limits {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,
@@ -116,13 +131,6 @@ impl App {
                 cors_origins: config.cors_origins.clone(),
             },
         );
-        let listener =
-            TcpListener::bind(config.bind)
-                .await
-                .map_err(|source| StartupError::Bind {
-                    addr: config.bind,
-                    source,
-                })?;
         Ok(Self {
             listener,
             router,

@@ -7,6 +7,7 @@ mod m20261123_000001_create_artists;
 mod m20261123_000002_create_availabilities;
 mod m20261124_000003_artist_times;
 mod m20261203_000004_create_schedules;
+mod m20261203_000005_create_calendars;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_availabilities::Migration),
             Box::new(m20261124_000003_artist_times::Migration),
             Box::new(m20261203_000004_create_schedules::Migration),
+            Box::new(m20261203_000005_create_calendars::Migration),
         ]
     }
 }

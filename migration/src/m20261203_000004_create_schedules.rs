@@ -74,7 +74,7 @@ enum ScheduleRefusals {
 }
 
 /// A foreign key removing its rows with the row it points to.
-fn cascading(
+pub(crate) fn cascading(
     name: &str,
     from: (impl IntoIden, impl IntoIden),
     to: (impl IntoIden, impl IntoIden),

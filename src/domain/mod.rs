@@ -3,6 +3,7 @@
 
 pub mod artists;
 pub mod availabilities;
+pub mod calendars;
 pub mod errors;
 pub mod listing;
 pub mod planning;

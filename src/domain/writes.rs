@@ -7,13 +7,16 @@ use uuid::Uuid;
 
 use super::errors::DomainError;
 use super::records::{Artist, ArtistChanges, Availability, NewArtist, NewAvailability};
-use super::{artists, availabilities, schedules};
+use super::{artists, availabilities, calendars, schedules};
 
 #[derive(Clone)]
 pub struct Writes {
     pool: DatabaseConnection,
     /// What the plannings of its schedules may cost.
     planner_effort: crate::planning::Effort,
+    /// Where the service is reached from outside, for the calendar feeds'
+    /// URLs: `scheme://host[:port]`, no trailing slash.
+    public_url: String,
 }
 
 impl Writes {
@@ -21,7 +24,27 @@ impl Writes {
         Self {
             pool,
             planner_effort: crate::planning::Effort::DEFAULT,
+            public_url: String::from("http://127.0.0.1:8080"),
         }
+    }
+
+    /// The same writes, the calendar feeds' URLs under `public_url`.
+    pub fn with_public_url(self, public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            ..self
+        }
+    }
+
+    /// A new secret feed URL for the artist's calendar; the previous one
+    /// stops working.
+    pub async fn issue_calendar_feed(
+        &self,
+        artist_id: Uuid,
+    ) -> Result<(Artist, String), DomainError> {
+        let (artist, secret) = calendars::issue(&self.pool, artist_id).await?;
+        let url = format!("{}{}{secret}.ics", self.public_url, calendars::FEED_PATH);
+        Ok((artist, url))
     }
 
     /// The same writes, their plannings computed within `effort`.

@@ -4,6 +4,8 @@
 pub mod artist;
 pub mod artist_skill;
 pub mod availability;
+pub mod calendar_event;
+pub mod calendar_feed;
 pub mod schedule;
 pub mod schedule_artist;
 pub mod schedule_assignment;

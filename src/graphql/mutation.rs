@@ -206,6 +206,20 @@ impl Mutation {
         into_union(result.map_err(|err| as_sent(err, &id)))
     }
 
+    /// A new secret feed URL for the artist; the previous one stops working.
+    #[graphql(guard = "EditorsOnly")]
+    async fn issue_calendar_feed(
+        &self,
+        ctx: &Context<'_>,
+        artist_id: ID,
+    ) -> async_graphql::Result<IssueCalendarFeedResult> {
+        let result = match parse_id("Artist", &artist_id) {
+            Ok(uuid) => writes(ctx)?.issue_calendar_feed(uuid).await,
+            Err(err) => Err(err),
+        };
+        into_union(result.map_err(|err| as_sent(err, &artist_id)))
+    }
+
     #[graphql(guard = "EditorsOnly")]
     async fn create_artist(
         &self,

@@ -173,6 +173,12 @@ impl Api {
         self
     }
 
+    /// The reads this API serves, for what the HTTP layer answers itself
+    /// (the calendar feeds).
+    pub fn reads(&self) -> &Reads {
+        &self.reads
+    }
+
     /// The metrics of every request this API executes.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics

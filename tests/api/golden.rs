@@ -13,6 +13,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 const RUN_TIMESTAMPS: [&str; 3] = ["createdAt", "updatedAt", "publishedAt"];
 const CURSORS: [&str; 3] = ["cursor", "startCursor", "endCursor"];
 pub const TIMESTAMP: &str = "<timestamp>";
+/// A calendar feed's URL holds a fresh secret on every run.
+pub const FEED_URL: &str = "<calendar-feed-url>";
 pub const CURSOR: &str = "<cursor>";
 
 /// Masks the values of `value` that the run made up: row timestamps, IDs
@@ -59,6 +61,9 @@ impl Masker<'_> {
         let key = key.unwrap_or_default();
         if RUN_TIMESTAMPS.contains(&key) {
             return Some(TIMESTAMP.into());
+        }
+        if key == "url" && text.contains("/calendar/") {
+            return Some(FEED_URL.into());
         }
         if CURSORS.contains(&key) {
             return self.run_dependent_cursor(text).then(|| CURSOR.into());

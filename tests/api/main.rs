@@ -10,6 +10,7 @@ mod artists;
 mod auth;
 mod availabilities;
 mod binary;
+mod calendars;
 mod compiled;
 mod demo;
 mod examples;

@@ -621,6 +621,7 @@ async fn only_editors_change_a_schedule() {
             ("mutation($id: ID!) { pinAssignment(id: $id, pinned: true) { __typename } }", json!({ "id": assignment })),
             (ASSIGN, json!({ "schedule": id, "slot": "show", "artist": ada })),
             ("mutation { createSchedule(input: { name: \"x\", slots: [] }) { __typename } }", json!({})),
+            ("mutation($id: ID!) { issueCalendarFeed(artistId: $id) { __typename } }", json!({ "id": ada })),
         ];
         for (document, variables) in changes {
             let (answer, _) = api

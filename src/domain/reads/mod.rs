@@ -291,6 +291,14 @@ impl Reads {
         schedules::get(&self.db.pool, id).await
     }
 
+    /// The calendar feed whose secret this is, if any.
+    pub async fn calendar_feed(
+        &self,
+        secret: &str,
+    ) -> Result<Option<super::calendars::Feed>, DomainError> {
+        super::calendars::feed(&self.db.pool, secret).await
+    }
+
     /// The kept schedules with these IDs that exist, in no particular order.
     pub async fn schedules(&self, ids: &[Uuid]) -> Result<Vec<schedules::Schedule>, DomainError> {
         schedules::get_many(&self.db.pool, ids).await

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::board::{Board, Picks};
 use super::store::{self, together};
 use super::{Assigned, AssignmentStatus, Change, Removal, Schedule, ScheduleStatus};
+use crate::domain::calendars;
 use crate::domain::errors::DomainError;
 use crate::domain::planning::{PlanningRequest, RulesRequest, SlotRequest, validate};
 use crate::domain::validation::{self, Violations};
@@ -82,11 +83,13 @@ async fn lock_assignment(
     Ok((txn, schedule, index))
 }
 
-/// Ends a change: the schedule as it is after it, then the commit.
+/// Ends a change: the schedule as it is after it, its artists' calendar
+/// events brought up to date with it, then the commit.
 pub(super) async fn commit(txn: DatabaseTransaction, id: Uuid) -> Result<Schedule, DomainError> {
     let schedule = store::get(&txn, id)
         .await?
         .ok_or_else(|| DomainError::internal(format!("schedule {id} gone while held")))?;
+    calendars::sync(&txn, &schedule).await?;
     txn.commit().await?;
     Ok(schedule)
 }
@@ -213,11 +216,11 @@ pub async fn assign(
 
 /// Removes the assignment. A refusal it recorded stays.
 pub async fn unassign(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let (txn, _, _) = lock_assignment(db, id).await?;
+    let (txn, schedule, _) = lock_assignment(db, id).await?;
     schedule_assignment::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;
-    txn.commit().await?;
+    commit(txn, schedule.summary.id).await?;
     Ok(())
 }
 
@@ -328,12 +331,15 @@ pub async fn publish(db: &DatabaseConnection, id: Uuid) -> Result<Schedule, Doma
 }
 
 /// Deletes the schedule with its slots, assignments and refusals (ON
-/// DELETE CASCADE).
+/// DELETE CASCADE); the calendar events it showed are cancelled.
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
-    let deleted = schedule::Entity::delete_by_id(id).exec(db).await?;
+    let txn = write::begin(db).await?;
+    let deleted = schedule::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(DomainError::not_found("Schedule", id));
     }
+    calendars::schedule_goes(&txn, id).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use super::artist::{Artist, Availability};
 use super::errors::{ConflictError, NotFoundError, ValidationError};
 use super::planning::Planning;
 use super::schedule::{Schedule, ScheduledAssignment};
-use super::schedule_change::{DeletedAssignment, DeletedSchedule, ScheduleChange};
+use super::schedule_change::{CalendarFeed, DeletedAssignment, DeletedSchedule, ScheduleChange};
 use crate::domain;
 use crate::graphql::errors::UserFacing;
 
@@ -169,4 +169,8 @@ result_union!(UpdateAssignmentResult {
     ScheduledAssignment from domain::schedules::Assigned,
     NotFoundError <- NotFound,
     ConflictError <- Conflict,
+});
+result_union!(IssueCalendarFeedResult {
+    CalendarFeed from (domain::Artist, String),
+    NotFoundError <- NotFound,
 });

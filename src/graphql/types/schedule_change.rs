@@ -1,5 +1,6 @@
 //! What the schedule operations answer besides a schedule: a change and
-//! its removals, a page of schedules, the replacements for a slot.
+//! its removals, a page of schedules, the replacements for a slot, a
+//! calendar feed.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
@@ -106,6 +107,30 @@ impl Replacement {
     /// Why this artist fits, most important first (at most 3).
     async fn reasons(&self) -> &[String] {
         &self.0.reasons
+    }
+}
+
+/// An artist's calendar feed, as just issued.
+pub struct CalendarFeed {
+    pub artist: crate::domain::Artist,
+    pub url: String,
+}
+
+impl From<(crate::domain::Artist, String)> for CalendarFeed {
+    fn from((artist, url): (crate::domain::Artist, String)) -> Self {
+        Self { artist, url }
+    }
+}
+
+#[Object]
+impl CalendarFeed {
+    async fn artist(&self) -> Artist {
+        Artist(self.artist.clone())
+    }
+
+    /// The artist's iCalendar feed (RFC 5545) of their assignments in published schedules. Whoever has the URL can read it: it is shown once, and issuing a new one revokes the old.
+    async fn url(&self) -> &str {
+        &self.url
     }
 }
 
