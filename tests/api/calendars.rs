@@ -18,6 +18,10 @@ async fn data(server: &TestServer, query: &str, variables: Value) -> Value {
     body["data"].clone()
 }
 
+/// A label whose summary takes more than one 75-octet line, with
+/// characters of more than one byte.
+const LONG_LABEL: &str = "Grande scène, côté jardin: équipe de plateau pour le spectacle du soir";
+
 const ISSUE: &str = "mutation($id: ID!) { issueCalendarFeed(artistId: $id) { __typename
     ... on CalendarFeed { url artist { name } } ... on NotFoundError { entity id } } }";
 
@@ -97,7 +101,7 @@ async fn a_feed_follows_the_published_assignments_of_its_artist() {
             "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on Schedule { id assignments { id slotKey } } } }",
             json!({ "input": { "name": "Summer; day 1", "slots": [
                 { "key": "get-in", "startsAt": at(9), "endsAt": at(12), "label": "Main stage, get-in" },
-                { "key": "show", "startsAt": at(18), "endsAt": at(22) }
+                { "key": "show", "startsAt": at(18), "endsAt": at(22), "label": LONG_LABEL }
             ] } }),
         )
         .await["createSchedule"]
@@ -141,7 +145,11 @@ async fn a_feed_follows_the_published_assignments_of_its_artist() {
             assert!(property(first, key).ends_with('Z'), "{key} in {first:?}");
         }
         assert_eq!(property(&shown[1], "UID"), show);
+        // Long lines are folded at 75 octets, never inside a character,
+        // and read back whole.
         assert!(body.split("\r\n").all(|line| line.len() <= 75), "folded at 75 octets: {body}");
+        assert!(body.contains("\r\n "), "a folded line: {body}");
+        assert_eq!(property(&shown[1], "SUMMARY"), format!("{} (Summer\\; day 1)", LONG_LABEL.replace(',', "\\,")));
 
         // Unchanged: 304, and the same ETag.
         let etag = etag.unwrap_or_default();
@@ -174,7 +182,7 @@ async fn a_feed_follows_the_published_assignments_of_its_artist() {
             "mutation($id: ID!, $input: UpdateScheduleInput!) { updateSchedule(id: $id, input: $input) { __typename } }",
             json!({ "id": id, "input": { "slots": [
                 { "key": "get-in", "startsAt": at(9), "endsAt": at(12), "label": "Main stage, get-in" },
-                { "key": "show", "startsAt": at(19), "endsAt": at(22) }
+                { "key": "show", "startsAt": at(19), "endsAt": at(22), "label": LONG_LABEL }
             ] } }),
         )
         .await;
