@@ -8,9 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use icalendar::{Calendar, Component, EventLike, EventStatus as IcalStatus};
-use sha2::{Digest, Sha256};
 
-use super::AppState;
+use super::{AppState, entity_tag, matches_tag};
 use crate::domain::calendars::{EventStatus, Feed};
 
 /// Longest secret looked up: the service issues 43 characters.
@@ -36,43 +35,27 @@ pub(super) async fn feed(
         }
     };
     let body = render(&feed);
-    let etag = format!(
-        "\"{}\"",
-        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
-    );
-    let cache = [(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    )];
-    let Ok(etag_value) = HeaderValue::from_str(&etag) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let unchanged = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|tag| tag.trim() == etag || tag.trim() == "*");
-    if unchanged {
-        return (
-            StatusCode::NOT_MODIFIED,
-            [(header::ETAG, etag_value)],
-            cache,
-        )
-            .into_response();
-    }
-    (
-        [
-            (
+    let tag = entity_tag(body.as_bytes());
+    let mut response = if matches_tag(&headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/calendar; charset=utf-8"),
-            ),
-            (header::ETAG, etag_value),
-        ],
-        cache,
-        body,
-    )
-        .into_response()
+            )],
+            body,
+        )
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, tag);
+    // A calendar polls: it keeps the feed, and asks again with its ETag.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
 }
 
 /// The feed as an iCalendar document: every time in UTC, each event under
