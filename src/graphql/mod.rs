@@ -20,4 +20,5 @@ mod tokens;
 mod types;
 
 pub use admission::Transport;
+pub use errors::cause_chain;
 pub use schema::{Answer, Api, Execution, Limits, sdl};

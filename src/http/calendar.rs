@@ -30,7 +30,8 @@ pub(super) async fn feed(
         Ok(Some(feed)) => feed,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(err) => {
-            tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "cannot read a calendar feed");
+            // Logged with its cause, as the GraphQL layer logs its own.
+            tracing::error!(cause = %crate::graphql::cause_chain(&err), "cannot read a calendar feed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
