@@ -228,7 +228,11 @@ pub(crate) async fn sync(
                     summary: event.summary.clone(),
                     status: EventStatus::read(&event.status)?,
                 };
-                if was != shown {
+                // A cancelled event stays as it was: touching it again
+                // would keep it in the feeds for another while.
+                let still_cancelled =
+                    was.status == EventStatus::Cancelled && shown.status == EventStatus::Cancelled;
+                if was != shown && !still_cancelled {
                     calendar_event::Entity::update(calendar_event::ActiveModel {
                         id: Set(event.id),
                         starts_at: Set(shown.starts_at),

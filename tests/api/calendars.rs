@@ -199,6 +199,20 @@ async fn a_feed_follows_the_published_assignments_of_its_artist() {
         assert_eq!(fetch(&server, &format!("{}/calendar/nope.ics", server.base), None).await.0, 404);
         assert_eq!(fetch(&server, &format!("{}/calendar/{}", server.base, "x".repeat(500)), None).await.0, 404);
 
+        // Declined: cancelled, SEQUENCE raised; renaming the schedule then
+        // leaves the cancelled event as it was.
+        data(&server, "mutation($id: ID!) { setAssignmentStatus(id: $id, status: DECLINED) { __typename } }", json!({ "id": show })).await;
+        let shown = events(&fetch(&server, &new_url, None).await.2);
+        assert_eq!((property(&shown[1], "STATUS"), property(&shown[1], "SEQUENCE")), ("CANCELLED", "3"));
+        data(
+            &server,
+            "mutation($id: ID!) { updateSchedule(id: $id, input: { name: \"Summer, day one\" }) { __typename } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let shown = events(&fetch(&server, &new_url, None).await.2);
+        assert_eq!(property(&shown[1], "SEQUENCE"), "3", "{shown:?}");
+
         // Deleting the schedule cancels what its feed showed.
         data(&server, "mutation($id: ID!) { deleteSchedule(id: $id) { __typename } }", json!({ "id": id })).await;
         let shown = events(&fetch(&server, &new_url, None).await.2);

@@ -650,3 +650,39 @@ async fn only_editors_change_a_schedule() {
     })
     .await;
 }
+
+/// A confirmed assignment is kept as a pin is: it takes its share of the
+/// maximum per artist before an unanswered one, whichever was made first.
+#[tokio::test]
+async fn a_confirmed_assignment_comes_before_an_unanswered_one() {
+    on_each_backend(|t| async move {
+        let api = t.api();
+        let ada = artist(&api, "Ada", &[], 17, 23).await;
+        let slots = json!([slot("a", 18, 19, 1, &[]), slot("b", 20, 21, 1, &[])]);
+        let id = empty_schedule(&api, slots, json!({})).await;
+        let early = assign(&api, &id, "a", &ada, false).await;
+        let late = assign(&api, &id, "b", &ada, false).await;
+        api.data(SET_STATUS, json!({ "id": late["id"], "status": "CONFIRMED" }))
+            .await;
+        let query = format!(
+            "mutation($id: ID!, $input: UpdateScheduleInput!) {{ updateSchedule(id: $id, input: $input) {{ {CHANGE} }} }}"
+        );
+        let change = api
+            .data(&query, json!({ "id": id, "input": { "rules": { "maxSlotsPerArtist": 1 } } }))
+            .await["updateSchedule"]
+            .clone();
+        assert_eq!(change["removed"][0]["id"], early["id"], "{}: {change}", t.label);
+        assert_eq!(
+            change["removed"][0]["reason"],
+            "Ada would exceed the limit of 1 slot per artist"
+        );
+        assert_eq!(change["schedule"]["assignments"][0]["id"], late["id"]);
+        assert_eq!(change["schedule"]["assignments"][0]["problems"], json!([]));
+        // A re-plan keeps the confirmed one, and gives Ada nothing more.
+        let replan = format!("mutation($id: ID!) {{ replanSchedule(id: $id) {{ {CHANGE} }} }}");
+        let replanned = api.data(&replan, json!({ "id": id })).await["replanSchedule"].clone();
+        assert_eq!(replanned["added"], json!([]), "{replanned}");
+        assert_eq!(replanned["removed"], json!([]));
+    })
+    .await;
+}

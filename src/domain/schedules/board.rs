@@ -28,15 +28,9 @@ pub(super) struct Picks {
     pub picks: Vec<Pick>,
     /// Each pick's index in the schedule's assignments.
     pub assignments: Vec<usize>,
-    /// Each pick's pin, which frees it from the maximum per artist.
-    pub pinned: Vec<bool>,
-}
-
-impl Picks {
-    /// The position of the schedule's assignment `index` among the picks.
-    pub fn position_of(&self, index: usize) -> Option<usize> {
-        self.assignments.iter().position(|&i| i == index)
-    }
+    /// Whether each pick is pinned or confirmed: free of the maximum per
+    /// artist, as the planner keeps it.
+    pub kept: Vec<bool>,
 }
 
 impl Board {
@@ -103,7 +97,11 @@ impl Board {
         self.artists.get(*self.artist_of.get(&id)?)
     }
 
-    /// The assignments of `schedule` that `which` chooses, as picks.
+    /// The assignments of `schedule` that `which` chooses, as picks: those
+    /// re-plans keep first, then the others, each in the order they were
+    /// made. Of two that cannot both hold, the later one breaks the rule,
+    /// so a pinned or confirmed assignment takes its position, its time
+    /// and its share of the maximum before any other.
     pub fn picks(
         &self,
         schedule: &Schedule,
@@ -112,16 +110,18 @@ impl Board {
         let mut chosen = Picks {
             picks: Vec::new(),
             assignments: Vec::new(),
-            pinned: Vec::new(),
+            kept: Vec::new(),
         };
-        for (index, assignment) in schedule.assignments.iter().enumerate() {
-            if !which(assignment) {
-                continue;
-            }
-            if let Some(pick) = self.pick(assignment.slot, assignment.artist_id) {
-                chosen.picks.push(pick);
-                chosen.assignments.push(index);
-                chosen.pinned.push(assignment.pinned);
+        for kept in [true, false] {
+            for (index, assignment) in schedule.assignments.iter().enumerate() {
+                if assignment.kept_by_replans() != kept || !which(assignment) {
+                    continue;
+                }
+                if let Some(pick) = self.pick(assignment.slot, assignment.artist_id) {
+                    chosen.picks.push(pick);
+                    chosen.assignments.push(index);
+                    chosen.kept.push(kept);
+                }
             }
         }
         chosen
@@ -134,7 +134,7 @@ impl Board {
         picks: &Picks,
         removed: impl Fn(usize, &[Breach]) -> bool,
     ) -> Vec<Vec<Breach>> {
-        let exempt = |i: usize| picks.pinned.get(i).copied().unwrap_or(false);
+        let exempt = |i: usize| picks.kept.get(i).copied().unwrap_or(false);
         planning::breaches_removing(&self.problem, &picks.picks, exempt, removed)
     }
 

@@ -116,17 +116,19 @@ fn conflict(field: &str, sentences: Vec<String>) -> DomainError {
 }
 
 /// The sentences of the hard rules the schedule's assignment `index`
-/// would break, beside the assignments that fill positions (in the order
-/// they were made), pinned or not as `pinned` says. A refusal is not
+/// would break, kept by re-plans (pinned or confirmed, and so free of the
+/// maximum per artist) or not as `kept` says. It is judged after every
+/// other assignment that fills a position: a change by hand must hold
+/// beside them all, never make one of them break. A refusal is not
 /// counted when `withdrawn`: the artist takes it back.
 fn breaking(
     board: &mut Board,
     schedule: &Schedule,
     index: usize,
-    pinned: bool,
+    kept: bool,
     withdrawn: bool,
 ) -> Vec<String> {
-    let mut picks = board.picks(schedule, |a| a.status.fills());
+    let others = board.picks(schedule, |a| a.status.fills());
     let Some(pick) = schedule
         .assignments
         .get(index)
@@ -137,20 +139,24 @@ fn breaking(
     if withdrawn {
         board.problem.decisions.refused.retain(|&r| r != pick);
     }
-    // One that fills no position yet comes after those that do: they
-    // hold theirs.
-    let position = match picks.position_of(index) {
-        Some(position) => position,
-        None => {
-            picks.picks.push(pick);
-            picks.assignments.push(index);
-            picks.pinned.push(pinned);
-            picks.picks.len() - 1
-        }
+    let mut picks = Picks {
+        picks: Vec::with_capacity(others.picks.len() + 1),
+        assignments: Vec::with_capacity(others.picks.len() + 1),
+        kept: Vec::with_capacity(others.picks.len() + 1),
     };
-    picks.pinned[position] = pinned;
+    for (i, &other) in others.assignments.iter().enumerate() {
+        if other != index {
+            picks.picks.push(others.picks[i]);
+            picks.assignments.push(other);
+            picks.kept.push(others.kept[i]);
+        }
+    }
+    picks.picks.push(pick);
+    picks.assignments.push(index);
+    picks.kept.push(kept);
+    let last = picks.picks.len() - 1;
     let found = board.breaches(&picks, |_, _| false);
-    board.sentences(&picks, position, &found[position])
+    board.sentences(&picks, last, &found[last])
 }
 
 /// By hand: puts the artist on the slot, PROPOSED. A ConflictError names
@@ -258,7 +264,8 @@ pub async fn set_status(
         let withdrawn = !held.status.fills();
         if withdrawn || status == AssignmentStatus::Confirmed {
             let mut board = Board::read(&txn, &schedule, None).await?;
-            let broken = breaking(&mut board, &schedule, index, held.pinned, withdrawn);
+            let kept = held.pinned || status == AssignmentStatus::Confirmed;
+            let broken = breaking(&mut board, &schedule, index, kept, withdrawn);
             if !broken.is_empty() {
                 return Err(conflict("status", broken));
             }
@@ -371,7 +378,12 @@ pub async fn update(
         rules: changes.rules.clone().unwrap_or_default(),
         ..PlanningRequest::default()
     });
-    let (slots, _) = together(violations.finish(), checked)?;
+    let (mut slots, _) = together(violations.finish(), checked)?;
+    // As they are stored: to the microsecond.
+    for slot in &mut slots {
+        slot.starts_at = time::truncate(slot.starts_at);
+        slot.ends_at = time::truncate(slot.ends_at);
+    }
 
     let (txn, before) = lock(db, id).await?;
     let mut after = before.clone();

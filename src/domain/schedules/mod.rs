@@ -95,7 +95,8 @@ pub struct ScheduledAssignment {
 }
 
 impl ScheduledAssignment {
-    /// Whether re-plans keep it: pinned, or confirmed by the artist.
+    /// Whether re-plans keep it: pinned, or confirmed by the artist. Such
+    /// an assignment is free of the maximum per artist, as a pin is.
     pub fn kept_by_replans(&self) -> bool {
         self.status.fills() && (self.pinned || self.status == AssignmentStatus::Confirmed)
     }

@@ -1,7 +1,7 @@
 //! Re-planning a kept schedule with the fewest changes, and who could
 //! take a position on one of its slots.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -134,7 +134,7 @@ async fn plan(
     // Those that break a rule go, oldest first, each freeing its position
     // and time for the later ones.
     let found = board.breaches(&filling, |_, found| !found.is_empty());
-    let mut removed: Vec<Removal> = Vec::new();
+    let mut breaking: Vec<(Pick, Removal)> = Vec::new();
     let mut holding: Vec<(Pick, usize)> = Vec::new();
     for (i, found) in found.iter().enumerate() {
         let index = filling.assignments[i];
@@ -142,7 +142,8 @@ async fn plan(
             holding.push((filling.picks[i], index));
         } else {
             let reason = board.sentences(&filling, i, &found[..1]).pop();
-            removed.push(removal(schedule, index, reason.unwrap_or_default()));
+            let removed = removal(schedule, index, reason.unwrap_or_default());
+            breaking.push((filling.picks[i], removed));
         }
     }
     let kept_by_replans = |index: usize| schedule.assignments[index].kept_by_replans();
@@ -165,19 +166,31 @@ async fn plan(
     .map_err(DomainError::internal)?;
 
     let planned: HashSet<Pick> = planning.assignments.iter().map(|a| a.pick()).collect();
+    // One that broke a rule only beside others the planning moved (over
+    // the maximum, say) may be planned again: it stays, under its ID.
+    let mut removed: Vec<Removal> = Vec::new();
+    let mut held: HashSet<Pick> = HashSet::new();
+    for (pick, removal) in breaking {
+        if planned.contains(&pick) {
+            held.insert(pick);
+        } else {
+            removed.push(removal);
+        }
+    }
     for &(pick, index) in &holding {
-        if !planned.contains(&pick) {
+        if planned.contains(&pick) {
+            held.insert(pick);
+        } else {
             removed.push(removal(schedule, index, GIVEN_UP.to_owned()));
         }
     }
-    let held: HashMap<Pick, usize> = holding.iter().copied().collect();
     let mut replanned = Replanned {
         added: Vec::new(),
         added_ids: Vec::new(),
         removed,
     };
     for assignment in &planning.assignments {
-        if held.contains_key(&assignment.pick()) {
+        if held.contains(&assignment.pick()) {
             continue;
         }
         let (Some(&slot_id), Some(details)) = (
