@@ -106,6 +106,16 @@ pub(super) async fn unchanged(
         .ok_or_else(|| DomainError::not_found("Schedule", id))
 }
 
+/// Assignment `id` in `schedule`, read after a change that changed
+/// nothing: another change may have removed it since, and then it is not
+/// found.
+fn still_there(schedule: Schedule, id: Uuid) -> Result<Assigned, DomainError> {
+    if schedule.assignment_with(id).is_none() {
+        return Err(DomainError::not_found("ScheduledAssignment", id));
+    }
+    Assigned::find(schedule, id)
+}
+
 /// A hard rule the change would break, as a conflict on `field`.
 fn conflict(field: &str, sentences: Vec<String>) -> DomainError {
     DomainError::Conflict {
@@ -244,7 +254,7 @@ pub async fn set_status(
     let schedule_id = schedule.summary.id;
     let held = schedule.assignments[index].clone();
     if held.status == status {
-        return Assigned::find(unchanged(db, txn, schedule_id).await?, id);
+        return still_there(unchanged(db, txn, schedule_id).await?, id);
     }
     let slot_id = schedule.slot_ids[held.slot];
     let refusal = schedule_refusal::Entity::delete_many()
@@ -293,7 +303,7 @@ pub async fn pin(db: &DatabaseConnection, id: Uuid, pinned: bool) -> Result<Assi
     let schedule_id = schedule.summary.id;
     let held = schedule.assignments[index].clone();
     if held.pinned == pinned {
-        return Assigned::find(unchanged(db, txn, schedule_id).await?, id);
+        return still_there(unchanged(db, txn, schedule_id).await?, id);
     }
     if pinned {
         if !held.status.fills() {
