@@ -254,15 +254,10 @@ pub(crate) async fn sync(
         .copied()
         .filter(|id| !seen.contains(id))
         .collect();
-    for chunk in gone.chunks(1_000) {
+    for chunk in gone.chunks(write::ROWS_PER_STATEMENT) {
         cancel(txn, calendar_event::Column::Id.is_in(chunk.iter().copied())).await?;
     }
-    for chunk in new.chunks(1_000) {
-        calendar_event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
-    Ok(())
+    write::insert_all(txn, new).await
 }
 
 /// Schedule `id` is being deleted, in `txn`: its events are cancelled.

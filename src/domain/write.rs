@@ -1,8 +1,9 @@
 //! Write transactions that stay correct under concurrent requests.
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -35,4 +36,27 @@ pub async fn lock_artist(
         .one(txn)
         .await?
         .ok_or_else(|| DomainError::not_found("Artist", id))
+}
+
+/// Rows per INSERT, and IDs per IN list: far below SQLite's 32,766 bound
+/// parameters and PostgreSQL's 65,535 for the widest row (ten columns),
+/// whatever the number of rows.
+pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Inserts `rows`, a statement per `ROWS_PER_STATEMENT`.
+pub(crate) async fn insert_all<A>(
+    txn: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<(), DomainError>
+where
+    A: ActiveModelTrait + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        A::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }

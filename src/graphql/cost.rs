@@ -1,7 +1,7 @@
 //! What a document costs, measured before async-graphql validates it: its
 //! complexity (one per field, `planning` and `createSchedule` more, by their
-//! input), how deep it
-//! nests its data, and how deep it nests lists of the schema's own types.
+//! input), how deep it nests its data, and how deep it nests lists of the
+//! schema's own types.
 //!
 //! async-graphql's own depth and complexity checks follow every fragment
 //! spread anew, so a small document whose fragments each spread the next

@@ -443,12 +443,7 @@ pub async fn update(
         });
     }
     let removed_ids: Vec<Uuid> = removed.iter().map(|r| r.id).collect();
-    for chunk in removed_ids.chunks(store::ROWS_PER_INSERT) {
-        schedule_assignment::Entity::delete_many()
-            .filter(schedule_assignment::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
+    store::delete_assignments(&txn, &removed_ids).await?;
     schedule::Entity::update(schedule::ActiveModel {
         id: Set(id),
         name: Set(after.summary.name.clone()),
@@ -564,7 +559,7 @@ async fn store_slots(
         .copied()
         .filter(|row| !kept.contains(row))
         .collect();
-    for chunk in gone.chunks(store::ROWS_PER_INSERT) {
+    for chunk in gone.chunks(write::ROWS_PER_STATEMENT) {
         schedule_slot::Entity::delete_many()
             .filter(schedule_slot::Column::Id.is_in(chunk.iter().copied()))
             .exec(txn)
@@ -583,5 +578,5 @@ async fn store_slots(
             Some(_) => {}
         }
     }
-    store::insert_all(txn, new).await
+    write::insert_all(txn, new).await
 }

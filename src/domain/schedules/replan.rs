@@ -3,9 +3,7 @@
 
 use std::collections::HashSet;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
 
 use super::board::Board;
@@ -107,13 +105,8 @@ impl Replanned {
         schedule: &Schedule,
     ) -> Result<Change, DomainError> {
         let removed_ids: Vec<Uuid> = self.removed.iter().map(|r| r.id).collect();
-        for chunk in removed_ids.chunks(store::ROWS_PER_INSERT) {
-            schedule_assignment::Entity::delete_many()
-                .filter(schedule_assignment::Column::Id.is_in(chunk.iter().copied()))
-                .exec(&txn)
-                .await?;
-        }
-        store::insert_all(&txn, self.added).await?;
+        store::delete_assignments(&txn, &removed_ids).await?;
+        write::insert_all(&txn, self.added).await?;
         Ok(Change {
             kept: schedule.assignments.len() - self.removed.len(),
             schedule: commit(txn, schedule.summary.id).await?,

@@ -136,7 +136,7 @@ async fn store(
                 schedule_id: Set(id),
                 artist_id: Set(details.artist.id),
             });
-        insert_all(&txn, listing.collect()).await?;
+        write::insert_all(&txn, listing.collect()).await?;
     }
     let slot_ids: Vec<Uuid> = (0..outcome.slots.len()).map(ids.slot).collect();
     let slots = outcome
@@ -145,7 +145,7 @@ async fn store(
         .zip(&slot_ids)
         .map(|(slot, &slot_id)| slot_row(id, slot_id, slot))
         .collect::<Result<Vec<_>, _>>()?;
-    insert_all(&txn, slots).await?;
+    write::insert_all(&txn, slots).await?;
     let assignments: Vec<schedule_assignment::ActiveModel> = outcome
         .planning
         .assignments
@@ -160,7 +160,7 @@ async fn store(
             ))
         })
         .collect();
-    insert_all(&txn, assignments).await?;
+    write::insert_all(&txn, assignments).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -202,24 +202,16 @@ pub(super) fn assignment_row(
     }
 }
 
-/// Rows per INSERT (and IDs per IN list): far below SQLite's 32,766 bound
-/// parameters and PostgreSQL's 65,535 for the widest row (eight columns),
-/// whatever the size of the schedule.
-pub(super) const ROWS_PER_INSERT: usize = 1_000;
-
-/// Inserts `rows`, a statement per `ROWS_PER_INSERT`.
-pub(super) async fn insert_all<A>(
+/// Deletes the assignments with these IDs, a statement per
+/// `write::ROWS_PER_STATEMENT`.
+pub(super) async fn delete_assignments(
     txn: &impl ConnectionTrait,
-    rows: Vec<A>,
-) -> Result<(), DomainError>
-where
-    A: sea_orm::ActiveModelTrait + Send,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(ROWS_PER_INSERT).collect();
-        A::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
+    ids: &[Uuid],
+) -> Result<(), DomainError> {
+    for chunk in ids.chunks(write::ROWS_PER_STATEMENT) {
+        schedule_assignment::Entity::delete_many()
+            .filter(schedule_assignment::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
             .await?;
     }
     Ok(())
@@ -272,7 +264,7 @@ pub(crate) async fn artist_leaves(
         .into_tuple()
         .all(txn)
         .await?;
-    for chunk in held.chunks(ROWS_PER_INSERT) {
+    for chunk in held.chunks(write::ROWS_PER_STATEMENT) {
         schedule::Entity::update_many()
             .col_expr(
                 schedule::Column::Version,

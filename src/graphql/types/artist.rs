@@ -36,6 +36,26 @@ pub fn wanted_by<'a>(selections: impl IntoIterator<Item = Lookahead<'a>>) -> Wan
         })
 }
 
+impl Artist {
+    /// The artist a row names by foreign key (`referrer` says which row),
+    /// through the request's loader. The key guarantees the artist: its
+    /// absence is a fault.
+    pub(crate) async fn referenced(
+        ctx: &Context<'_>,
+        id: uuid::Uuid,
+        referrer: impl FnOnce() -> String,
+    ) -> async_graphql::Result<Self> {
+        let artist = Loaders::of(ctx)?
+            .artists
+            .load_one(id)
+            .await
+            .map_err(|err| internal(&*err))?;
+        artist
+            .map(Artist)
+            .ok_or_else(|| internal_fault(format!("{} has no artist {id}", referrer())))
+    }
+}
+
 #[Object]
 impl Artist {
     pub(super) async fn id(&self) -> ID {
@@ -199,18 +219,10 @@ impl Availability {
     }
 
     async fn artist(&self, ctx: &Context<'_>) -> async_graphql::Result<Artist> {
-        let artist = Loaders::of(ctx)?
-            .artists
-            .load_one(self.0.artist_id)
-            .await
-            .map_err(|err| internal(&*err))?;
-        // The foreign key guarantees the artist; its absence is a fault.
-        artist.map(Artist).ok_or_else(|| {
-            internal_fault(format!(
-                "availability {} has no artist {}",
-                self.0.id, self.0.artist_id
-            ))
+        Artist::referenced(ctx, self.0.artist_id, || {
+            format!("availability {}", self.0.id)
         })
+        .await
     }
 
     async fn starts_at(&self) -> DateTime {

@@ -357,16 +357,11 @@ impl ScheduledAssignment {
     }
 
     async fn artist(&self, ctx: &Context<'_>) -> async_graphql::Result<Artist> {
-        let id = self.assignment()?.artist_id;
-        let artist = Loaders::of(ctx)?
-            .artists
-            .load_one(id)
-            .await
-            .map_err(|err| internal(&*err))?;
-        // The foreign key guarantees the artist; its absence is a fault.
-        artist
-            .map(Artist)
-            .ok_or_else(|| internal_fault(format!("assignment of no artist {id}")))
+        let assignment = self.assignment()?;
+        Artist::referenced(ctx, assignment.artist_id, || {
+            format!("assignment {}", assignment.id)
+        })
+        .await
     }
 
     async fn status(&self) -> async_graphql::Result<AssignmentStatus> {

@@ -9,22 +9,8 @@ use super::connection::PageInfo;
 use super::schedule::{Schedule, ScheduledAssignment};
 use crate::domain::listing::Cursor;
 use crate::domain::schedules;
-use crate::graphql::errors::{internal, internal_fault, query_error};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::errors::query_error;
 use crate::graphql::query::reads;
-
-/// The artist with this ID, through the request's loader.
-async fn artist(ctx: &Context<'_>, id: uuid::Uuid) -> async_graphql::Result<Artist> {
-    let artist = Loaders::of(ctx)?
-        .artists
-        .load_one(id)
-        .await
-        .map_err(|err| internal(&*err))?;
-    // Foreign keys guarantee the artist; its absence is a fault.
-    artist
-        .map(Artist)
-        .ok_or_else(|| internal_fault(format!("no artist {id}")))
-}
 
 /// What a change to a schedule did to its assignments.
 pub struct ScheduleChange {
@@ -82,7 +68,10 @@ impl RemovedAssignment<'_> {
     }
 
     async fn artist(&self, ctx: &Context<'_>) -> async_graphql::Result<Artist> {
-        artist(ctx, self.0.artist_id).await
+        Artist::referenced(ctx, self.0.artist_id, || {
+            format!("removed assignment {}", self.0.id)
+        })
+        .await
     }
 
     /// One sentence: why it was removed.
