@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run pending migrations, then serve the API (the default).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply, roll back or list database migrations.
     Migrate(MigrateConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
@@ -282,6 +282,37 @@ pub struct ServeConfig {
         value_parser = planner_effort
     )]
     pub planner_effort: Effort,
+    /// Subscriptions running at once in this process (and WebSocket
+    /// connections open at once).
+    #[arg(long, env = "COULISSES_MAX_SUBSCRIPTIONS", default_value_t = 10_000, value_parser = positive)]
+    pub max_subscriptions: usize,
+    /// Subscriptions running at once on one WebSocket connection.
+    #[arg(
+        long,
+        env = "COULISSES_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 20,
+        value_parser = positive
+    )]
+    pub max_subscriptions_per_connection: usize,
+    /// How often a WebSocket connection is pinged, in seconds: a peer
+    /// silent for two pings is gone, and one that takes longer than a ping
+    /// to take a message is dropped.
+    #[arg(
+        long,
+        env = "COULISSES_WS_PING_SECS",
+        default_value_t = 15,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub ws_ping_secs: u64,
+    /// How long a WebSocket connection may run no subscription, in
+    /// seconds, before it is closed.
+    #[arg(
+        long,
+        env = "COULISSES_WS_IDLE_TIMEOUT_SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub ws_idle_timeout_secs: u64,
     /// On SIGTERM or Ctrl-C, how long in-flight requests get to finish.
     #[arg(long, env = "COULISSES_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
@@ -330,6 +361,17 @@ impl ServeConfig {
 
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// How WebSocket connections are kept.
+    pub fn sockets(&self) -> crate::http::SocketSettings {
+        crate::http::SocketSettings {
+            ping_interval: Duration::from_secs(self.ws_ping_secs),
+            idle_timeout: Duration::from_secs(self.ws_idle_timeout_secs),
+            max_connections: self.max_subscriptions,
+            max_message_bytes: self.max_body_bytes,
+            allowed_origins: self.cors_origins.clone(),
+        }
     }
 }
 

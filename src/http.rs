@@ -1,4 +1,5 @@
-//! The HTTP surface: POST /graphql, GraphiQL on GET /graphql, GET /health
+//! The HTTP surface: POST /graphql, GraphiQL on GET /graphql (and GraphQL
+//! over WebSocket, upgraded from it), GET /health
 //! (the process answers and the database too), GET /ready (also migrated),
 //! GET /metrics (Prometheus).
 
@@ -6,7 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, MatchedPath, RawQuery, State};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +17,7 @@ use axum::{Extension, Json, Router};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -30,6 +33,10 @@ mod calendar;
 mod get_request;
 mod graphiql;
 mod negotiation;
+mod websocket;
+
+pub use websocket::SocketSettings;
+use websocket::Sockets;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// `extensions.code` of a request that is no GraphQL request.
@@ -40,6 +47,7 @@ struct AppState {
     api: Api,
     db: DatabaseConnection,
     access: Access,
+    sockets: Sockets,
 }
 
 /// Who may call the API.
@@ -53,16 +61,21 @@ pub enum Access {
 
 impl Access {
     fn principal(&self, headers: &HeaderMap) -> Result<Principal, AuthError> {
+        self.of_authorization(
+            headers
+                .get(header::AUTHORIZATION)
+                .and_then(|value| value.to_str().ok()),
+        )
+    }
+
+    /// The caller of an `Authorization` value (`Bearer …`), if any.
+    fn of_authorization(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
         match self {
             Self::Open => Ok(Principal {
                 name: "anonymous".into(),
                 role: Role::Editor,
             }),
-            Self::Required(authenticator) => authenticator.authenticate(
-                headers
-                    .get(header::AUTHORIZATION)
-                    .and_then(|value| value.to_str().ok()),
-            ),
+            Self::Required(authenticator) => authenticator.authenticate(authorization),
         }
     }
 }
@@ -75,9 +88,17 @@ pub struct HttpSettings {
     /// Origins whose web pages may call the API from a browser; none by
     /// default, so that no page a user visits can act in their name.
     pub cors_origins: Vec<HeaderValue>,
+    pub sockets: SocketSettings,
 }
 
-pub fn router(api: Api, db: DatabaseConnection, access: Access, settings: HttpSettings) -> Router {
+/// The routes. WebSocket connections close when `stopping` turns true.
+pub fn router(
+    api: Api,
+    db: DatabaseConnection,
+    access: Access,
+    settings: HttpSettings,
+    stopping: watch::Receiver<bool>,
+) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let path = request
             .extensions()
@@ -99,7 +120,7 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, settings: HttpSe
             body_limit::limit_body,
         ))
         .layer(middleware::from_fn_with_state(access.clone(), authenticate));
-    let mut graphql = get(graphql_get).merge(execute);
+    let mut graphql = get(graphql_get_or_socket).merge(execute);
     if !settings.cors_origins.is_empty() {
         // Only the API, and only for the configured origins; /metrics and
         // the rest stay unreadable to other origins.
@@ -122,7 +143,12 @@ pub fn router(api: Api, db: DatabaseConnection, access: Access, settings: HttpSe
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(exposition))
-        .with_state(AppState { api, db, access })
+        .with_state(AppState {
+            api,
+            db,
+            access,
+            sockets: Sockets::new(settings.sockets, stopping),
+        })
         // body_limit's bound is the one: axum's own 2 MB default would cap it.
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
@@ -198,24 +224,41 @@ async fn graphql_post(
     }
 }
 
+/// `GET /graphql`: a WebSocket for GraphQL when the client asks to
+/// upgrade (`websocket`), else as `graphql_get`.
+async fn graphql_get_or_socket(
+    State(state): State<AppState>,
+    request: Request<axum::body::Body>,
+) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let upgrading = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"));
+    if upgrading {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => websocket::upgrade(state, upgrade, &parts.headers),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    graphql_get(state, &parts.headers, parts.uri.query()).await
+}
+
 /// `GET /graphql`: GraphiQL for a browser asking for HTML; otherwise a
 /// query in the URL, as the GraphQL-over-HTTP specification says. Its
 /// answer may be cached, and is revalidated by its entity tag.
-async fn graphql_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn graphql_get(state: AppState, headers: &HeaderMap, query: Option<&str>) -> Response {
     let wanted = match negotiation::negotiate(headers.get(header::ACCEPT), true) {
         Wanted::Html => return graphiql::page(),
         Wanted::Nothing => return not_acceptable(),
         wanted => wanted,
     };
-    let principal = match state.access.principal(&headers) {
+    let principal = match state.access.principal(headers) {
         Ok(principal) => principal,
         Err(err) => return unauthenticated(err),
     };
-    let request = match get_request::parse(query.as_deref().unwrap_or_default()) {
+    let request = match get_request::parse(query.unwrap_or_default()) {
         Ok(request) => request,
         Err(message) => return request_error(StatusCode::BAD_REQUEST, BAD_REQUEST, &message),
     };
@@ -226,7 +269,7 @@ async fn graphql_get(
     let (status, body) = rendered(answer, wanted);
     let mut response = if status == StatusCode::OK {
         let tag = entity_tag(&body);
-        let mut response = if matches_tag(&headers, &tag) {
+        let mut response = if matches_tag(headers, &tag) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             respond(status, wanted, body)

@@ -65,6 +65,8 @@ pub struct App {
     router: Router,
     shutdown_grace: Duration,
     db: DatabaseConnection,
+    /// Set when the service stops: WebSocket connections close then.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl App {
@@ -111,7 +113,8 @@ impl App {
             .with_planner_effort(config.planner_effort);
         let writes = domain::Writes::new(db.clone())
             .with_planner_effort(config.planner_effort)
-            .with_public_url(&public_url);
+            .with_public_url(&public_url)
+            .with_live(domain::schedules::Live::listening(db.clone()));
         let api = Api::new(
             reads,
             writes,
@@ -119,8 +122,11 @@ impl App {
                 max_depth: config.max_depth,
                 max_complexity: config.max_complexity,
                 introspection: !config.disable_introspection,
+                max_subscriptions: config.max_subscriptions,
+                max_subscriptions_per_connection: config.max_subscriptions_per_connection,
             },
         );
+        let (stopping, stopping_seen) = tokio::sync::watch::channel(false);
         let router = http::router(
             api,
             db.clone(),
@@ -129,13 +135,16 @@ impl App {
                 max_body_bytes: config.max_body_bytes,
                 request_timeout: config.request_timeout(),
                 cors_origins: config.cors_origins.clone(),
+                sockets: config.sockets(),
             },
+            stopping_seen,
         );
         Ok(Self {
             listener,
             router,
             shutdown_grace: config.shutdown_grace(),
             db,
+            stopping,
         })
     }
 
@@ -151,9 +160,13 @@ impl App {
     ) -> io::Result<()> {
         let grace = self.shutdown_grace;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let sockets = self.stopping;
         let serve = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down: finishing in-flight requests");
+            // WebSocket connections are not requests: they are told to
+            // go, so that their clients connect to another replica.
+            sockets.send_replace(true);
             let _ = stopping_tx.send(());
         });
         let serving = tokio::spawn(serve.into_future());

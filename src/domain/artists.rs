@@ -256,16 +256,19 @@ pub async fn update(
 /// Deletes the artist, with their skills, availabilities and schedule
 /// assignments (ON DELETE CASCADE); the schedules that held them change
 /// version in the same transaction.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    live: &super::schedules::Live,
+    id: Uuid,
+) -> Result<(), DomainError> {
     let txn = write::begin(db).await?;
-    super::schedules::artist_leaves(&txn, id).await?;
+    let changed = super::schedules::artist_leaves(&txn, id).await?;
     let result = artist::Entity::delete_by_id(id).exec(&txn).await?;
     if result.rows_affected == 0 {
         // Rolled back: no schedule held an artist that does not exist.
         return Err(DomainError::not_found("Artist", id));
     }
-    txn.commit().await?;
-    Ok(())
+    live.commit(txn, &changed).await
 }
 
 /// Deletes every artist, with their skills and availabilities (ON DELETE

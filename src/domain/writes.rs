@@ -17,15 +17,28 @@ pub struct Writes {
     /// Where the service is reached from outside, for the calendar feeds'
     /// URLs: `scheme://host[:port]`, no trailing slash.
     public_url: String,
+    /// Who follows which schedule: every change wakes them.
+    live: schedules::Live,
 }
 
 impl Writes {
     pub fn new(pool: DatabaseConnection) -> Self {
         Self {
+            live: schedules::Live::in_process(pool.clone()),
             pool,
             planner_effort: crate::planning::Effort::DEFAULT,
             public_url: String::from("http://127.0.0.1:8080"),
         }
+    }
+
+    /// The same writes, waking the followers of `live`.
+    pub fn with_live(self, live: schedules::Live) -> Self {
+        Self { live, ..self }
+    }
+
+    /// The followers its changes wake, and whom subscriptions join.
+    pub fn live(&self) -> &schedules::Live {
+        &self.live
     }
 
     /// The same writes, the calendar feeds' URLs under `public_url`.
@@ -69,20 +82,20 @@ impl Writes {
         id: Uuid,
         changes: schedules::ScheduleChanges,
     ) -> Result<schedules::Change, DomainError> {
-        schedules::update(&self.pool, id, changes).await
+        schedules::update(&self.pool, &self.live, id, changes).await
     }
 
     /// Re-plans the schedule with the fewest changes.
     pub async fn replan_schedule(&self, id: Uuid) -> Result<schedules::Change, DomainError> {
-        schedules::replan(&self.pool, id, self.planner_effort).await
+        schedules::replan(&self.pool, &self.live, id, self.planner_effort).await
     }
 
     pub async fn publish_schedule(&self, id: Uuid) -> Result<schedules::Schedule, DomainError> {
-        schedules::publish(&self.pool, id).await
+        schedules::publish(&self.pool, &self.live, id).await
     }
 
     pub async fn delete_schedule(&self, id: Uuid) -> Result<(), DomainError> {
-        schedules::delete(&self.pool, id).await
+        schedules::delete(&self.pool, &self.live, id).await
     }
 
     /// Puts the artist on the slot by hand.
@@ -93,11 +106,19 @@ impl Writes {
         artist_id: Uuid,
         pinned: bool,
     ) -> Result<schedules::Assigned, DomainError> {
-        schedules::assign(&self.pool, schedule_id, slot_key, artist_id, pinned).await
+        schedules::assign(
+            &self.pool,
+            &self.live,
+            schedule_id,
+            slot_key,
+            artist_id,
+            pinned,
+        )
+        .await
     }
 
     pub async fn unassign(&self, id: Uuid) -> Result<(), DomainError> {
-        schedules::unassign(&self.pool, id).await
+        schedules::unassign(&self.pool, &self.live, id).await
     }
 
     /// Records the artist's answer.
@@ -106,7 +127,7 @@ impl Writes {
         id: Uuid,
         status: schedules::AssignmentStatus,
     ) -> Result<schedules::Assigned, DomainError> {
-        schedules::set_status(&self.pool, id, status).await
+        schedules::set_status(&self.pool, &self.live, id, status).await
     }
 
     /// Pins or unpins the assignment.
@@ -115,7 +136,7 @@ impl Writes {
         id: Uuid,
         pinned: bool,
     ) -> Result<schedules::Assigned, DomainError> {
-        schedules::pin(&self.pool, id, pinned).await
+        schedules::pin(&self.pool, &self.live, id, pinned).await
     }
 
     pub async fn create_artist(&self, input: NewArtist) -> Result<Artist, DomainError> {
@@ -131,7 +152,7 @@ impl Writes {
     }
 
     pub async fn delete_artist(&self, id: Uuid) -> Result<(), DomainError> {
-        artists::delete(&self.pool, id).await
+        artists::delete(&self.pool, &self.live, id).await
     }
 
     pub async fn add_availability(

@@ -33,7 +33,14 @@ pub enum Transport {
     /// GET: queries only. A GET must never change anything, since
     /// browsers, proxies and crawlers send and repeat GETs freely.
     Get,
+    /// WebSocket (graphql-transport-ws): any operation, and the only way
+    /// to subscribe.
+    WebSocket,
 }
+
+/// `extensions.code` of an operation the transport does not carry: a
+/// subscription sent over HTTP.
+pub const OPERATION_NOT_SUPPORTED: &str = "OPERATION_NOT_SUPPORTED";
 
 /// Why a request does not run.
 #[derive(Debug)]
@@ -98,6 +105,15 @@ pub fn admit(
     if let Some(operation) = selected(document, operation_name) {
         if transport == Transport::Get && operation.ty == OperationType::Mutation {
             return Err(Refusal::MutationOverGet);
+        }
+        if transport != Transport::WebSocket && operation.ty == OperationType::Subscription {
+            return Err(Refusal::Errors(vec![error(
+                "subscriptions are served over WebSocket, with the graphql-transport-ws \
+                 protocol, on this same path"
+                    .to_owned(),
+                None,
+                OPERATION_NOT_SUPPORTED,
+            )]));
         }
         let missing = missing_variables(operation, variables);
         if !missing.is_empty() {

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use uuid::Uuid;
 
 use crate::domain::reads::{Availabilities, Detail, Related, Wanted};
@@ -125,6 +126,39 @@ impl Loaders {
     pub fn of<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Self> {
         ctx.data::<Self>()
             .map_err(|_| super::errors::internal_fault("request executed without its DataLoaders"))
+    }
+}
+
+/// Gives every execution of a document its own DataLoaders, as
+/// `execute_data`: each event of a subscription then reads the artists as
+/// they are at that event, not as the first one cached them. Only the
+/// WebSocket schema has it: an extension makes every field pay for a
+/// resolve hook, so HTTP requests get theirs as request data instead.
+pub struct PerExecution;
+
+impl ExtensionFactory for PerExecution {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PerExecution)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for PerExecution {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        match ctx.data::<Reads>() {
+            Ok(reads) => {
+                let mut data = async_graphql::Data::default();
+                data.insert(Loaders::new(reads));
+                next.run_with_data(ctx, operation_name, data).await
+            }
+            // Its fields then fail with the cause, as without loaders.
+            Err(_) => next.run(ctx, operation_name).await,
+        }
     }
 }
 

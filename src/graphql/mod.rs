@@ -16,9 +16,12 @@ mod reply;
 mod rewrite;
 mod scalars;
 mod schema;
+mod socket;
+mod subscription;
 mod tokens;
 mod types;
 
 pub use admission::Transport;
 pub use errors::cause_chain;
 pub use schema::{Answer, Api, Execution, Limits, sdl};
+pub use socket::{Socket, SubscriptionPermits};

@@ -1,8 +1,10 @@
 use std::sync::Arc;
 
+use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{EmptySubscription, Request, Response, Schema, ServerError, ValidationMode};
+use async_graphql::{Data, Request, Response, Schema, ServerError, ValidationMode};
+use tokio::sync::Semaphore;
 
 use crate::auth::Role;
 use crate::domain::{DomainError, Reads, Writes};
@@ -10,13 +12,15 @@ use crate::metrics::{Metrics, Operation, Outcome};
 
 use super::admission::{self, Refusal, Transport};
 use super::compiled::{self, Fallback, Known, Plans};
-use super::loaders::Loaders;
+use super::loaders::{Loaders, PerExecution};
 use super::mutation::Mutation;
 use super::query::Query;
+use super::socket::{Socket, SubscriptionPermits};
+use super::subscription::Subscription;
 use super::types::errors::UserError;
 use super::{error_codes, errors, reply, rewrite, tokens};
 
-type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Bounds on what one GraphQL document may ask for.
 #[derive(Clone, Copy, Debug)]
@@ -25,6 +29,10 @@ pub struct Limits {
     pub max_complexity: usize,
     /// Whether clients may query the schema (`__schema`, `__type`).
     pub introspection: bool,
+    /// Subscriptions running at once, in the whole process.
+    pub max_subscriptions: usize,
+    /// Subscriptions running at once on one WebSocket connection.
+    pub max_subscriptions_per_connection: usize,
 }
 
 impl Limits {
@@ -55,6 +63,8 @@ impl Default for Limits {
             max_depth: 12,
             max_complexity: 5_000,
             introspection: true,
+            max_subscriptions: 10_000,
+            max_subscriptions_per_connection: 20,
         }
     }
 }
@@ -73,6 +83,11 @@ pub struct Api {
     /// Under `Execution::ParsedDocumentsFastValidation`, the schema that
     /// runs documents seen valid before.
     fast: Option<AppSchema>,
+    /// The schema documents sent over WebSocket run on: the same, each
+    /// execution (each event of a subscription) with its own DataLoaders.
+    socket: AppSchema,
+    /// The subscriptions the process may still start.
+    subscriptions: Arc<Semaphore>,
 }
 
 /// How documents seen valid before run. The service runs `ReadPlans`; the
@@ -146,8 +161,13 @@ impl Api {
     /// `writes`.
     pub fn new(reads: Reads, writes: Writes, limits: Limits) -> Self {
         let schema = schema(&reads, &writes, &limits, ValidationMode::Strict);
+        let socket = schema_builder(&reads, &writes, &limits, ValidationMode::Strict)
+            .extension(PerExecution)
+            .finish();
         Self {
             schema,
+            socket,
+            subscriptions: Arc::new(Semaphore::new(limits.max_subscriptions)),
             reads,
             writes,
             limits,
@@ -171,6 +191,84 @@ impl Api {
             )
         });
         self
+    }
+
+    /// The executor of one new WebSocket connection.
+    pub fn socket(&self) -> Socket {
+        Socket::new(
+            self.clone(),
+            SubscriptionPermits::new(
+                self.subscriptions.clone(),
+                self.limits.max_subscriptions,
+                self.limits.max_subscriptions_per_connection,
+            ),
+        )
+    }
+
+    /// Runs a document sent over WebSocket for a caller of `role`: after
+    /// the same admission as over HTTP, on the WebSocket schema; a
+    /// subscription answers once per event.
+    pub(super) fn stream(
+        &self,
+        mut request: Request,
+        role: Role,
+        session: Arc<Data>,
+    ) -> BoxStream<'static, Response> {
+        let introspection = self.limits.introspection;
+        let refused = move |errors: Vec<ServerError>, query: &str| {
+            let mut errors = errors;
+            tidy(introspection, &mut errors, query);
+            stream::once(std::future::ready(Response::from_errors(errors))).boxed()
+        };
+        if tokens::exceed(&request.query, self.limits.max_tokens()) {
+            let error = admission::error(
+                format!(
+                    "the document holds more than {} tokens: send large inputs as variables",
+                    self.limits.max_tokens()
+                ),
+                None,
+                error_codes::GRAPHQL_VALIDATION_FAILED,
+            );
+            return refused(vec![error], &request.query);
+        }
+        let mut document = match parse_query(&request.query) {
+            Ok(document) => document,
+            Err(err) => {
+                let mut error = ServerError::from(err);
+                error_codes::set(&mut error, error_codes::GRAPHQL_PARSE_FAILED);
+                return refused(vec![error], &request.query);
+            }
+        };
+        let admitted = admission::admit(
+            &mut document,
+            request.operation_name.as_deref(),
+            &request.variables,
+            Transport::WebSocket,
+            &self.limits,
+        );
+        let rewritten = match admitted {
+            Ok(rewritten) => rewritten,
+            Err(Refusal::Errors(errors)) => return refused(errors, &request.query),
+            Err(Refusal::MutationOverGet) => {
+                return refused(
+                    vec![ServerError::new("mutations are not sent over GET", None)],
+                    &request.query,
+                );
+            }
+        };
+        let query = std::mem::take(&mut request.query);
+        request.set_parsed_query(document);
+        self.socket
+            .execute_stream_with_session_data(request.data(role), session)
+            .map(move |mut response| {
+                error_codes::assign(&mut response);
+                if rewritten.kept {
+                    rewrite::strip(&mut response.data);
+                }
+                tidy(introspection, &mut response.errors, &query);
+                response
+            })
+            .boxed()
     }
 
     /// The reads this API serves, for what the HTTP layer answers itself
@@ -329,7 +427,8 @@ impl Api {
         if rewritten.kept {
             rewrite::strip(&mut response.data);
         }
-        self.tidy(
+        tidy(
+            self.limits.introspection,
             &mut response.errors,
             concealing.as_deref().unwrap_or_default(),
         );
@@ -342,19 +441,19 @@ impl Api {
 
     /// The answer to a request refused before async-graphql ran it.
     fn refused(&self, mut errors: Vec<ServerError>, query: &str) -> Answer {
-        self.tidy(&mut errors, query);
+        tidy(self.limits.introspection, &mut errors, query);
         Answer::Refused(Response::from_errors(errors))
     }
+}
 
-    /// What every answer's errors go through, whoever raised them: no
-    /// word of the schema that `query` did not name while introspection
-    /// is off, and at most `reply::MAX_ERRORS`.
-    fn tidy(&self, errors: &mut Vec<ServerError>, query: &str) {
-        if !self.limits.introspection {
-            reply::conceal_schema(errors, query);
-        }
-        reply::cap(errors);
+/// What every answer's errors go through, whoever raised them: no word of
+/// the schema that `query` did not name while introspection is off, and
+/// at most `reply::MAX_ERRORS`.
+fn tidy(introspection: bool, errors: &mut Vec<ServerError>, query: &str) {
+    if !introspection {
+        reply::conceal_schema(errors, query);
     }
+    reply::cap(errors);
 }
 
 /// The schema requests run on, validating documents in `validation` mode.
@@ -364,6 +463,15 @@ fn schema(
     limits: &Limits,
     validation: ValidationMode,
 ) -> AppSchema {
+    schema_builder(reads, writes, limits, validation).finish()
+}
+
+fn schema_builder(
+    reads: &Reads,
+    writes: &Writes,
+    limits: &Limits,
+    validation: ValidationMode,
+) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     // Depth and complexity are measured by `admission`, which knows
     // introspection from data and `planning` from other fields.
     let mut builder = builder()
@@ -374,11 +482,11 @@ fn schema(
     if !limits.introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    builder
 }
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation, EmptySubscription)
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation, Subscription)
         // Only the error objects implement it, so nothing reaches it from
         // a field: register it so clients can select on it.
         .register_output_type::<UserError>()

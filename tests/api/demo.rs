@@ -174,7 +174,7 @@ async fn seed_with_replace_puts_the_demo_set_in_place_of_every_artist() {
 
         // Edited demo data is put back as it was.
         let amara = demo::artist_id(1);
-        let deleted = domain::artists::delete(&t.db, amara).await;
+        let deleted = domain::Writes::new(t.db.clone()).delete_artist(amara).await;
         assert!(deleted.is_ok());
         let seeded = demo::seed(&t.db, IfNotEmpty::Replace).await;
         assert_eq!(seeded.ok().map(|s| s.deleted), Some(39));

@@ -22,6 +22,7 @@ mod http;
 mod lean_path;
 mod limits;
 mod listing;
+mod live;
 mod nodes;
 mod planning;
 mod postgres_session;

@@ -13,6 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::board::{Board, Picks};
+use super::live::Live;
 use super::store::{self, together};
 use super::{Assigned, AssignmentStatus, Change, Removal, Schedule, ScheduleStatus};
 use crate::domain::calendars;
@@ -84,13 +85,18 @@ async fn lock_assignment(
 }
 
 /// Ends a change: the schedule as it is after it, its artists' calendar
-/// events brought up to date with it, then the commit.
-pub(super) async fn commit(txn: DatabaseTransaction, id: Uuid) -> Result<Schedule, DomainError> {
+/// events brought up to date with it, then the commit, which wakes its
+/// followers.
+pub(super) async fn commit(
+    txn: DatabaseTransaction,
+    live: &Live,
+    id: Uuid,
+) -> Result<Schedule, DomainError> {
     let schedule = store::get(&txn, id)
         .await?
         .ok_or_else(|| DomainError::internal(format!("schedule {id} gone while held")))?;
     calendars::sync(&txn, &schedule).await?;
-    txn.commit().await?;
+    live.commit(txn, &[id]).await?;
     Ok(schedule)
 }
 
@@ -174,6 +180,7 @@ fn breaking(
 /// per artist excepted when `pinned`.
 pub async fn assign(
     db: &DatabaseConnection,
+    live: &Live,
     schedule_id: Uuid,
     slot_key: &str,
     artist_id: Uuid,
@@ -227,16 +234,16 @@ pub async fn assign(
     ))
     .exec_without_returning(&txn)
     .await?;
-    Assigned::find(commit(txn, schedule_id).await?, id)
+    Assigned::find(commit(txn, live, schedule_id).await?, id)
 }
 
 /// Removes the assignment. A refusal it recorded stays.
-pub async fn unassign(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+pub async fn unassign(db: &DatabaseConnection, live: &Live, id: Uuid) -> Result<(), DomainError> {
     let (txn, schedule, _) = lock_assignment(db, id).await?;
     schedule_assignment::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;
-    commit(txn, schedule.summary.id).await?;
+    commit(txn, live, schedule.summary.id).await?;
     Ok(())
 }
 
@@ -247,6 +254,7 @@ pub async fn unassign(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainErr
 /// taking a refusal back withdraws it.
 pub async fn set_status(
     db: &DatabaseConnection,
+    live: &Live,
     id: Uuid,
     status: AssignmentStatus,
 ) -> Result<Assigned, DomainError> {
@@ -292,13 +300,18 @@ pub async fn set_status(
     })
     .exec(&txn)
     .await?;
-    Assigned::find(commit(txn, schedule_id).await?, id)
+    Assigned::find(commit(txn, live, schedule_id).await?, id)
 }
 
 /// Pins or unpins the assignment. A pin is kept by every re-plan, past the
 /// maximum per artist, never past another hard rule: pinning an
 /// assignment that breaks one, or a declined one, is a ConflictError.
-pub async fn pin(db: &DatabaseConnection, id: Uuid, pinned: bool) -> Result<Assigned, DomainError> {
+pub async fn pin(
+    db: &DatabaseConnection,
+    live: &Live,
+    id: Uuid,
+    pinned: bool,
+) -> Result<Assigned, DomainError> {
     let (txn, schedule, index) = lock_assignment(db, id).await?;
     let schedule_id = schedule.summary.id;
     let held = schedule.assignments[index].clone();
@@ -327,11 +340,15 @@ pub async fn pin(db: &DatabaseConnection, id: Uuid, pinned: bool) -> Result<Assi
     })
     .exec(&txn)
     .await?;
-    Assigned::find(commit(txn, schedule_id).await?, id)
+    Assigned::find(commit(txn, live, schedule_id).await?, id)
 }
 
 /// Shows the schedule to its artists. Publishing it again changes nothing.
-pub async fn publish(db: &DatabaseConnection, id: Uuid) -> Result<Schedule, DomainError> {
+pub async fn publish(
+    db: &DatabaseConnection,
+    live: &Live,
+    id: Uuid,
+) -> Result<Schedule, DomainError> {
     let (txn, schedule) = lock(db, id).await?;
     if schedule.summary.status == ScheduleStatus::Published {
         return unchanged(db, txn, id).await;
@@ -344,20 +361,21 @@ pub async fn publish(db: &DatabaseConnection, id: Uuid) -> Result<Schedule, Doma
     })
     .exec(&txn)
     .await?;
-    commit(txn, id).await
+    commit(txn, live, id).await
 }
 
 /// Deletes the schedule with its slots, assignments and refusals (ON
 /// DELETE CASCADE); the calendar events it showed are cancelled.
-pub async fn delete(db: &DatabaseConnection, id: Uuid) -> Result<(), DomainError> {
+pub async fn delete(db: &DatabaseConnection, live: &Live, id: Uuid) -> Result<(), DomainError> {
+    // Its version is raised first, as by every change: the deletion is
+    // one, and waits for those under way.
     let txn = write::begin(db).await?;
-    let deleted = schedule::Entity::delete_by_id(id).exec(&txn).await?;
-    if deleted.rows_affected == 0 {
+    if !raise_version(&txn, id, None).await? {
         return Err(DomainError::not_found("Schedule", id));
     }
+    schedule::Entity::delete_by_id(id).exec(&txn).await?;
     calendars::schedule_goes(&txn, id).await?;
-    txn.commit().await?;
-    Ok(())
+    live.commit(txn, &[id]).await
 }
 
 /// What to change of a schedule; what is left out stays.
@@ -375,6 +393,7 @@ pub struct ScheduleChanges {
 /// its problems). Nothing is re-planned.
 pub async fn update(
     db: &DatabaseConnection,
+    live: &Live,
     id: Uuid,
     changes: ScheduleChanges,
 ) -> Result<Change, DomainError> {
@@ -453,7 +472,7 @@ pub async fn update(
     })
     .exec(&txn)
     .await?;
-    let schedule = commit(txn, id).await?;
+    let schedule = commit(txn, live, id).await?;
     Ok(Change {
         kept: before.assignments.len() - removed.len(),
         schedule,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::board::Board;
 use super::changes::{commit, lock, raise_version, unchanged};
+use super::live::Live;
 use super::{Change, Removal, Schedule, store};
 use crate::domain::errors::DomainError;
 use crate::domain::records::ArtistDetails;
@@ -36,6 +37,7 @@ const UNHELD_ATTEMPTS: usize = 3;
 /// after `UNHELD_ATTEMPTS` of them, the last planning holds the schedule.
 pub async fn replan(
     db: &DatabaseConnection,
+    live: &Live,
     id: Uuid,
     effort: planning::Effort,
 ) -> Result<Change, DomainError> {
@@ -48,7 +50,7 @@ pub async fn replan(
             return Ok(replanned.unchanged(schedule));
         }
         if let Some(txn) = hold_if_still(db, &schedule).await? {
-            return replanned.write(txn, &schedule).await;
+            return replanned.write(txn, live, &schedule).await;
         }
     }
     let (txn, schedule) = lock(db, id).await?;
@@ -57,7 +59,7 @@ pub async fn replan(
         let schedule = unchanged(db, txn, id).await?;
         return Ok(replanned.unchanged(schedule));
     }
-    replanned.write(txn, &schedule).await
+    replanned.write(txn, live, &schedule).await
 }
 
 /// Starts the change of `schedule` if it is still at the version read:
@@ -102,6 +104,7 @@ impl Replanned {
     async fn write(
         self,
         txn: DatabaseTransaction,
+        live: &Live,
         schedule: &Schedule,
     ) -> Result<Change, DomainError> {
         let removed_ids: Vec<Uuid> = self.removed.iter().map(|r| r.id).collect();
@@ -109,7 +112,7 @@ impl Replanned {
         write::insert_all(&txn, self.added).await?;
         Ok(Change {
             kept: schedule.assignments.len() - self.removed.len(),
-            schedule: commit(txn, schedule.summary.id).await?,
+            schedule: commit(txn, live, schedule.summary.id).await?,
             added: self.added_ids,
             removed: self.removed,
         })

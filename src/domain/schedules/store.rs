@@ -219,13 +219,13 @@ pub(super) async fn delete_assignments(
 
 /// An artist is about to be deleted, in `txn`: every schedule that
 /// assigns, lists or kept a refusal of them changes with them (the
-/// cascades remove those rows), so its version grows by one. The
-/// schedules are held in the order of their IDs, so that two deletions
-/// sharing schedules wait for each other rather than deadlock.
+/// cascades remove those rows), so its version grows by one; their IDs.
+/// The schedules are held in the order of their IDs, so that two
+/// deletions sharing schedules wait for each other rather than deadlock.
 pub(crate) async fn artist_leaves(
     txn: &impl ConnectionTrait,
     artist_id: Uuid,
-) -> Result<(), DomainError> {
+) -> Result<Vec<Uuid>, DomainError> {
     use sea_orm::Condition;
     use sea_orm::sea_query::{Expr, ExprTrait};
     let slots_of = |slot_ids: sea_orm::sea_query::SelectStatement| {
@@ -278,7 +278,7 @@ pub(crate) async fn artist_leaves(
             .exec(txn)
             .await?;
     }
-    Ok(())
+    Ok(held)
 }
 
 /// The ID of the schedule holding the assignment with this ID, if any.

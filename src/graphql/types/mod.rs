@@ -11,3 +11,4 @@ pub mod planning;
 pub mod results;
 pub mod schedule;
 pub mod schedule_change;
+pub mod schedule_event;

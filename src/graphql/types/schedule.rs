@@ -165,9 +165,15 @@ pub struct Schedule(Arc<Kept>);
 
 impl From<schedules::Schedule> for Schedule {
     fn from(schedule: schedules::Schedule) -> Self {
+        Self::from(Arc::new(schedule))
+    }
+}
+
+impl From<Arc<schedules::Schedule>> for Schedule {
+    fn from(schedule: Arc<schedules::Schedule>) -> Self {
         Self(Arc::new(Kept {
             summary: schedule.summary.clone(),
-            whole: OnceCell::new_with(Some(Arc::new(schedule))),
+            whole: OnceCell::new_with(Some(schedule)),
             evaluation: OnceCell::new(),
         }))
     }

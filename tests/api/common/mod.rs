@@ -8,6 +8,7 @@
 //! needs it: no test passes without running.
 
 pub mod service;
+pub mod socket;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,457 @@
+//! Live updates in one process: `scheduleChanged` over WebSocket with the
+//! graphql-transport-ws protocol, on SQLite and PostgreSQL. Two replicas
+//! on one PostgreSQL are in `live_replicas.rs`.
+
+use serde_json::{Value, json};
+
+use crate::common::socket::{Received, SCHEDULE_CHANGED, Socket};
+use crate::common::{TestServer, on_each_backend, sqlite_memory, string};
+use coulisses::auth::{Role, new_token};
+
+/// POSTs the document; its `data`, after asserting that it ran cleanly.
+pub async fn data(server: &TestServer, query: &str, variables: Value) -> Value {
+    let (status, body) = server.graphql(query, variables).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("errors").is_none(), "{query}: {body}");
+    body["data"].clone()
+}
+
+/// A schedule of one slot with one position, planned among two artists;
+/// its ID and the artists' IDs.
+pub async fn festival(server: &TestServer) -> (String, Vec<String>) {
+    let mut artists = Vec::new();
+    for name in ["Ada", "Bo"] {
+        let created = data(
+            server,
+            "mutation($input: CreateArtistInput!) { createArtist(input: $input) { ... on Artist { id } } }",
+            json!({ "input": { "name": name, "skills": ["sound"],
+                "availabilities": [{ "startsAt": "2027-07-09T10:00:00Z", "endsAt": "2027-07-09T23:00:00Z" }] } }),
+        )
+        .await;
+        artists.push(string(&created["createArtist"]["id"]));
+    }
+    let created = data(
+        server,
+        "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on Schedule { id version } } }",
+        json!({ "input": { "name": "Friday", "slots": [{
+            "key": "fri-sound", "startsAt": "2027-07-09T16:00:00Z", "endsAt": "2027-07-09T20:00:00Z",
+            "positions": 1, "requiredSkills": ["sound"] }] } }),
+    )
+    .await;
+    assert_eq!(created["createSchedule"]["version"], 1);
+    (string(&created["createSchedule"]["id"]), artists)
+}
+
+/// Renames the schedule: one change, one version more.
+pub async fn rename(server: &TestServer, id: &str, name: &str) {
+    let renamed = data(
+        server,
+        "mutation($id: ID!, $name: String!) { updateSchedule(id: $id, input: { name: $name }) { __typename } }",
+        json!({ "id": id, "name": name }),
+    )
+    .await;
+    assert_eq!(renamed["updateSchedule"]["__typename"], "ScheduleChange");
+}
+
+/// The version and name of a `scheduleChanged` event.
+fn seen(event: &Value) -> (i64, String) {
+    let changed = &event["data"]["scheduleChanged"];
+    assert!(event.get("errors").is_none(), "{event}");
+    (
+        changed["version"].as_i64().unwrap_or(-1),
+        string(&changed["schedule"]["name"]),
+    )
+}
+
+#[tokio::test]
+async fn a_subscriber_sees_every_change_in_order_then_the_deletion() {
+    on_each_backend(|t| async move {
+        let server = TestServer::start(&t).await;
+        let (id, _) = festival(&server).await;
+        // The subscriber says which version it holds: a change committed
+        // while its subscription starts is not missed (the protocol does
+        // not acknowledge a subscription).
+        let mut socket = Socket::connect(&server.base, json!({})).await;
+        let op = socket
+            .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
+            .await;
+
+        // One change at a time: each is one event, its version the next.
+        for version in 2..=6 {
+            let name = format!("Friday, take {version}");
+            rename(&server, &id, &name).await;
+            let event = socket.next(&op).await;
+            assert_eq!(seen(&event), (version, name.clone()));
+            let schedule = &event["data"]["scheduleChanged"]["schedule"];
+            assert_eq!(schedule["version"], version, "{event}");
+            assert_eq!(schedule["id"], id.as_str());
+        }
+
+        // A burst faster than the subscriber reads: versions only grow,
+        // and the last event is the schedule as it ends.
+        for take in 7..=16 {
+            rename(&server, &id, &format!("Friday, take {take}")).await;
+        }
+        let mut last = 6;
+        while last < 16 {
+            let (version, name) = seen(&socket.next(&op).await);
+            assert!(version > last, "version {version} after {last}");
+            assert_eq!(name, format!("Friday, take {version}"));
+            last = version;
+        }
+
+        // A change that changes nothing is no event: the deletion after it
+        // is the next one.
+        rename(&server, &id, "Friday, take 16").await;
+        let deleted = data(
+            &server,
+            "mutation($id: ID!) { deleteSchedule(id: $id) { __typename } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(deleted["deleteSchedule"]["__typename"], "DeletedSchedule");
+        let event = socket.next(&op).await;
+        assert_eq!(
+            event["data"]["scheduleChanged"],
+            json!({ "version": 17, "schedule": null })
+        );
+        assert!(matches!(socket.receive().await, Received::Complete(done) if done == op));
+        socket.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_subscriber_that_reconnects_gets_what_it_missed_at_once() {
+    on_each_backend(|t| async move {
+        let server = TestServer::start(&t).await;
+        let (id, _) = festival(&server).await;
+        rename(&server, &id, "Friday, take 2").await;
+
+        // Behind: the current state at once.
+        let mut socket = Socket::connect(&server.base, json!({})).await;
+        let behind = socket
+            .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
+            .await;
+        assert_eq!(
+            seen(&socket.next(&behind).await),
+            (2, "Friday, take 2".to_owned())
+        );
+
+        // Up to date: nothing until the next change.
+        let current = socket
+            .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 2 }))
+            .await;
+        rename(&server, &id, "Friday, take 3").await;
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            match socket.receive().await {
+                Received::Next(op, event) => got.push((op, seen(&event))),
+                other => panic!("expected events, got {other:?}"),
+            }
+        }
+        got.sort();
+        let take3 = (3, "Friday, take 3".to_owned());
+        assert_eq!(got, vec![(behind.clone(), take3.clone()), (current, take3)]);
+        socket.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn each_event_reads_the_artists_as_they_are_then() {
+    on_each_backend(|t| async move {
+        let server = TestServer::start(&t).await;
+        let (id, artists) = festival(&server).await;
+        let mut socket = Socket::connect(&server.base, json!({})).await;
+        let op = socket
+            .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
+            .await;
+        rename(&server, &id, "Friday, take 2").await;
+        let first = socket.next(&op).await;
+        let assigned = &first["data"]["scheduleChanged"]["schedule"]["assignments"][0];
+        let artist = assigned["artist"]["name"].as_str().unwrap_or_default().to_owned();
+        assert!(["Ada", "Bo"].contains(&artist.as_str()), "{first}");
+
+        // Renaming the artist is no change of the schedule, but the next
+        // event shows the new name.
+        let index = if artist == "Ada" { 0 } else { 1 };
+        let renamed = data(
+            &server,
+            "mutation($id: ID!) { updateArtist(id: $id, input: { name: \"Ada Lovelace\" }) { __typename } }",
+            json!({ "id": artists[index] }),
+        )
+        .await;
+        assert_eq!(renamed["updateArtist"]["__typename"], "Artist");
+        rename(&server, &id, "Friday, take 3").await;
+        let second = socket.next(&op).await;
+        assert_eq!(
+            second["data"]["scheduleChanged"]["schedule"]["assignments"][0]["artist"]["name"],
+            "Ada Lovelace",
+            "{second}"
+        );
+        socket.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_schedules_are_not_found_and_subscriptions_need_a_websocket() {
+    let t = sqlite_memory().await;
+    let server = TestServer::start(&t).await;
+    let mut socket = Socket::connect(&server.base, json!({})).await;
+    for id in ["0190a0a0-0000-7000-8000-000000000000", "not-an-id"] {
+        let op = socket
+            .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
+            .await;
+        let event = socket.next(&op).await;
+        assert_eq!(event["data"], Value::Null, "{event}");
+        assert_eq!(
+            event["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{event}"
+        );
+        assert_eq!(
+            event["errors"][0]["message"],
+            format!("Schedule {id} does not exist")
+        );
+        assert!(matches!(socket.receive().await, Received::Complete(done) if done == op));
+    }
+    // Queries run over the socket as well.
+    let op = socket
+        .subscribe("{ artists { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        socket.next(&op).await,
+        json!({ "data": { "artists": { "totalCount": 0 } } })
+    );
+    socket.close().await;
+
+    let (status, body) = server
+        .graphql(
+            SCHEDULE_CHANGED,
+            json!({ "id": "0190a0a0-0000-7000-8000-000000000000" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "OPERATION_NOT_SUPPORTED",
+        "{body}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn subscriptions_are_limited_per_connection_and_per_process() {
+    let t = sqlite_memory().await;
+    let server = TestServer::start_with(&t, |config| {
+        config.max_subscriptions = 3;
+        config.max_subscriptions_per_connection = 2;
+    })
+    .await;
+    let (id, _) = festival(&server).await;
+    let variables = json!({ "id": id, "after": 1 });
+
+    // Three on one connection: one is refused (the connection starts
+    // them in no set order).
+    let mut first = Socket::connect(&server.base, json!({})).await;
+    let mut running = Vec::new();
+    for _ in 0..3 {
+        running.push(first.subscribe(SCHEDULE_CHANGED, variables.clone()).await);
+    }
+    let refused = refusal(&mut first).await;
+    assert!(
+        refused.1.contains("this connection runs 2 subscriptions"),
+        "{refused:?}"
+    );
+    running.retain(|op| *op != refused.0);
+
+    // The process holds 3: a second connection gets one more, not two.
+    let mut second = Socket::connect(&server.base, json!({})).await;
+    let mut others = Vec::new();
+    for _ in 0..2 {
+        others.push(second.subscribe(SCHEDULE_CHANGED, variables.clone()).await);
+    }
+    let refused = refusal(&mut second).await;
+    assert!(
+        refused.1.contains("the service runs 3 subscriptions"),
+        "{refused:?}"
+    );
+    others.retain(|op| *op != refused.0);
+
+    // A stopped subscription gives its place back.
+    first.stop(&running[0]).await;
+    assert!(matches!(first.receive().await, Received::Complete(op) if op == running[0]));
+    others.push(second.subscribe(SCHEDULE_CHANGED, variables.clone()).await);
+    rename(&server, &id, "Friday, take 2").await;
+    assert_eq!(seen(&first.next(&running[1]).await).0, 2);
+    let mut heard = Vec::new();
+    for _ in 0..2 {
+        match second.receive().await {
+            Received::Next(op, event) => {
+                assert_eq!(seen(&event).0, 2);
+                heard.push(op);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    heard.sort();
+    others.sort();
+    assert_eq!(heard, others);
+}
+
+/// The operation refused for too many subscriptions, and why; after it
+/// completes.
+async fn refusal(socket: &mut Socket) -> (String, String) {
+    let (op, event) = match socket.receive().await {
+        Received::Next(op, event) => (op, event),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let error = &event["errors"][0];
+    assert_eq!(
+        error["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS",
+        "{event}"
+    );
+    assert!(matches!(socket.receive().await, Received::Complete(done) if done == op));
+    (op, string(&error["message"]))
+}
+
+fn token(name: &str, role: Role) -> (String, String) {
+    new_token(name, role).unwrap_or_else(|err| panic!("no randomness: {err}"))
+}
+
+#[tokio::test]
+async fn a_connection_authenticates_as_http_requests_do() {
+    let t = sqlite_memory().await;
+    let (viewer, viewer_line) = token("foh-screen", Role::Viewer);
+    let (editor, editor_line) = token("stage-manager", Role::Editor);
+    let dir = tempfile::tempdir().unwrap_or_else(|err| panic!("no temp dir: {err}"));
+    let file = dir.path().join("tokens");
+    assert!(std::fs::write(&file, format!("{viewer_line}\n{editor_line}\n")).is_ok());
+    let server = TestServer::start_with(&t, |config| config.tokens_file = Some(file.clone())).await;
+    let editor_call = |query: &'static str, variables: Value| {
+        let request = server
+            .client
+            .post(format!("{}/graphql", server.base))
+            .header("authorization", format!("Bearer {editor}"))
+            .json(&json!({ "query": query, "variables": variables }));
+        async move {
+            let response = request.send().await.unwrap_or_else(|err| panic!("{err}"));
+            response
+                .json::<Value>()
+                .await
+                .unwrap_or_else(|err| panic!("{err}"))
+        }
+    };
+    let created = editor_call(
+        "mutation { createSchedule(input: { name: \"Friday\", slots: [] }) { ... on Schedule { id } } }",
+        json!({}),
+    )
+    .await;
+    let id = string(&created["data"]["createSchedule"]["id"]);
+
+    // No token, or a wrong one: Forbidden, as graphql-transport-ws says.
+    for payload in [json!({}), json!({ "authorization": "Bearer nope" })] {
+        let mut socket = match Socket::open(&server.base, &[]).await {
+            Ok(socket) => socket,
+            Err(status) => panic!("upgrade refused: {status}"),
+        };
+        let refused = socket.init(payload).await;
+        assert!(matches!(&refused, Err((4403, _))), "{refused:?}");
+    }
+    // A wrong token on the upgrade itself: 401 before any WebSocket.
+    let refused = Socket::open(&server.base, &[("authorization", "Bearer nope")]).await;
+    assert_eq!(refused.err(), Some(401));
+
+    // A viewer may subscribe (the token in the payload, any case of its
+    // key), and sees the editor's changes; it may not change anything.
+    let mut socket = Socket::connect(
+        &server.base,
+        json!({ "Authorization": format!("Bearer {viewer}") }),
+    )
+    .await;
+    let op = socket
+        .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
+        .await;
+    let renamed = editor_call(
+        "mutation($id: ID!) { updateSchedule(id: $id, input: { name: \"Friday, late\" }) { __typename } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        renamed["data"]["updateSchedule"]["__typename"],
+        "ScheduleChange"
+    );
+    assert_eq!(
+        seen(&socket.next(&op).await),
+        (2, "Friday, late".to_owned())
+    );
+    let write = socket
+        .subscribe(
+            "mutation($id: ID!) { publishSchedule(id: $id) { __typename } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let answer = socket.next(&write).await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{answer}"
+    );
+
+    // The token may come on the upgrade instead (non-browser clients).
+    let mut by_header = match Socket::open(
+        &server.base,
+        &[("authorization", &format!("Bearer {editor}"))],
+    )
+    .await
+    {
+        Ok(socket) => socket,
+        Err(status) => panic!("upgrade refused: {status}"),
+    };
+    assert_eq!(by_header.init(json!({})).await, Ok(()));
+}
+
+#[tokio::test]
+async fn pages_of_other_origins_may_not_connect() {
+    let t = sqlite_memory().await;
+    let server = TestServer::start(&t).await;
+    let host = server.base.trim_start_matches("http://").to_owned();
+    let refused = Socket::open(&server.base, &[("origin", "https://evil.example")]).await;
+    assert_eq!(refused.err(), Some(403));
+    // GraphiQL, served by the service itself, may.
+    let own = format!("http://{host}");
+    assert!(
+        Socket::open(&server.base, &[("origin", &own)])
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_and_the_service_closes_its_sockets_when_it_stops() {
+    let t = sqlite_memory().await;
+    let server = TestServer::start_with(&t, |config| {
+        config.ws_ping_secs = 1;
+        config.ws_idle_timeout_secs = 1;
+    })
+    .await;
+    // No subscription: closed, normally, once the idle timeout passed.
+    let mut idle = Socket::connect(&server.base, json!({})).await;
+    let (code, reason) = idle.closed().await;
+    assert_eq!(code, 1000, "{reason}");
+
+    // A subscriber is not idle, and answers pings: it stays until the
+    // service stops, and is then told to go elsewhere.
+    let (id, _) = festival(&server).await;
+    let mut subscriber = Socket::connect(&server.base, json!({})).await;
+    let op = subscriber
+        .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
+        .await;
+    // Three pings and idle checks pass, and nothing closes it.
+    let quiet = tokio::time::timeout(std::time::Duration::from_secs(3), subscriber.receive()).await;
+    assert!(quiet.is_err(), "{quiet:?}");
+    rename(&server, &id, "Friday, take 2").await;
+    assert_eq!(seen(&subscriber.next(&op).await).0, 2);
+    drop(server);
+    let (code, reason) = subscriber.closed().await;
+    assert_eq!(code, 1001, "{reason}");
+}
