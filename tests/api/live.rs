@@ -8,21 +8,31 @@ use crate::common::socket::{Received, SCHEDULE_CHANGED, Socket};
 use crate::common::{TestServer, on_each_backend, sqlite_memory, string};
 use coulisses::auth::{Role, new_token};
 
-/// POSTs the document; its `data`, after asserting that it ran cleanly.
-pub async fn data(server: &TestServer, query: &str, variables: Value) -> Value {
-    let (status, body) = server.graphql(query, variables).await;
-    assert_eq!(status, 200, "{body}");
+/// POSTs the document to the service at `base`; its `data`, after
+/// asserting that it ran cleanly.
+async fn data(base: &str, query: &str, variables: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("{query}: {err}"));
+    assert_eq!(response.status(), 200, "{query}");
+    let body: Value = response
+        .json()
+        .await
+        .unwrap_or_else(|err| panic!("{query}: not JSON: {err}"));
     assert!(body.get("errors").is_none(), "{query}: {body}");
     body["data"].clone()
 }
 
 /// A schedule of one slot with one position, planned among two artists;
 /// its ID and the artists' IDs.
-pub async fn festival(server: &TestServer) -> (String, Vec<String>) {
+async fn festival(base: &str) -> (String, Vec<String>) {
     let mut artists = Vec::new();
     for name in ["Ada", "Bo"] {
         let created = data(
-            server,
+            base,
             "mutation($input: CreateArtistInput!) { createArtist(input: $input) { ... on Artist { id } } }",
             json!({ "input": { "name": name, "skills": ["sound"],
                 "availabilities": [{ "startsAt": "2027-07-09T10:00:00Z", "endsAt": "2027-07-09T23:00:00Z" }] } }),
@@ -31,7 +41,7 @@ pub async fn festival(server: &TestServer) -> (String, Vec<String>) {
         artists.push(string(&created["createArtist"]["id"]));
     }
     let created = data(
-        server,
+        base,
         "mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on Schedule { id version } } }",
         json!({ "input": { "name": "Friday", "slots": [{
             "key": "fri-sound", "startsAt": "2027-07-09T16:00:00Z", "endsAt": "2027-07-09T20:00:00Z",
@@ -43,9 +53,9 @@ pub async fn festival(server: &TestServer) -> (String, Vec<String>) {
 }
 
 /// Renames the schedule: one change, one version more.
-pub async fn rename(server: &TestServer, id: &str, name: &str) {
+async fn rename(base: &str, id: &str, name: &str) {
     let renamed = data(
-        server,
+        base,
         "mutation($id: ID!, $name: String!) { updateSchedule(id: $id, input: { name: $name }) { __typename } }",
         json!({ "id": id, "name": name }),
     )
@@ -67,7 +77,7 @@ fn seen(event: &Value) -> (i64, String) {
 async fn a_subscriber_sees_every_change_in_order_then_the_deletion() {
     on_each_backend(|t| async move {
         let server = TestServer::start(&t).await;
-        let (id, _) = festival(&server).await;
+        let (id, _) = festival(&server.base).await;
         // The subscriber says which version it holds: a change committed
         // while its subscription starts is not missed (the protocol does
         // not acknowledge a subscription).
@@ -79,7 +89,7 @@ async fn a_subscriber_sees_every_change_in_order_then_the_deletion() {
         // One change at a time: each is one event, its version the next.
         for version in 2..=6 {
             let name = format!("Friday, take {version}");
-            rename(&server, &id, &name).await;
+            rename(&server.base, &id, &name).await;
             let event = socket.next(&op).await;
             assert_eq!(seen(&event), (version, name.clone()));
             let schedule = &event["data"]["scheduleChanged"]["schedule"];
@@ -90,7 +100,7 @@ async fn a_subscriber_sees_every_change_in_order_then_the_deletion() {
         // A burst faster than the subscriber reads: versions only grow,
         // and the last event is the schedule as it ends.
         for take in 7..=16 {
-            rename(&server, &id, &format!("Friday, take {take}")).await;
+            rename(&server.base, &id, &format!("Friday, take {take}")).await;
         }
         let mut last = 6;
         while last < 16 {
@@ -102,9 +112,9 @@ async fn a_subscriber_sees_every_change_in_order_then_the_deletion() {
 
         // A change that changes nothing is no event: the deletion after it
         // is the next one.
-        rename(&server, &id, "Friday, take 16").await;
+        rename(&server.base, &id, "Friday, take 16").await;
         let deleted = data(
-            &server,
+            &server.base,
             "mutation($id: ID!) { deleteSchedule(id: $id) { __typename } }",
             json!({ "id": id }),
         )
@@ -125,8 +135,8 @@ async fn a_subscriber_sees_every_change_in_order_then_the_deletion() {
 async fn a_subscriber_that_reconnects_gets_what_it_missed_at_once() {
     on_each_backend(|t| async move {
         let server = TestServer::start(&t).await;
-        let (id, _) = festival(&server).await;
-        rename(&server, &id, "Friday, take 2").await;
+        let (id, _) = festival(&server.base).await;
+        rename(&server.base, &id, "Friday, take 2").await;
 
         // Behind: the current state at once.
         let mut socket = Socket::connect(&server.base, json!({})).await;
@@ -142,7 +152,7 @@ async fn a_subscriber_that_reconnects_gets_what_it_missed_at_once() {
         let current = socket
             .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 2 }))
             .await;
-        rename(&server, &id, "Friday, take 3").await;
+        rename(&server.base, &id, "Friday, take 3").await;
         let mut got = Vec::new();
         for _ in 0..2 {
             match socket.receive().await {
@@ -162,12 +172,12 @@ async fn a_subscriber_that_reconnects_gets_what_it_missed_at_once() {
 async fn each_event_reads_the_artists_as_they_are_then() {
     on_each_backend(|t| async move {
         let server = TestServer::start(&t).await;
-        let (id, artists) = festival(&server).await;
+        let (id, artists) = festival(&server.base).await;
         let mut socket = Socket::connect(&server.base, json!({})).await;
         let op = socket
             .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
             .await;
-        rename(&server, &id, "Friday, take 2").await;
+        rename(&server.base, &id, "Friday, take 2").await;
         let first = socket.next(&op).await;
         let assigned = &first["data"]["scheduleChanged"]["schedule"]["assignments"][0];
         let artist = assigned["artist"]["name"].as_str().unwrap_or_default().to_owned();
@@ -177,13 +187,13 @@ async fn each_event_reads_the_artists_as_they_are_then() {
         // event shows the new name.
         let index = if artist == "Ada" { 0 } else { 1 };
         let renamed = data(
-            &server,
+            &server.base,
             "mutation($id: ID!) { updateArtist(id: $id, input: { name: \"Ada Lovelace\" }) { __typename } }",
             json!({ "id": artists[index] }),
         )
         .await;
         assert_eq!(renamed["updateArtist"]["__typename"], "Artist");
-        rename(&server, &id, "Friday, take 3").await;
+        rename(&server.base, &id, "Friday, take 3").await;
         let second = socket.next(&op).await;
         assert_eq!(
             second["data"]["scheduleChanged"]["schedule"]["assignments"][0]["artist"]["name"],
@@ -248,7 +258,7 @@ async fn subscriptions_are_limited_per_connection_and_per_process() {
         config.max_subscriptions_per_connection = 2;
     })
     .await;
-    let (id, _) = festival(&server).await;
+    let (id, _) = festival(&server.base).await;
     let variables = json!({ "id": id, "after": 1 });
 
     // Three on one connection: one is refused (the connection starts
@@ -282,7 +292,7 @@ async fn subscriptions_are_limited_per_connection_and_per_process() {
     first.stop(&running[0]).await;
     assert!(matches!(first.receive().await, Received::Complete(op) if op == running[0]));
     others.push(second.subscribe(SCHEDULE_CHANGED, variables.clone()).await);
-    rename(&server, &id, "Friday, take 2").await;
+    rename(&server.base, &id, "Friday, take 2").await;
     assert_eq!(seen(&first.next(&running[1]).await).0, 2);
     let mut heard = Vec::new();
     for _ in 0..2 {
@@ -441,7 +451,7 @@ async fn idle_connections_are_closed_and_the_service_closes_its_sockets_when_it_
 
     // A subscriber is not idle, and answers pings: it stays until the
     // service stops, and is then told to go elsewhere.
-    let (id, _) = festival(&server).await;
+    let (id, _) = festival(&server.base).await;
     let mut subscriber = Socket::connect(&server.base, json!({})).await;
     let op = subscriber
         .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": 1 }))
@@ -449,9 +459,89 @@ async fn idle_connections_are_closed_and_the_service_closes_its_sockets_when_it_
     // Three pings and idle checks pass, and nothing closes it.
     let quiet = tokio::time::timeout(std::time::Duration::from_secs(3), subscriber.receive()).await;
     assert!(quiet.is_err(), "{quiet:?}");
-    rename(&server, &id, "Friday, take 2").await;
+    rename(&server.base, &id, "Friday, take 2").await;
     assert_eq!(seen(&subscriber.next(&op).await).0, 2);
     drop(server);
     let (code, reason) = subscriber.closed().await;
     assert_eq!(code, 1001, "{reason}");
+}
+
+/// Both subscribers' next events: each must be `version`, named `name`.
+async fn both_see(subscribers: &mut [(Socket, String)], version: i64, name: &str) {
+    for (socket, op) in subscribers.iter_mut() {
+        assert_eq!(seen(&socket.next(op).await), (version, name.to_owned()));
+    }
+}
+
+/// Two `coulisses serve` replicas on one PostgreSQL, a subscriber on each,
+/// changes made through either: every subscriber sees every version in
+/// order, none skipped or repeated, across a forced reconnect of one
+/// subscriber, and across the loss of both replicas' listening
+/// connections (the notices sent meanwhile are lost, and the replicas
+/// read the schedule again when they listen again).
+#[tokio::test]
+async fn subscribers_of_two_replicas_see_every_change_of_either() {
+    use crate::common::service::Service;
+    use sea_orm::{ConnectionTrait, Database};
+
+    let database = crate::common::empty_postgres().await;
+    let mut a = Service::spawn_serve("replica A", &database.url, &[], "info");
+    let mut b = Service::spawn_serve("replica B", &database.url, &[], "info");
+    a.wait_until_listening();
+    b.wait_until_listening();
+    let replicas = [a.base.clone(), b.base.clone()];
+    let (id, _) = festival(&replicas[0]).await;
+    let follow = |base: String, after: i64| {
+        let id = id.clone();
+        async move {
+            let mut socket = Socket::connect(&base, json!({})).await;
+            let op = socket
+                .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": after }))
+                .await;
+            (socket, op)
+        }
+    };
+    let mut subscribers = vec![
+        follow(replicas[0].clone(), 1).await,
+        follow(replicas[1].clone(), 1).await,
+    ];
+
+    // Changes through one replica, then the other.
+    for version in 2..=9 {
+        let name = format!("Friday, take {version}");
+        rename(&replicas[usize::from(version % 2 == 0)], &id, &name).await;
+        both_see(&mut subscribers, version, &name).await;
+    }
+
+    // A's subscriber loses its connection; a change is made through B
+    // meanwhile; it reconnects with the version it holds and gets the
+    // change at once.
+    let (lost, _) = subscribers.remove(0);
+    lost.close().await;
+    rename(&replicas[1], &id, "Friday, take 10").await;
+    subscribers.insert(0, follow(replicas[0].clone(), 9).await);
+    both_see(&mut subscribers, 10, "Friday, take 10").await;
+
+    // Both replicas lose the connection they listen on, and a change is
+    // committed before they listen again: its notice is lost, and still
+    // both subscribers see it.
+    let admin = Database::connect(&database.url)
+        .await
+        .unwrap_or_else(|err| panic!("cannot connect to {}: {err}", database.url));
+    let terminated = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+        ))
+        .await
+        .unwrap_or_else(|err| panic!("cannot end the listeners: {err}"));
+    assert_eq!(terminated.len(), 2, "one listener per replica");
+    rename(&replicas[0], &id, "Friday, take 11").await;
+    both_see(&mut subscribers, 11, "Friday, take 11").await;
+    for version in 12..=14 {
+        let name = format!("Friday, take {version}");
+        rename(&replicas[usize::from(version % 2 == 0)], &id, &name).await;
+        both_see(&mut subscribers, version, &name).await;
+    }
 }
