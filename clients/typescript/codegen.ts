@@ -43,7 +43,12 @@ const codegen: CodegenConfig = {
     // Every schema type (ErrorCode, UserError, inputs, ...).
     "src/generated/schema.ts": { plugins: ["typescript"], config },
     // One result and one variables type per operation, self-contained.
-    "src/generated/operations.ts": { documents: operations, plugins: ["typescript-operations"], config },
+    // With the operations of src/live.ts (graphql-ws sends its text).
+    "src/generated/operations.ts": {
+      documents: [operations, "./src/live.ts"],
+      plugins: ["typescript-operations"],
+      config,
+    },
     ...examples,
   },
 };
