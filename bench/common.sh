@@ -10,7 +10,10 @@ SERVER_PID=""
 PG_DB=""
 PG_URL=""
 
-command -v oha >/dev/null || { echo "oha missing: cargo install oha" >&2; exit 1; }
+# A script that drives the load itself sets NEEDS_OHA=0.
+if [ "${NEEDS_OHA:-1}" = 1 ]; then
+  command -v oha >/dev/null || { echo "oha missing: cargo install oha" >&2; exit 1; }
+fi
 [ "$BIN" = target/release/coulisses ] && cargo build --release --quiet
 
 # Every step runs, whatever fails, so the database goes and WORK too.

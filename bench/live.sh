@@ -15,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUBSCRIBERS="${1:-1000}"
 CHANGES="${2:-100}"
+NEEDS_OHA=0
 source bench/common.sh
 cargo build --release --quiet --example live_subscribers
 # Each subscriber is one socket on each side.

@@ -206,6 +206,44 @@ async fn each_event_reads_the_artists_as_they_are_then() {
 }
 
 #[tokio::test]
+async fn a_change_is_read_once_whatever_the_number_of_subscribers() {
+    on_each_backend(|t| async move {
+        let server = TestServer::start(&t).await;
+        let (id, _) = festival(&server.base).await;
+        let mut subscribers = Vec::new();
+        let mut statements_of_a_change = Vec::new();
+        for (version, joining) in [(2, 1), (3, 9)] {
+            // Each joins a version behind, and gets the current one at
+            // once: then it surely follows.
+            for _ in 0..joining {
+                let mut socket = Socket::connect(&server.base, json!({})).await;
+                let op = socket
+                    .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": version - 2 }))
+                    .await;
+                assert_eq!(seen(&socket.next(&op).await).0, version - 1);
+                subscribers.push((socket, op));
+            }
+            let before = t.statements();
+            rename(&server.base, &id, &format!("Friday, take {version}")).await;
+            for (socket, op) in &mut subscribers {
+                let event = socket.next(op).await;
+                assert_eq!(seen(&event).0, version);
+                let assignment = &event["data"]["scheduleChanged"]["schedule"]["assignments"][0];
+                assert!(assignment["artist"]["name"].is_string(), "{event}");
+            }
+            statements_of_a_change.push(t.statements() - before);
+        }
+        // The change, then one read of the schedule with its artists,
+        // shown to every subscriber: ten cost what one does.
+        assert_eq!(
+            statements_of_a_change[0], statements_of_a_change[1],
+            "{statements_of_a_change:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn unknown_schedules_are_not_found_and_subscriptions_need_a_websocket() {
     let t = sqlite_memory().await;
     let server = TestServer::start(&t).await;

@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use super::{Schedule, store};
 use crate::domain::errors::DomainError;
+use crate::domain::{Artist, artists};
 
 /// The PostgreSQL channel of schedule changes; the payload is the ID.
 const CHANNEL: &str = "coulisses_schedule_changes";
@@ -61,7 +62,7 @@ struct Reader {
 /// A schedule as its reader last read it.
 #[derive(Clone)]
 enum Shown {
-    Kept(Arc<Schedule>),
+    Kept(Arc<Snapshot>),
     /// Not there. `after` is the version its reader last saw, if any: it
     /// was deleted then.
     Gone {
@@ -69,11 +70,19 @@ enum Shown {
     },
 }
 
+/// A schedule as read after a change, with the artists its assignments
+/// name: read once for every follower, who would otherwise each read them.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub schedule: Arc<Schedule>,
+    pub artists: Vec<Artist>,
+}
+
 /// What a follower gets.
 #[derive(Debug)]
 pub enum Seen {
     /// The schedule after a change.
-    Changed(Arc<Schedule>),
+    Changed(Arc<Snapshot>),
     /// The schedule was deleted; the version after the deletion.
     Deleted { version: i64 },
 }
@@ -155,8 +164,8 @@ impl Live {
             .map_err(|_| DomainError::internal(format!("the reader of schedule {id} is gone")))?
             .clone();
         match current {
-            Some(Shown::Kept(schedule)) => {
-                let version = schedule.summary.version;
+            Some(Shown::Kept(snapshot)) => {
+                let version = snapshot.schedule.summary.version;
                 Ok(Following {
                     shown,
                     last: after_version.unwrap_or(version),
@@ -239,11 +248,11 @@ async fn read(db: DatabaseConnection, followed: Weak<Followed>, id: Uuid, reader
     let mut last_version = None;
     loop {
         let retry = match read_once(&db, id).await {
-            Ok(Some(schedule)) => {
-                last_version = Some(schedule.summary.version);
+            Ok(Some(snapshot)) => {
+                last_version = Some(snapshot.schedule.summary.version);
                 reader
                     .shown
-                    .send_replace(Some(Shown::Kept(Arc::new(schedule))));
+                    .send_replace(Some(Shown::Kept(Arc::new(snapshot))));
                 None
             }
             Ok(None) => {
@@ -282,10 +291,10 @@ async fn sleep_or_forever(duration: Option<Duration>) {
     }
 }
 
-/// The schedule as committed, in one snapshot: its statements would
-/// otherwise see different commits on PostgreSQL (SQLite's read
-/// transaction is one snapshot already).
-async fn read_once(db: &DatabaseConnection, id: Uuid) -> Result<Option<Schedule>, DomainError> {
+/// The schedule as committed, with its artists, in one snapshot: its
+/// statements would otherwise see different commits on PostgreSQL
+/// (SQLite's read transaction is one snapshot already).
+async fn read_once(db: &DatabaseConnection, id: Uuid) -> Result<Option<Snapshot>, DomainError> {
     let txn = match db.get_database_backend() {
         DbBackend::Postgres => {
             db.begin_with_config(
@@ -296,9 +305,19 @@ async fn read_once(db: &DatabaseConnection, id: Uuid) -> Result<Option<Schedule>
         }
         _ => db.begin().await?,
     };
-    let schedule = store::get(&txn, id).await?;
+    let Some(schedule) = store::get(&txn, id).await? else {
+        txn.commit().await?;
+        return Ok(None);
+    };
+    let mut named: Vec<Uuid> = schedule.assignments.iter().map(|a| a.artist_id).collect();
+    named.sort_unstable();
+    named.dedup();
+    let artists = artists::get_many(&txn, &named).await?;
     txn.commit().await?;
-    Ok(schedule)
+    Ok(Some(Snapshot {
+        schedule: Arc::new(schedule),
+        artists,
+    }))
 }
 
 /// Listens for the changes of every process, until the last handle of
@@ -406,9 +425,9 @@ impl Following {
             }
             let shown = self.shown.borrow_and_update().clone();
             match shown {
-                Some(Shown::Kept(schedule)) if schedule.summary.version > self.last => {
-                    self.last = schedule.summary.version;
-                    return Some(Seen::Changed(schedule));
+                Some(Shown::Kept(snapshot)) if snapshot.schedule.summary.version > self.last => {
+                    self.last = snapshot.schedule.summary.version;
+                    return Some(Seen::Changed(snapshot));
                 }
                 Some(Shown::Gone { after }) => {
                     self.ended = true;

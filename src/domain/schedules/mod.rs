@@ -25,7 +25,7 @@ use crate::planning;
 pub use changes::{ScheduleChanges, assign, delete, pin, publish, set_status, unassign, update};
 pub use evaluate::{Evaluation, evaluate};
 pub use listing::{SchedulePage, count, list};
-pub use live::{Following, Live, Seen};
+pub use live::{Following, Live, Seen, Snapshot};
 pub use replan::{Replacement, replacements, replan};
 pub(crate) use store::artist_leaves;
 pub use store::{ScheduleIds, create, create_with_ids, delete_all, get, get_many, of_assignment};
