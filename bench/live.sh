@@ -6,8 +6,10 @@
 # renames, one at a time. Reported (examples/live_subscribers.rs): the
 # service's memory per subscriber, and the delay from sending a change to
 # the last subscriber's event (median, p99), beside the mutation's own
-# time measured in the same run. Twice: subscribers selecting the version
-# and status only, then every assignment with its artist's name.
+# time measured in the same run. Three times: subscribers selecting the
+# version and status only; every assignment with its artist's name; and
+# the same with what the schedule is worth today (each assignment's
+# problems, the empty positions, the figures).
 #
 # Usage: bench/live.sh [subscribers, default 1000] [changes, default 100]
 # Needs a PostgreSQL server on 127.0.0.1:5432 with TLS on.
@@ -27,7 +29,7 @@ tls="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=require"
 "$BIN" seed --demo --database-url "$tls" >/dev/null
 schedule="de305c00-0000-8000-8000-000000000001"
 
-for selection in light full; do
+for selection in light full judged; do
   echo "-- $SUBSCRIBERS subscribers selecting: $selection"
   start_server "$tls"
   target/release/examples/live_subscribers "$BASE" "$SERVER_PID" "$schedule" \

@@ -6,8 +6,9 @@
 //!
 //! cargo run --release --example live_subscribers -- BASE PID SCHEDULE_ID SUBSCRIBERS CHANGES SELECTION
 //!
-//! SELECTION is `light` (version and status) or `full` (every assignment
-//! with its artist's name).
+//! SELECTION is `light` (version and status), `full` (every assignment
+//! with its artist's name) or `judged` (the same with the rules each breaks
+//! today, the empty positions and the figures).
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,10 @@ const LIGHT: &str = "subscription($id: ID!, $after: Int) {
 const FULL: &str = "subscription($id: ID!, $after: Int) {
   scheduleChanged(id: $id, afterVersion: $after) {
     version schedule { version status assignments { id slotKey status artist { name } } } } }";
+const JUDGED: &str = "subscription($id: ID!, $after: Int) {
+  scheduleChanged(id: $id, afterVersion: $after) {
+    version schedule { version status assignments { id slotKey status artist { name } problems }
+      unfilled { slotKey missing } stats { positions filled } } } }";
 const PATIENCE: Duration = Duration::from_secs(60);
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -32,7 +37,8 @@ async fn main() -> Result<(), Failure> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [base, pid, id, subscribers, changes, selection] = args.as_slice() else {
         return Err(
-            "usage: live_subscribers BASE PID SCHEDULE_ID SUBSCRIBERS CHANGES light|full".into(),
+            "usage: live_subscribers BASE PID SCHEDULE_ID SUBSCRIBERS CHANGES light|full|judged"
+                .into(),
         );
     };
     let subscribers: usize = subscribers.parse()?;
@@ -40,7 +46,8 @@ async fn main() -> Result<(), Failure> {
     let query = match selection.as_str() {
         "light" => LIGHT,
         "full" => FULL,
-        other => return Err(format!("selection {other:?}: light or full").into()),
+        "judged" => JUDGED,
+        other => return Err(format!("selection {other:?}: light, full or judged").into()),
     };
     let http = reqwest::Client::new();
 

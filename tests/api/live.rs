@@ -205,6 +205,15 @@ async fn each_event_reads_the_artists_as_they_are_then() {
     .await;
 }
 
+/// What a stage manager's screen shows: who is where, what breaks a rule
+/// now, how full the schedule is.
+const JUDGED: &str = "subscription($id: ID!, $after: Int) {
+  scheduleChanged(id: $id, afterVersion: $after) {
+    version
+    schedule { name assignments { artist { name } problems } stats { filled positions } }
+  }
+}";
+
 #[tokio::test]
 async fn a_change_is_read_once_whatever_the_number_of_subscribers() {
     on_each_backend(|t| async move {
@@ -218,7 +227,7 @@ async fn a_change_is_read_once_whatever_the_number_of_subscribers() {
             for _ in 0..joining {
                 let mut socket = Socket::connect(&server.base, json!({})).await;
                 let op = socket
-                    .subscribe(SCHEDULE_CHANGED, json!({ "id": id, "after": version - 2 }))
+                    .subscribe(JUDGED, json!({ "id": id, "after": version - 2 }))
                     .await;
                 assert_eq!(seen(&socket.next(&op).await).0, version - 1);
                 subscribers.push((socket, op));
@@ -228,13 +237,19 @@ async fn a_change_is_read_once_whatever_the_number_of_subscribers() {
             for (socket, op) in &mut subscribers {
                 let event = socket.next(op).await;
                 assert_eq!(seen(&event).0, version);
-                let assignment = &event["data"]["scheduleChanged"]["schedule"]["assignments"][0];
-                assert!(assignment["artist"]["name"].is_string(), "{event}");
+                let schedule = &event["data"]["scheduleChanged"]["schedule"];
+                assert!(
+                    schedule["assignments"][0]["artist"]["name"].is_string(),
+                    "{event}"
+                );
+                assert_eq!(schedule["assignments"][0]["problems"], json!([]), "{event}");
+                assert_eq!(schedule["stats"], json!({ "filled": 1, "positions": 1 }));
             }
             statements_of_a_change.push(t.statements() - before);
         }
-        // The change, then one read of the schedule with its artists,
-        // shown to every subscriber: ten cost what one does.
+        // The change, then one read of the schedule with its artists, and
+        // one judgement of it on today's data, for every subscriber: ten
+        // cost what one does.
         assert_eq!(
             statements_of_a_change[0], statements_of_a_change[1],
             "{statements_of_a_change:?}"

@@ -28,7 +28,7 @@ use sea_orm::{
 use tokio::sync::{Notify, oneshot, watch};
 use uuid::Uuid;
 
-use super::{Schedule, store};
+use super::{Evaluation, Schedule, store};
 use crate::domain::errors::DomainError;
 use crate::domain::{Artist, artists};
 
@@ -76,6 +76,9 @@ enum Shown {
 pub struct Snapshot {
     pub schedule: Arc<Schedule>,
     pub artists: Vec<Artist>,
+    /// What the schedule is worth today, computed by the first follower
+    /// that asks, for all of them.
+    pub evaluation: Arc<tokio::sync::OnceCell<Evaluation>>,
 }
 
 /// What a follower gets.
@@ -317,6 +320,7 @@ async fn read_once(db: &DatabaseConnection, id: Uuid) -> Result<Option<Snapshot>
     Ok(Some(Snapshot {
         schedule: Arc::new(schedule),
         artists,
+        evaluation: Arc::default(),
     }))
 }
 

@@ -10,7 +10,7 @@ use tokio::sync::OnceCell;
 use super::artist::Artist;
 use super::planning::{PlanningRules, PlanningStats, SlotInput, UnfilledSlot, saturating_i32};
 use crate::domain::planning::PlanningRequest;
-use crate::domain::schedules::{self, Evaluation, NewSchedule};
+use crate::domain::schedules::{self, Evaluation, NewSchedule, Snapshot};
 use crate::graphql::errors::{internal, internal_fault, query_error};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::query::reads;
@@ -115,7 +115,8 @@ pub struct ScheduleRules {
 struct Kept {
     summary: schedules::Summary,
     whole: OnceCell<Arc<schedules::Schedule>>,
-    evaluation: OnceCell<Evaluation>,
+    /// Shared by the subscribers of one change (`Schedule::followed`).
+    evaluation: Arc<OnceCell<Evaluation>>,
 }
 
 impl Kept {
@@ -174,7 +175,7 @@ impl From<Arc<schedules::Schedule>> for Schedule {
         Self(Arc::new(Kept {
             summary: schedule.summary.clone(),
             whole: OnceCell::new_with(Some(schedule)),
-            evaluation: OnceCell::new(),
+            evaluation: Arc::default(),
         }))
     }
 }
@@ -184,12 +185,22 @@ impl From<schedules::Summary> for Schedule {
         Self(Arc::new(Kept {
             summary,
             whole: OnceCell::new(),
-            evaluation: OnceCell::new(),
+            evaluation: Arc::default(),
         }))
     }
 }
 
 impl Schedule {
+    /// The schedule a subscription shows after a change: what it is worth
+    /// today is computed once for every subscriber of the change.
+    pub(super) fn followed(snapshot: &Snapshot) -> Self {
+        Self(Arc::new(Kept {
+            summary: snapshot.schedule.summary.clone(),
+            whole: OnceCell::new_with(Some(snapshot.schedule.clone())),
+            evaluation: snapshot.evaluation.clone(),
+        }))
+    }
+
     /// The assignment with this ID, which the schedule holds.
     pub(super) fn assignment(&self, id: uuid::Uuid) -> async_graphql::Result<ScheduledAssignment> {
         let index = self

@@ -38,7 +38,7 @@ impl ScheduleEvent {
                     .map(|artist| (artist.id, artist.clone())),
             )
             .await;
-        Ok(Some(Schedule::from(snapshot.schedule.clone())))
+        Ok(Some(Schedule::followed(snapshot)))
     }
 }
 
