@@ -8,13 +8,13 @@ use super::schedule::Schedule;
 use crate::domain::schedules::{Seen, Snapshot};
 use crate::graphql::loaders::Loaders;
 
-/// One change of a schedule, as a subscriber receives it.
 pub struct ScheduleEvent {
     version: i32,
     /// None once the schedule is deleted.
     snapshot: Option<Arc<Snapshot>>,
 }
 
+/// One change of a schedule, as a subscriber receives it.
 #[Object]
 impl ScheduleEvent {
     /// The schedule's version after the change.
