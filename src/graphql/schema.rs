@@ -205,13 +205,13 @@ impl Api {
         )
     }
 
-    /// Runs a document sent over WebSocket for a caller of `role`: after
+    /// Runs a document sent over WebSocket, with the connection's data
+    /// (`session`: the caller's role, its subscription permits): after
     /// the same admission as over HTTP, on the WebSocket schema; a
     /// subscription answers once per event.
     pub(super) fn stream(
         &self,
         mut request: Request,
-        role: Role,
         session: Arc<Data>,
     ) -> BoxStream<'static, Response> {
         let introspection = self.limits.introspection;
@@ -259,7 +259,7 @@ impl Api {
         let query = std::mem::take(&mut request.query);
         request.set_parsed_query(document);
         self.socket
-            .execute_stream_with_session_data(request.data(role), session)
+            .execute_stream_with_session_data(request, session)
             .map(move |mut response| {
                 error_codes::assign(&mut response);
                 if rewritten.kept {

@@ -1,12 +1,13 @@
 //! GraphQL over WebSocket: the documents of one connection, which the
 //! HTTP layer serves with the graphql-transport-ws protocol. They pass the
 //! same admission as HTTP requests, run with the role `connection_init`
-//! authenticated, and each subscription holds a permit of the connection
+//! authenticated (in the connection's data: a document runs only once it
+//! is answered), and each subscription holds a permit of the connection
 //! and one of the process while it runs.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
+use async_graphql::futures_util::stream::{BoxStream, StreamExt};
 use async_graphql::{Context, Data, ErrorExtensions, Executor, Request, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -81,30 +82,26 @@ impl SubscriptionPermits {
     }
 }
 
-/// One WebSocket connection's executor.
+/// One WebSocket connection's executor. The role `connection_init`
+/// authenticated comes with the connection's data (`Socket::session`).
 #[derive(Clone)]
 pub struct Socket {
     api: Api,
-    /// Set once `connection_init` authenticated the caller.
-    role: Arc<OnceLock<Role>>,
     permits: SubscriptionPermits,
 }
 
 impl Socket {
     pub(super) fn new(api: Api, permits: SubscriptionPermits) -> Self {
-        Self {
-            api,
-            role: Arc::new(OnceLock::new()),
-            permits,
-        }
+        Self { api, permits }
     }
 
-    /// The caller `connection_init` authenticated: every document of the
-    /// connection runs with this role.
-    pub fn admit(&self, role: Role) {
-        // The protocol has one `connection_init`; a second closes the
-        // connection before it gets here.
-        let _ = self.role.set(role);
+    /// The connection's data once `connection_init` authenticated a
+    /// caller of `role`: every document of the connection runs with it.
+    pub fn session(&self, role: Role) -> Data {
+        let mut data = Data::default();
+        data.insert(role);
+        data.insert(self.permits.clone());
+        data
     }
 
     /// The subscriptions it may still start.
@@ -126,21 +123,6 @@ impl Executor for Socket {
         request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let Some(role) = self.role.get().copied() else {
-            // async-graphql runs nothing before `connection_init` is
-            // answered; this is a fault of ours if it ever shows.
-            return stream::once(async {
-                Response::from_errors(vec![async_graphql::ServerError::new(
-                    "the connection is not initialised",
-                    None,
-                )])
-            })
-            .boxed();
-        };
-        self.api.stream(
-            request.data(self.permits.clone()),
-            role,
-            session_data.unwrap_or_default(),
-        )
+        self.api.stream(request, session_data.unwrap_or_default())
     }
 }

@@ -163,8 +163,7 @@ async fn serve(
             match principal {
                 Ok(principal) => {
                     tracing::debug!(caller = %principal.name, role = %principal.role, "websocket connection");
-                    admitted.admit(principal.role);
-                    Ok(async_graphql::Data::default())
+                    Ok(admitted.session(principal.role))
                 }
                 Err(err) => {
                     let _ = refused.set(());

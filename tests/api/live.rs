@@ -341,6 +341,11 @@ async fn subscriptions_are_limited_per_connection_and_per_process() {
     );
     others.retain(|op| *op != refused.0);
 
+    // As many connections as subscriptions: a fourth is refused at once.
+    let third = Socket::connect(&server.base, json!({})).await;
+    assert_eq!(Socket::open(&server.base, &[]).await.err(), Some(503));
+    third.close().await;
+
     // A stopped subscription gives its place back.
     first.stop(&running[0]).await;
     assert!(matches!(first.receive().await, Received::Complete(op) if op == running[0]));
@@ -487,6 +492,18 @@ async fn pages_of_other_origins_may_not_connect() {
             .await
             .is_ok()
     );
+
+    // A client that does not ask for graphql-transport-ws is told so.
+    let url = format!("ws://{host}/graphql");
+    match tokio_tungstenite::connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 400);
+        }
+        other => panic!(
+            "expected 400, got {:?}",
+            other.map(|(_, response)| response)
+        ),
+    }
 }
 
 #[tokio::test]
@@ -597,4 +614,13 @@ async fn subscribers_of_two_replicas_see_every_change_of_either() {
         rename(&replicas[usize::from(version % 2 == 0)], &id, &name).await;
         both_see(&mut subscribers, version, &name).await;
     }
+
+    // Stopping, a replica tells its subscriber to go elsewhere.
+    a.terminate();
+    b.terminate();
+    for (socket, _) in &mut subscribers {
+        assert_eq!(socket.closed().await.0, 1001);
+    }
+    assert!(a.exit_status().await.success());
+    assert!(b.exit_status().await.success());
 }
