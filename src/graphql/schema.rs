@@ -220,24 +220,9 @@ impl Api {
             tidy(introspection, &mut errors, query);
             stream::once(std::future::ready(Response::from_errors(errors))).boxed()
         };
-        if tokens::exceed(&request.query, self.limits.max_tokens()) {
-            let error = admission::error(
-                format!(
-                    "the document holds more than {} tokens: send large inputs as variables",
-                    self.limits.max_tokens()
-                ),
-                None,
-                error_codes::GRAPHQL_VALIDATION_FAILED,
-            );
-            return refused(vec![error], &request.query);
-        }
-        let mut document = match parse_query(&request.query) {
+        let mut document = match self.parse(&request.query) {
             Ok(document) => document,
-            Err(err) => {
-                let mut error = ServerError::from(err);
-                error_codes::set(&mut error, error_codes::GRAPHQL_PARSE_FAILED);
-                return refused(vec![error], &request.query);
-            }
+            Err(error) => return refused(vec![error], &request.query),
         };
         let admitted = admission::admit(
             &mut document,
@@ -349,31 +334,13 @@ impl Api {
             _ => None,
         };
         let fast = parsed.is_some();
-        if parsed.is_none() && tokens::exceed(&request.query, self.limits.max_tokens()) {
-            self.metrics
-                .time(Operation::invalid())
-                .finish(Outcome::Error, false);
-            let error = admission::error(
-                format!(
-                    "the document holds more than {} tokens: send large inputs as variables",
-                    self.limits.max_tokens()
-                ),
-                None,
-                error_codes::GRAPHQL_VALIDATION_FAILED,
-            );
-            return self.refused(vec![error], &request.query);
-        }
-        let parsed = parsed
-            .map(Ok)
-            .unwrap_or_else(|| parse_query(&request.query));
+        let parsed = parsed.map(Ok).unwrap_or_else(|| self.parse(&request.query));
         let mut document = match parsed {
             Ok(document) => document,
-            Err(err) => {
+            Err(error) => {
                 self.metrics
                     .time(Operation::invalid())
                     .finish(Outcome::Error, false);
-                let mut error = ServerError::from(err);
-                error_codes::set(&mut error, error_codes::GRAPHQL_PARSE_FAILED);
                 return self.refused(vec![error], &request.query);
             }
         };
@@ -437,6 +404,27 @@ impl Api {
         } else {
             Answer::Refused(response)
         }
+    }
+
+    /// The document of `query`, unless it holds more tokens than the
+    /// limits allow (counted before any parsing) or does not parse: then
+    /// the error to answer, with its code.
+    fn parse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
+        if tokens::exceed(query, self.limits.max_tokens()) {
+            return Err(admission::error(
+                format!(
+                    "the document holds more than {} tokens: send large inputs as variables",
+                    self.limits.max_tokens()
+                ),
+                None,
+                error_codes::GRAPHQL_VALIDATION_FAILED,
+            ));
+        }
+        parse_query(query).map_err(|err| {
+            let mut error = ServerError::from(err);
+            error_codes::set(&mut error, error_codes::GRAPHQL_PARSE_FAILED);
+            error
+        })
     }
 
     /// The answer to a request refused before async-graphql ran it.
