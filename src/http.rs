@@ -42,8 +42,12 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// `extensions.code` of a request that is no GraphQL request.
 const BAD_REQUEST: &str = "BAD_REQUEST";
 
-#[derive(Clone)]
-struct AppState {
+/// What every request of the router shares, behind one `Arc`: axum clones
+/// the state for each request, and one count is cheaper to raise than
+/// one per part.
+type AppState = Arc<Shared>;
+
+struct Shared {
     api: Api,
     db: DatabaseConnection,
     access: Access,
@@ -143,12 +147,12 @@ pub fn router(
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(exposition))
-        .with_state(AppState {
+        .with_state(Arc::new(Shared {
             api,
             db,
             access,
             sockets: Sockets::new(settings.sockets, stopping),
-        })
+        }))
         // body_limit's bound is the one: axum's own 2 MB default would cap it.
         .layer(DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
