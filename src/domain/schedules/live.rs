@@ -182,13 +182,18 @@ impl Live {
 }
 
 impl Followed {
+    /// The readers, by schedule. A lock poisoned by a panic elsewhere
+    /// still guards a consistent map: each change to it is one call.
+    fn readers(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<Reader>>> {
+        self.schedules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// What the reader of schedule `id` shows, the reader started if it
     /// has none.
     fn follow(self: &Arc<Self>, id: Uuid) -> watch::Receiver<Option<Shown>> {
-        let mut schedules = self
-            .schedules
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut schedules = self.readers();
         // Under the lock: a reader forgets itself under it too, once it
         // has no follower, so it never leaves one behind.
         if let Some(reader) = schedules.get(&id) {
@@ -205,20 +210,14 @@ impl Followed {
     }
 
     fn wake(&self, id: Uuid) {
-        let schedules = self
-            .schedules
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let schedules = self.readers();
         if let Some(reader) = schedules.get(&id) {
             reader.wake.notify_one();
         }
     }
 
     fn wake_all(&self) {
-        let schedules = self
-            .schedules
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let schedules = self.readers();
         for reader in schedules.values() {
             reader.wake.notify_one();
         }
@@ -227,10 +226,7 @@ impl Followed {
     /// Forgets `reader` of schedule `id` if nobody follows it any more, or
     /// if `gone`; whether it did.
     fn forget(&self, id: Uuid, reader: &Arc<Reader>, gone: bool) -> bool {
-        let mut schedules = self
-            .schedules
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut schedules = self.readers();
         // Under the lock, no follower subscribes in between.
         if !gone && reader.shown.receiver_count() > 0 {
             return false;
