@@ -23,12 +23,13 @@ PARTS="${PARTS:-postgres sqlite}"
 source bench/common.sh
 NEW_BIN="$BIN"
 
-# service LABEL BIN URL: both reads, and the service's peak memory.
+# service LABEL BIN URL ONE: both reads (ONE: the single artist's), and
+# the service's peak memory.
 service() {
   BIN="$2" start_server "$3"
   warm_up "$LIST_READ"
   report "$1" "artists(first: 50)" "$LIST_READ"
-  report "$1" "artist(id)" "$ONE"
+  report "$1" "artist(id)" "$4"
   printf '%-24s %-24s %s\n' "$1" "peak RSS" "$(awk '/VmHWM/ { print $2 / 1024 " MiB" }' "/proc/$SERVER_PID/status")"
   stop_server
 }
@@ -61,13 +62,25 @@ if [[ " $PARTS " == *" postgres "* ]]; then
   stop_server
   settle_postgres
   ONE=$(artist_read "$id")
+  if [ -n "${OLD_BIN:-}" ]; then
+    OLD_DB="${PG_DB}_old"
+    trap 'psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $OLD_DB WITH (FORCE)" >/dev/null; cleanup' EXIT
+    psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $OLD_DB" >/dev/null
+    old_plain="${plain/$PG_DB/$OLD_DB}"
+    old_tls="${tls/$PG_DB/$OLD_DB}"
+    BIN="$OLD_BIN" start_server "$old_plain"
+    old_id=$(python3 bench/seed.py "$BASE" 1000 10)
+    stop_server
+    psql -q -h 127.0.0.1 -U postgres -d "$OLD_DB" -c "VACUUM ANALYZE" >/dev/null
+    OLD_ONE=$(artist_read "$old_id")
+  fi
   for round in $(seq 1 "$ROUNDS"); do
     echo "-- round $round"
-    service "new-tls" "$NEW_BIN" "$tls"
-    [ -z "${OLD_BIN:-}" ] || service "old-tls" "$OLD_BIN" "$tls"
+    service "new-tls" "$NEW_BIN" "$tls" "$ONE"
+    [ -z "${OLD_BIN:-}" ] || service "old-tls" "$OLD_BIN" "$old_tls" "$OLD_ONE"
     peer
-    service "new-plain" "$NEW_BIN" "$plain"
-    [ -z "${OLD_BIN:-}" ] || service "old-plain" "$OLD_BIN" "$plain"
+    service "new-plain" "$NEW_BIN" "$plain" "$ONE"
+    [ -z "${OLD_BIN:-}" ] || service "old-plain" "$OLD_BIN" "$old_plain" "$OLD_ONE"
   done
 fi
 
@@ -78,9 +91,16 @@ if [[ " $PARTS " == *" sqlite "* ]]; then
   id=$(python3 bench/seed.py "$BASE" 1000 10)
   stop_server
   ONE=$(artist_read "$id")
+  if [ -n "${OLD_BIN:-}" ]; then
+    old_sqlite="sqlite://$WORK/bench-old.db?mode=rwc"
+    BIN="$OLD_BIN" start_server "$old_sqlite"
+    old_id=$(python3 bench/seed.py "$BASE" 1000 10)
+    stop_server
+    OLD_ONE=$(artist_read "$old_id")
+  fi
   for round in $(seq 1 "$ROUNDS"); do
     echo "-- SQLite, round $round"
-    service "new-sqlite" "$NEW_BIN" "$sqlite"
-    [ -z "${OLD_BIN:-}" ] || service "old-sqlite" "$OLD_BIN" "$sqlite"
+    service "new-sqlite" "$NEW_BIN" "$sqlite" "$ONE"
+    [ -z "${OLD_BIN:-}" ] || service "old-sqlite" "$OLD_BIN" "$old_sqlite" "$OLD_ONE"
   done
 fi
