@@ -89,14 +89,17 @@ pub fn spans(row: &impl Row, backend: DbBackend) -> Result<Vec<TimeSpan>, Domain
             None => Vec::new(),
         }
     };
-    let mut spans = pairs
+    let mut spans: Vec<TimeSpan> = pairs
         .into_iter()
-        .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(starts_at_micros, ends_at_micros)| TimeSpan {
+            starts_at_micros,
+            ends_at_micros,
+        })
+        .collect();
     // Neither engine keeps the times sorted (their triggers would sort at
     // every write); an artist's availabilities never overlap, so their
     // starts are distinct and order them fully.
-    spans.sort_unstable_by_key(|span| span.starts_at);
+    spans.sort_unstable_by_key(|span| span.starts_at_micros);
     Ok(spans)
 }
 

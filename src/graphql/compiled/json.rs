@@ -6,6 +6,7 @@ use crate::graphql::plain::FieldOut;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::DomainError;
 use crate::graphql::scalars;
 
 #[derive(Default)]
@@ -107,6 +108,19 @@ impl JsonWriter {
         scalars::write_rfc3339(&mut self.out, value);
         self.out.push('"');
         self.after_value = true;
+    }
+}
+
+impl JsonWriter {
+    /// A time as stored (`domain::TimeSpan`), as the `DateTime` scalar
+    /// writes it.
+    pub fn stored_time(&mut self, micros: i64) -> Result<(), DomainError> {
+        self.separate();
+        self.out.push('"');
+        scalars::write_stored_rfc3339(&mut self.out, micros)?;
+        self.out.push('"');
+        self.after_value = true;
+        Ok(())
     }
 }
 
