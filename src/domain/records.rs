@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::errors::DomainError;
-use super::time::{self, from_micros};
+use super::time::from_micros;
 use crate::entities::{artist, availability};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,28 +49,33 @@ impl Availability {
 
     pub fn span(&self) -> TimeSpan {
         TimeSpan {
-            starts_at_micros: time::to_micros(self.starts_at),
-            ends_at_micros: time::to_micros(self.ends_at),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
         }
     }
 }
 
-/// When an availability starts and ends, as stored: microseconds since
-/// the epoch (`domain::time`). All a reader that wants nothing else of it
-/// loads; kept as stored, a page of them is written out without a date
-/// built for each.
+/// When an availability starts and ends: all a reader that wants nothing
+/// else of it loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimeSpan {
-    pub starts_at_micros: i64,
-    pub ends_at_micros: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
 }
 
 impl TimeSpan {
+    /// From the stored microseconds since the epoch.
+    pub fn from_micros(starts_at: i64, ends_at: i64) -> Result<Self, DomainError> {
+        Ok(Self {
+            starts_at: from_micros(starts_at)?,
+            ends_at: from_micros(ends_at)?,
+        })
+    }
+
     /// True when [starts_at, ends_at) meets the half-open window; an open
     /// bound does not restrict.
     pub fn overlaps(&self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> bool {
-        from.is_none_or(|from| self.ends_at_micros > time::to_micros(from))
-            && to.is_none_or(|to| self.starts_at_micros < time::to_micros(to))
+        from.is_none_or(|from| self.ends_at > from) && to.is_none_or(|to| self.starts_at < to)
     }
 }
 

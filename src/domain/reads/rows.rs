@@ -89,17 +89,14 @@ pub fn spans(row: &impl Row, backend: DbBackend) -> Result<Vec<TimeSpan>, Domain
             None => Vec::new(),
         }
     };
-    let mut spans: Vec<TimeSpan> = pairs
+    let mut spans = pairs
         .into_iter()
-        .map(|(starts_at_micros, ends_at_micros)| TimeSpan {
-            starts_at_micros,
-            ends_at_micros,
-        })
-        .collect();
+        .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
+        .collect::<Result<Vec<_>, _>>()?;
     // Neither engine keeps the times sorted (their triggers would sort at
     // every write); an artist's availabilities never overlap, so their
     // starts are distinct and order them fully.
-    spans.sort_unstable_by_key(|span| span.starts_at_micros);
+    spans.sort_unstable_by_key(|span| span.starts_at);
     Ok(spans)
 }
 

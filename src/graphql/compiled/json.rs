@@ -6,7 +6,6 @@ use crate::graphql::plain::FieldOut;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::DomainError;
 use crate::graphql::scalars;
 
 #[derive(Default)]
@@ -108,19 +107,6 @@ impl JsonWriter {
         scalars::write_rfc3339(&mut self.out, value);
         self.out.push('"');
         self.after_value = true;
-    }
-}
-
-impl JsonWriter {
-    /// A time as stored (`domain::TimeSpan`), as the `DateTime` scalar
-    /// writes it.
-    pub fn stored_time(&mut self, micros: i64) -> Result<(), DomainError> {
-        self.separate();
-        self.out.push('"');
-        scalars::write_stored_rfc3339(&mut self.out, micros)?;
-        self.out.push('"');
-        self.after_value = true;
-        Ok(())
     }
 }
 

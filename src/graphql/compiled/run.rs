@@ -379,10 +379,8 @@ fn availability_object(
                 match (record, field) {
                     (Some(record), _) => record.write(*field, json),
                     // Read without their records: only their times.
-                    (None, AvailabilityField::StartsAt) => {
-                        json.stored_time(span.starts_at_micros)?
-                    }
-                    (None, AvailabilityField::EndsAt) => json.stored_time(span.ends_at_micros)?,
+                    (None, AvailabilityField::StartsAt) => json.date_time(span.starts_at),
+                    (None, AvailabilityField::EndsAt) => json.date_time(span.ends_at),
                     (None, AvailabilityField::Id | AvailabilityField::Note) => {
                         return Err(Fallback::Unloaded);
                     }
