@@ -41,36 +41,38 @@ pub fn rfc3339(at: chrono::DateTime<Utc>) -> String {
 }
 
 /// Appends `rfc3339(at)` to `out`. A page of artists writes a thousand of
-/// these: written two digits at a time into a buffer on the stack, from
-/// the UTC date and time as stored (`naive_utc`: asking `at` for its date
-/// and time would add its offset, zero, each time), then appended at
-/// once, they cost a fraction of chrono's general formatting and allocate
-/// nothing. Years outside 0..=9999 and leap seconds, which chrono writes
-/// its own way, are left to chrono.
+/// these: written two digits at a time, from the UTC date and time as
+/// stored (`naive_utc`: asking `at` for its date and time would add its
+/// offset, zero, each time), they cost a fraction of chrono's general
+/// formatting and allocate nothing. Years outside 0..=9999 and leap
+/// seconds, which chrono writes its own way, are left to chrono.
 pub fn write_rfc3339(out: &mut String, at: chrono::DateTime<Utc>) {
     let utc = at.naive_utc();
     let (date, time) = (utc.date(), utc.time());
     let nanos = time.nanosecond();
-    let year = u32::try_from(date.year()).ok().filter(|year| *year <= 9999);
-    let (Some(year), true) = (year, nanos < 1_000_000_000) else {
+    let Ok(year) = u32::try_from(date.year()) else {
         out.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
         return;
     };
-    let mut text = Digits::default();
-    text.pair(year / 100);
-    text.pair(year % 100);
-    text.byte(b'-');
-    text.pair(date.month());
-    text.byte(b'-');
-    text.pair(date.day());
-    text.byte(b'T');
-    text.pair(time.hour());
-    text.byte(b':');
-    text.pair(time.minute());
-    text.byte(b':');
-    text.pair(time.second());
+    if year > 9999 || nanos >= 1_000_000_000 {
+        out.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        return;
+    }
+    out.reserve(30);
+    push_pair(out, year / 100);
+    push_pair(out, year % 100);
+    out.push('-');
+    push_pair(out, date.month());
+    out.push('-');
+    push_pair(out, date.day());
+    out.push('T');
+    push_pair(out, time.hour());
+    out.push(':');
+    push_pair(out, time.minute());
+    out.push(':');
+    push_pair(out, time.second());
     if nanos != 0 {
-        text.byte(b'.');
+        out.push('.');
         let (fraction, digits) = if nanos % 1_000_000 == 0 {
             (nanos / 1_000_000, 3)
         } else if nanos % 1_000 == 0 {
@@ -80,56 +82,13 @@ pub fn write_rfc3339(out: &mut String, at: chrono::DateTime<Utc>) {
         };
         // An odd count starts with one digit alone; then pairs.
         if digits % 2 == 1 {
-            text.digit(fraction / 10u32.pow(digits - 1));
+            push_digit(out, fraction / 10u32.pow(digits - 1));
         }
         for pair in (0..digits / 2).rev() {
-            text.pair(fraction / 100u32.pow(pair) % 100);
+            push_pair(out, fraction / 100u32.pow(pair) % 100);
         }
     }
-    text.byte(b'Z');
-    out.push_str(text.as_str());
-}
-
-/// The longest date-time written: `9999-12-31T23:59:59.999999999Z`.
-const LONGEST: usize = 30;
-
-/// A date-time's text as it is written, ASCII only.
-struct Digits {
-    bytes: [u8; LONGEST],
-    len: usize,
-}
-
-impl Default for Digits {
-    fn default() -> Self {
-        Self {
-            bytes: [0; LONGEST],
-            len: 0,
-        }
-    }
-}
-
-impl Digits {
-    fn byte(&mut self, byte: u8) {
-        self.bytes[self.len] = byte;
-        self.len += 1;
-    }
-
-    /// `value`, below 100, in two digits.
-    fn pair(&mut self, value: u32) {
-        let at = 2 * value as usize;
-        self.byte(PAIRS[at]);
-        self.byte(PAIRS[at + 1]);
-    }
-
-    /// `value`, below 10, in one digit.
-    fn digit(&mut self, value: u32) {
-        self.byte(b'0' + value as u8);
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII digits and separators are ever written.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
-    }
+    out.push('Z');
 }
 
 /// "00" to "99", one after the other.
@@ -139,6 +98,18 @@ const PAIRS: &[u8; 200] = b"\
     4041424344454647484950515253545556575859\
     6061626364656667686970717273747576777879\
     8081828384858687888990919293949596979899";
+
+/// `value`, below 100, in two digits.
+fn push_pair(out: &mut String, value: u32) {
+    let at = 2 * value as usize;
+    out.push(char::from(PAIRS[at]));
+    out.push(char::from(PAIRS[at + 1]));
+}
+
+/// `value`, below 10, in one digit.
+fn push_digit(out: &mut String, value: u32) {
+    out.push(char::from(b'0' + value as u8));
+}
 
 impl From<chrono::DateTime<Utc>> for DateTime {
     fn from(at: chrono::DateTime<Utc>) -> Self {
