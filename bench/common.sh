@@ -9,6 +9,8 @@ WORK=$(mktemp -d)
 SERVER_PID=""
 PG_DB=""
 PG_URL=""
+# Databases made beside PG_DB (beside_postgres), dropped with it.
+BESIDE_DBS=""
 
 # A script that drives the load itself sets NEEDS_OHA=0.
 if [ "${NEEDS_OHA:-1}" = 1 ]; then
@@ -21,7 +23,9 @@ cleanup() {
   set +e
   if [ -n "${PEER_PID:-}" ]; then kill "$PEER_PID" 2>/dev/null; fi
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
-  if [ -n "$PG_DB" ]; then psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null; fi
+  for db in $PG_DB $BESIDE_DBS; do
+    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -58,11 +62,20 @@ fresh_postgres() {
   PG_URL="postgres://postgres@127.0.0.1:5432/$PG_DB?sslmode=disable"
 }
 
-# After the bulk load, what autovacuum does soon after on a live database:
-# the planner's statistics, and the visibility map that lets index-only
-# scans skip the table. A no-op outside PostgreSQL.
+# beside_postgres NAME: creates the database ${PG_DB}_NAME beside PG_DB,
+# dropped with it at the end. Call it directly, not in a subshell.
+beside_postgres() {
+  psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE ${PG_DB}_$1" >/dev/null
+  BESIDE_DBS="$BESIDE_DBS ${PG_DB}_$1"
+}
+
+# settle_postgres [DATABASE]: after the bulk load, what autovacuum does
+# soon after on a live database: the planner's statistics, and the
+# visibility map that lets index-only scans skip the table. DATABASE
+# defaults to PG_DB; a no-op outside PostgreSQL.
 settle_postgres() {
-  [ -z "$PG_DB" ] || psql -q -h 127.0.0.1 -U postgres -d "$PG_DB" -c "VACUUM ANALYZE" >/dev/null
+  local db="${1:-$PG_DB}"
+  [ -z "$db" ] || psql -q -h 127.0.0.1 -U postgres -d "$db" -c "VACUUM ANALYZE" >/dev/null
 }
 
 drop_postgres() {

@@ -63,15 +63,14 @@ if [[ " $PARTS " == *" postgres "* ]]; then
   settle_postgres
   ONE=$(artist_read "$id")
   if [ -n "${OLD_BIN:-}" ]; then
+    beside_postgres old
     OLD_DB="${PG_DB}_old"
-    trap 'psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $OLD_DB WITH (FORCE)" >/dev/null; cleanup' EXIT
-    psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $OLD_DB" >/dev/null
     old_plain="${plain/$PG_DB/$OLD_DB}"
     old_tls="${tls/$PG_DB/$OLD_DB}"
     BIN="$OLD_BIN" start_server "$old_plain"
     old_id=$(python3 bench/seed.py "$BASE" 1000 10)
     stop_server
-    psql -q -h 127.0.0.1 -U postgres -d "$OLD_DB" -c "VACUUM ANALYZE" >/dev/null
+    settle_postgres "$OLD_DB"
     OLD_ONE=$(artist_read "$old_id")
   fi
   for round in $(seq 1 "$ROUNDS"); do

@@ -58,7 +58,6 @@ pub struct SocketSettings {
 }
 
 /// The state every connection shares.
-#[derive(Clone)]
 pub(super) struct Sockets {
     settings: SocketSettings,
     open: Arc<Semaphore>,
