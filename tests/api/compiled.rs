@@ -653,3 +653,105 @@ async fn a_plan_learnt_from_one_role_never_serves_another() {
     assert!(by_plan, "the viewer's own plan answers the viewer");
     assert_eq!(first, second);
 }
+
+/// Plans match the schema's field names as the resolvers declare them:
+/// every field of the types they serve, as the served schema names it, is
+/// answered by a plan, but for those left to the general path on purpose.
+/// A field renamed or added on one side and not the other fails here
+/// rather than silently taking the slow path.
+#[test]
+fn plans_serve_every_field_of_the_types_they_answer() {
+    use async_graphql::parser::types::{BaseType, TypeKind, TypeSystemDefinition};
+    /// Where a field of each type sits in a document.
+    const PLACES: &[(&str, &str, &str)] = &[
+        ("Query", "{ ", " }"),
+        ("ArtistConnection", "{ artists { ", " } }"),
+        ("ArtistEdge", "{ artists { edges { ", " } } }"),
+        ("PageInfo", "{ artists { pageInfo { ", " } } }"),
+        ("Artist", "{ artists { nodes { ", " } } }"),
+        (
+            "Availability",
+            "{ artists { nodes { availabilities { ",
+            " } } } }",
+        ),
+    ];
+    /// Served by the general path only: fields beyond what plans read.
+    const GENERAL_ONLY: &[(&str, &str)] = &[
+        ("Availability", "artist"),
+        ("Query", "node"),
+        ("Query", "schedule"),
+        ("Query", "schedules"),
+        ("Query", "replacements"),
+        ("Query", "planning"),
+    ];
+    /// The arguments a field needs to validate.
+    const ARGUMENTS: &[(&str, &str)] =
+        &[("artist", "(id: \"00000000-0000-0000-0000-000000000000\")")];
+
+    let schema = async_graphql::parser::parse_schema(coulisses::graphql::sdl())
+        .unwrap_or_else(|err| panic!("the served schema parses: {err}"));
+    let objects: std::collections::HashMap<String, Vec<(String, String)>> = schema
+        .definitions
+        .iter()
+        .filter_map(|definition| match definition {
+            TypeSystemDefinition::Type(ty) => match &ty.node.kind {
+                TypeKind::Object(object) => Some((
+                    ty.node.name.node.to_string(),
+                    object
+                        .fields
+                        .iter()
+                        .map(|field| {
+                            let mut base = &field.node.ty.node.base;
+                            while let BaseType::List(inner) = base {
+                                base = &inner.base;
+                            }
+                            (field.node.name.node.to_string(), base.to_string())
+                        })
+                        .collect(),
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+
+    let (runtime, apis) = apis();
+    let (_db, api) = &apis[0];
+    runtime.block_on(async {
+        let mut served = 0;
+        for (ty, before, after) in PLACES {
+            let fields = objects
+                .get(*ty)
+                .unwrap_or_else(|| panic!("the schema has no type {ty}"));
+            for (field, of) in fields {
+                if GENERAL_ONLY.contains(&(*ty, field.as_str())) {
+                    continue;
+                }
+                let arguments = ARGUMENTS
+                    .iter()
+                    .find(|(name, _)| name == field)
+                    .map_or("", |(_, arguments)| arguments);
+                let selection = if objects.contains_key(of) {
+                    " { __typename }"
+                } else {
+                    ""
+                };
+                let query = format!("{before}{field}{arguments}{selection}{after}");
+                let expected = general(api, &query, &json!({})).await;
+                assert!(
+                    !text(&expected).contains("\"errors\""),
+                    "{query}: {}",
+                    text(&expected)
+                );
+                // The first sight learns the document; the second is the plan's.
+                let (_, learnt) = answered(api, &query, &json!({})).await;
+                assert_eq!(learnt, expected, "{query}");
+                let (compiled, body) = answered(api, &query, &json!({})).await;
+                assert!(compiled, "no plan answered {query}");
+                assert_eq!(body, expected, "{query}");
+                served += 1;
+            }
+        }
+        assert!(served >= 20, "only {served} fields checked");
+    });
+}
