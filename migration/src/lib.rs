@@ -8,6 +8,7 @@ mod m20261123_000002_create_availabilities;
 mod m20261124_000003_artist_times;
 mod m20261203_000004_create_schedules;
 mod m20261203_000005_create_calendars;
+mod m20261204_000006_artist_spans_packed;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_artist_times::Migration),
             Box::new(m20261203_000004_create_schedules::Migration),
             Box::new(m20261203_000005_create_calendars::Migration),
+            Box::new(m20261204_000006_artist_spans_packed::Migration),
         ]
     }
 }
@@ -36,10 +38,10 @@ pub mod constraints {
 }
 
 /// The columns of `artists` that keep its availabilities' times
-/// (m20261124_000003): on PostgreSQL two arrays paired by position, on
-/// SQLite one JSON text of pairs.
+/// (m20261124_000003): on PostgreSQL, one `bytea` of big-endian starts and
+/// ends, 16 bytes an availability, in order of start (m20261204_000006);
+/// on SQLite, one JSON text of `[starts, ends]` pairs.
 pub mod kept_times {
-    pub const POSTGRES_STARTS: &str = "availability_starts";
-    pub const POSTGRES_ENDS: &str = "availability_ends";
+    pub const POSTGRES_SPANS: &str = "availability_spans";
     pub const SQLITE_PAIRS: &str = "availability_times";
 }

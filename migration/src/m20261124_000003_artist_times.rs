@@ -11,7 +11,8 @@
 //!
 //! - PostgreSQL: `availability_starts` and `availability_ends`, two
 //!   `bigint[]` aggregated from the same rows in the same order, so they
-//!   pair up; null for an artist without availabilities.
+//!   pair up; null for an artist without availabilities. (m20261204_000006
+//!   packs them into one `bytea`.)
 //! - SQLite (no arrays): `availability_times`, a JSON text of `[starts_at,
 //!   ends_at]` pairs; null or `[]` without availabilities. (`INSERT OR
 //!   REPLACE` deletes the row it replaces without firing delete triggers:
@@ -38,8 +39,11 @@ pub struct Migration;
 /// key check took on the same row. A writer that locked the artist
 /// itself, as the service does, already holds a stronger lock. TRUNCATE,
 /// which fires no such trigger, clears every artist's times.
-const POSTGRES_REFRESH: &str = r#"
-CREATE FUNCTION refresh_artist_times() RETURNS trigger LANGUAGE plpgsql
+/// The functions, then every artist's times written from its
+/// availabilities. m20261204_000006 replaces both functions; its `down`
+/// brings these back.
+pub(crate) const POSTGRES_FUNCTIONS: &str = r#"
+CREATE OR REPLACE FUNCTION refresh_artist_times() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
     touched uuid[];
@@ -60,6 +64,22 @@ BEGIN
     RETURN NULL;
 END
 $$;
+CREATE OR REPLACE FUNCTION clear_artist_times() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE artists SET availability_starts = NULL, availability_ends = NULL
+    WHERE availability_starts IS NOT NULL;
+    RETURN NULL;
+END
+$$;
+UPDATE artists SET (availability_starts, availability_ends) = (
+    SELECT array_agg(starts_at), array_agg(ends_at)
+    FROM availabilities WHERE artist_id = artists.id
+);
+"#;
+
+/// The triggers that call them.
+const POSTGRES_TRIGGERS: &str = r#"
 CREATE TRIGGER availabilities_insert_artist_times
 AFTER INSERT ON availabilities REFERENCING NEW TABLE AS written
 FOR EACH STATEMENT EXECUTE FUNCTION refresh_artist_times();
@@ -69,21 +89,9 @@ FOR EACH STATEMENT EXECUTE FUNCTION refresh_artist_times();
 CREATE TRIGGER availabilities_update_artist_times
 AFTER UPDATE ON availabilities REFERENCING OLD TABLE AS replaced NEW TABLE AS written
 FOR EACH STATEMENT EXECUTE FUNCTION refresh_artist_times();
-CREATE FUNCTION clear_artist_times() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
-BEGIN
-    UPDATE artists SET availability_starts = NULL, availability_ends = NULL
-    WHERE availability_starts IS NOT NULL;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER availabilities_truncate_artist_times
 AFTER TRUNCATE ON availabilities
 FOR EACH STATEMENT EXECUTE FUNCTION clear_artist_times();
-UPDATE artists SET (availability_starts, availability_ends) = (
-    SELECT array_agg(starts_at), array_agg(ends_at)
-    FROM availabilities WHERE artist_id = artists.id
-);
 "#;
 
 /// SQLite: the JSON of an artist's times, `{artist}` standing for the
@@ -114,7 +122,8 @@ impl MigrationTrait for Migration {
                     )
                     .await?;
             }
-            db.execute_unprepared(POSTGRES_REFRESH).await?;
+            db.execute_unprepared(POSTGRES_FUNCTIONS).await?;
+            db.execute_unprepared(POSTGRES_TRIGGERS).await?;
             return Ok(());
         }
         manager

@@ -246,27 +246,24 @@ pub async fn count(db: &DatabaseConnection, filter: &ValidFilter) -> Result<u64,
         .await?)
 }
 
-/// Names of an artist's kept times in a page's row (`select_times`).
-pub(crate) const KEPT_PAIRS: &str = "spans";
-pub(crate) const KEPT_STARTS: &str = "starts";
-pub(crate) const KEPT_ENDS: &str = "ends";
+/// Name of an artist's kept times in a page's row (`select_times`).
+pub(crate) const KEPT_SPANS: &str = "spans";
 
 /// Adds to `query`, a select of artists, the times of each artist's
-/// availabilities, which the artist's row keeps (migration
-/// m20261124_000003, maintained by triggers on every write; the decision
-/// is in docs/decisions/0001-times-kept-with-their-artist.md): read them
-/// back with `reads::rows::spans`. On PostgreSQL, two arrays; on SQLite,
-/// which has no arrays, one JSON text of `[starts_at, ends_at]` pairs.
+/// availabilities, which the artist's row keeps (migrations
+/// m20261124_000003 and m20261204_000006, maintained by triggers on every
+/// write; the decision is in
+/// docs/decisions/0001-times-kept-with-their-artist.md): read them back
+/// with `reads::rows::spans`. On PostgreSQL, packed in a `bytea`; on
+/// SQLite, a JSON text of `[starts_at, ends_at]` pairs.
 fn select_times(query: &mut SelectStatement, backend: DbBackend) {
-    use migration::kept_times::{POSTGRES_ENDS, POSTGRES_STARTS, SQLITE_PAIRS};
-    let kept = |column: &'static str| Expr::col((artist::Entity, Alias::new(column)));
-    if backend == DbBackend::Postgres {
-        query
-            .expr_as(kept(POSTGRES_STARTS), KEPT_STARTS)
-            .expr_as(kept(POSTGRES_ENDS), KEPT_ENDS);
+    use migration::kept_times::{POSTGRES_SPANS, SQLITE_PAIRS};
+    let column = if backend == DbBackend::Postgres {
+        POSTGRES_SPANS
     } else {
-        query.expr_as(kept(SQLITE_PAIRS), KEPT_PAIRS);
-    }
+        SQLITE_PAIRS
+    };
+    query.expr_as(Expr::col((artist::Entity, Alias::new(column))), KEPT_SPANS);
 }
 
 /// Whether a page's statement reads its artists' availabilities' times.

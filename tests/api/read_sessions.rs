@@ -16,7 +16,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 
 /// What a page's statement with its artists' times holds.
-const KEPT_TIMES: &str = r#""availability_starts" AS "starts""#;
+const KEPT_TIMES: &str = r#""availability_spans" AS "spans""#;
 
 /// The application names of the pipelined sessions.
 const POINTS: &str = coulisses::db::POINT_READS_NAME;

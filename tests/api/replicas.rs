@@ -539,10 +539,9 @@ async fn check_invariants(db: &DatabaseConnection, label: &str) {
     let kept = (
         "artists whose kept times are not their availabilities'",
         "SELECT COUNT(*) AS n FROM artists a WHERE \
-         (SELECT array_agg(ARRAY[k.s, k.e] ORDER BY k.s) \
-         FROM unnest(a.availability_starts, a.availability_ends) AS k(s, e)) \
-         IS DISTINCT FROM (SELECT array_agg(ARRAY[v.starts_at, v.ends_at] ORDER BY v.starts_at) \
-         FROM availabilities v WHERE v.artist_id = a.id)",
+         a.availability_spans IS DISTINCT FROM \
+         (SELECT string_agg(int8send(v.starts_at) || int8send(v.ends_at), ''::bytea \
+         ORDER BY v.starts_at) FROM availabilities v WHERE v.artist_id = a.id)",
     );
     let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
     for (what, sql) in checks.into_iter().chain(postgres.then_some(kept)) {

@@ -2,6 +2,8 @@
 //! is decoded from a row in one place (`artist`, `availability`, `spans`)
 //! and each driver only says how it reads one column (`Row`).
 
+use std::borrow::Cow;
+
 use sea_orm::sea_query::{ColumnType, Value};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, IdenStatic, Iterable, QueryResult,
@@ -18,8 +20,7 @@ pub trait Row {
     fn text(&self, column: &str) -> Result<Option<String>, DomainError>;
     fn id(&self, column: &str) -> Result<Option<Uuid>, DomainError>;
     fn integer(&self, column: &str) -> Result<Option<i64>, DomainError>;
-    /// A PostgreSQL array of integers.
-    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError>;
+    fn bytes(&self, column: &str) -> Result<Option<Cow<'_, [u8]>>, DomainError>;
 }
 
 /// A column the schema declares NOT NULL: null there is a fault.
@@ -73,17 +74,19 @@ pub fn availability(artist_id: Uuid, row: &impl Row) -> Result<Option<Availabili
 }
 
 /// The times an artist's row keeps (`listing::select_times`), sorted by
-/// start; none when it has no availability. PostgreSQL keeps two arrays;
-/// SQLite, which has no arrays, one JSON text of `[starts, ends]` pairs.
+/// start; none when it has no availability. PostgreSQL packs them in a
+/// `bytea`, 16 bytes an availability: when it starts, then when it ends,
+/// each a big-endian `i64`. SQLite, which has no such function to pack
+/// them, keeps one JSON text of `[starts, ends]` pairs.
 pub fn spans(row: &impl Row, backend: DbBackend) -> Result<Vec<TimeSpan>, DomainError> {
     let pairs: Vec<(i64, i64)> = if backend == DbBackend::Postgres {
-        // Both arrays are aggregated from the same rows in the same order,
-        // so they pair up; null without availabilities.
-        let starts = row.integers(listing::KEPT_STARTS)?.unwrap_or_default();
-        let ends = row.integers(listing::KEPT_ENDS)?.unwrap_or_default();
-        starts.into_iter().zip(ends).collect()
+        match row.bytes(listing::KEPT_SPANS)? {
+            Some(packed) => unpack(&packed)?,
+            // Never any availability, or all deleted.
+            None => Vec::new(),
+        }
     } else {
-        match row.text(listing::KEPT_PAIRS)? {
+        match row.text(listing::KEPT_SPANS)? {
             // Null (never any availability) or "[]" (all deleted).
             Some(pairs) => serde_json::from_str(&pairs).map_err(DomainError::internal)?,
             None => Vec::new(),
@@ -93,11 +96,34 @@ pub fn spans(row: &impl Row, backend: DbBackend) -> Result<Vec<TimeSpan>, Domain
         .into_iter()
         .map(|(starts_at, ends_at)| TimeSpan::from_micros(starts_at, ends_at))
         .collect::<Result<Vec<_>, _>>()?;
-    // Neither engine keeps the times sorted (their triggers would sort at
-    // every write); an artist's availabilities never overlap, so their
-    // starts are distinct and order them fully.
+    // SQLite's trigger does not sort them (its JSON aggregate would sort
+    // at every write, PostgreSQL's already did); an artist's availabilities
+    // never overlap, so their starts are distinct and order them fully.
     spans.sort_unstable_by_key(|span| span.starts_at);
     Ok(spans)
+}
+
+/// `(starts, ends)` pairs from PostgreSQL's packed times.
+fn unpack(packed: &[u8]) -> Result<Vec<(i64, i64)>, DomainError> {
+    const PAIR: usize = 16;
+    if packed.len() % PAIR != 0 {
+        return Err(DomainError::internal(format!(
+            "packed times of {} bytes: not whole pairs",
+            packed.len()
+        )));
+    }
+    Ok(packed
+        .chunks_exact(PAIR)
+        .map(|pair| {
+            let (starts, ends) = pair.split_at(PAIR / 2);
+            let integer = |bytes: &[u8]| {
+                let mut be = [0; PAIR / 2];
+                be.copy_from_slice(bytes);
+                i64::from_be_bytes(be)
+            };
+            (integer(starts), integer(ends))
+        })
+        .collect())
 }
 
 impl Row for QueryResult {
@@ -110,8 +136,8 @@ impl Row for QueryResult {
     fn integer(&self, column: &str) -> Result<Option<i64>, DomainError> {
         Ok(self.try_get("", column)?)
     }
-    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError> {
-        Ok(self.try_get("", column)?)
+    fn bytes(&self, column: &str) -> Result<Option<Cow<'_, [u8]>>, DomainError> {
+        Ok(self.try_get::<Option<Vec<u8>>>("", column)?.map(Cow::Owned))
     }
 }
 
@@ -125,8 +151,10 @@ impl Row for tokio_postgres::Row {
     fn integer(&self, column: &str) -> Result<Option<i64>, DomainError> {
         self.try_get(column).map_err(DomainError::internal)
     }
-    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError> {
-        self.try_get(column).map_err(DomainError::internal)
+    fn bytes(&self, column: &str) -> Result<Option<Cow<'_, [u8]>>, DomainError> {
+        self.try_get::<_, Option<&[u8]>>(column)
+            .map(|bytes| bytes.map(Cow::Borrowed))
+            .map_err(DomainError::internal)
     }
 }
 
@@ -140,9 +168,35 @@ impl Row for rusqlite::Row<'_> {
     fn integer(&self, column: &str) -> Result<Option<i64>, DomainError> {
         self.get(column).map_err(DomainError::internal)
     }
-    fn integers(&self, column: &str) -> Result<Option<Vec<i64>>, DomainError> {
-        Err(DomainError::internal(format!(
-            "SQLite has no arrays: column {column}"
-        )))
+    fn bytes(&self, column: &str) -> Result<Option<Cow<'_, [u8]>>, DomainError> {
+        self.get::<_, Option<Vec<u8>>>(column)
+            .map(|bytes| bytes.map(Cow::Owned))
+            .map_err(DomainError::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpack;
+
+    #[test]
+    fn packed_times_unpack_as_postgres_sends_them() {
+        // int8send(-1) || int8send(86400000000) || int8send(i64::MIN) || int8send(0)
+        let mut packed = Vec::new();
+        for value in [-1_i64, 86_400_000_000, i64::MIN, 0] {
+            packed.extend_from_slice(&value.to_be_bytes());
+        }
+        assert_eq!(
+            unpack(&packed).ok(),
+            Some(vec![(-1, 86_400_000_000), (i64::MIN, 0)])
+        );
+        assert_eq!(unpack(&[]).ok(), Some(Vec::new()));
+    }
+
+    #[test]
+    fn packed_times_of_a_broken_length_are_a_fault() {
+        for length in [1, 8, 15, 17, 24] {
+            assert!(unpack(&vec![0; length]).is_err(), "{length} bytes");
+        }
     }
 }
