@@ -115,15 +115,21 @@ warm_up() {
   oha --no-tui -c "$CONNECTIONS" -n 2000 -m POST -H 'content-type: application/json' -d "$1" "$BASE/graphql" >/dev/null
 }
 
-# report ENGINE LABEL BODY: measures BODY and prints one line. A failed
-# measurement ends the script (a command substitution inside the
-# arguments would not).
+# report ENGINE LABEL BODY: measures BODY and prints one line; with
+# REPORT_LINES set, also appends "ENGINE<TAB>LABEL<TAB>req/s<TAB>p99" to
+# that file (for summary.py). A failed measurement ends the script (a
+# command substitution inside the arguments would not).
 report() {
   local figures
   figures=$(measure "$3")
   # "req/s p50 p95 p99", split on purpose.
   # shellcheck disable=SC2086
   printf '%-9s %-24s %8s req/s  p50 %6s ms  p95 %6s ms  p99 %6s ms\n' "$1" "$2" $figures
+  if [ -n "${REPORT_LINES:-}" ]; then
+    local rate p99
+    read -r rate _ _ p99 <<<"$figures"
+    printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$rate" "$p99" >>"$REPORT_LINES"
+  fi
 }
 
 # Calls `run ENGINE DATABASE_URL` on a fresh SQLite file, then on a fresh

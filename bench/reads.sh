@@ -9,6 +9,8 @@
 # 1,000 artists with 10 availabilities each, 50 connections, oha; the two
 # reads of bench/load.sh. Each line: req/s, p50, p95, p99, and for the
 # service the peak resident memory (VmHWM) of its process after the run.
+# At the end, the medians of the rounds and the ratios the comparisons
+# ask for (bench/summary.py).
 #
 # Usage: [OLD_BIN=...] [PARTS="postgres sqlite"] bench/reads.sh [seconds per run, default 10] [rounds, default 2]
 # (PARTS=sqlite measures SQLite only.)
@@ -22,6 +24,9 @@ CONNECTIONS=50
 PARTS="${PARTS:-postgres sqlite}"
 source bench/common.sh
 NEW_BIN="$BIN"
+# Every figure, for the medians and ratios at the end (bench/summary.py).
+REPORT_LINES="$WORK/report.lines"
+: >"$REPORT_LINES"
 
 # service LABEL BIN URL ONE: both reads (ONE: the single artist's), and
 # the service's peak memory.
@@ -30,7 +35,10 @@ service() {
   warm_up "$LIST_READ"
   report "$1" "artists(first: 50)" "$LIST_READ"
   report "$1" "artist(id)" "$4"
-  printf '%-24s %-24s %s\n' "$1" "peak RSS" "$(awk '/VmHWM/ { print $2 / 1024 " MiB" }' "/proc/$SERVER_PID/status")"
+  local rss
+  rss=$(awk '/VmHWM/ { print $2 / 1024 }' "/proc/$SERVER_PID/status")
+  printf '%-24s %-24s %s MiB\n' "$1" "peak RSS" "$rss"
+  printf '%s\tpeak RSS\t%s\n' "$1" "$rss" >>"$REPORT_LINES"
   stop_server
 }
 
@@ -103,3 +111,5 @@ if [[ " $PARTS " == *" sqlite "* ]]; then
     [ -z "${OLD_BIN:-}" ] || service "old-sqlite" "$OLD_BIN" "$old_sqlite" "$OLD_ONE"
   done
 fi
+
+python3 bench/summary.py "$REPORT_LINES"
