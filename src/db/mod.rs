@@ -56,20 +56,31 @@ const SQLITE_ROW_BUFFER: usize = 4_096;
 pub(crate) struct Database {
     pub pool: DatabaseConnection,
     /// Reads by primary key (the single artist).
-    pub point_reads: Option<PointReads>,
-    /// List pages, on PostgreSQL: pipelined on sessions of their own, so
+    pub point_reads: Option<ReadConnections>,
+    /// List pages: on PostgreSQL pipelined on sessions of their own, so
     /// that a page, which keeps the server longer, never holds up a point
-    /// read queued behind it.
-    pub page_reads: Option<PipelinedReads>,
+    /// read queued behind it; on a SQLite file, by the same reader threads
+    /// as point reads.
+    pub page_reads: Option<ReadConnections>,
 }
 
-/// Where point reads go instead of the pool.
+/// Connections of their own that serve some reads instead of the pool.
 #[derive(Clone)]
-pub(crate) enum PointReads {
+pub(crate) enum ReadConnections {
     /// PostgreSQL: sessions shared by concurrent reads (`pipelined`).
     Pipelined(PipelinedReads),
     /// A SQLite file: read in place (`sqlite_reads`).
     Sqlite(SqliteReads),
+}
+
+impl ReadConnections {
+    /// Statements run so far on pipelined sessions.
+    fn pipelined_statements(&self) -> u64 {
+        match self {
+            Self::Pipelined(pipelined) => pipelined.statements_run(),
+            Self::Sqlite(_) => 0,
+        }
+    }
 }
 
 impl Database {
@@ -80,15 +91,11 @@ impl Database {
     /// Statements run so far beside the pool, on pipelined sessions: with
     /// the pool's, what requests cost (tests count them).
     pub fn pipelined_statements(&self) -> u64 {
-        let points = match &self.point_reads {
-            Some(PointReads::Pipelined(pipelined)) => pipelined.statements_run(),
-            _ => 0,
-        };
-        points
-            + self
-                .page_reads
-                .as_ref()
-                .map_or(0, PipelinedReads::statements_run)
+        [&self.point_reads, &self.page_reads]
+            .into_iter()
+            .flatten()
+            .map(ReadConnections::pipelined_statements)
+            .sum()
     }
 }
 

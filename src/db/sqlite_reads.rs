@@ -1,10 +1,11 @@
-//! Point reads on a SQLite file, each on a thread of its own that owns
-//! its connection.
+//! Point reads and list pages on a SQLite file, each on a thread of its
+//! own that owns its connection.
 //!
 //! sqlx runs each SQLite connection on a thread of its own too, but passes
 //! every statement and its rows through channels and decodes each value
 //! through its own type machinery: for a read by primary key that costs
-//! several times the read itself. Here a read is one job sent to a reader
+//! several times the read itself, and a list page's rows each cross a
+//! channel and wake a task. Here a read is one job sent to a reader
 //! thread (one per core), which runs the statement on its read-only
 //! connection, decodes the rows there, and sends back the record: never on
 //! an async worker thread, which it would hold for the read. Under load a
@@ -22,13 +23,20 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 
+use rusqlite::types::Value as SqliteValue;
 use rusqlite::{Connection, OpenFlags, Params, Rows};
+use sea_orm::Value;
 
 /// Reads queued for one reader at most: beyond, the pool serves them.
 const QUEUED_PER_READER: usize = 256;
+/// Statements each reader's connection keeps prepared: a list page's SQL
+/// varies with its filters, order, direction and size, so the most used
+/// stay prepared and the rest are prepared again when they come back (as
+/// sqlx's pool does, with 100 per connection).
+const STATEMENTS_KEPT: usize = 100;
 
 /// Reader threads over one SQLite file, each with its connection. They
 /// end when the last handle is dropped.
@@ -41,6 +49,8 @@ struct Shared {
     readers: Vec<SyncSender<Job>>,
     /// Which reader the next read goes to: in turn, so the load spreads.
     next: AtomicUsize,
+    /// Built statements (list pages) run so far.
+    built_run: AtomicU64,
 }
 
 /// A read, as its reader runs it on its connection (`None` when the
@@ -60,6 +70,10 @@ pub enum SqliteReadError {
     /// whatever its type).
     #[error("unreadable row")]
     Unreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A built statement binds a kind of value this path does not bind:
+    /// the pool can run it.
+    #[error("a value of a kind SQLite reads in place do not bind: {0:?}")]
+    Unbindable(Value),
 }
 
 impl From<rusqlite::Error> for SqliteReadError {
@@ -119,15 +133,50 @@ impl SqliteReads {
             shared: Arc::new(Shared {
                 readers,
                 next: AtomicUsize::new(0),
+                built_run: AtomicU64::new(0),
             }),
         })
+    }
+
+    /// Runs a statement built per request (a list page) on a reader's
+    /// thread and hands its rows to `read` there.
+    pub async fn query_built<T>(
+        &self,
+        statement: &sea_orm::Statement,
+        read: impl FnOnce(&mut Rows<'_>) -> Result<T, SqliteReadError> + Send + 'static,
+    ) -> Result<T, SqliteReadError>
+    where
+        T: Send + 'static,
+    {
+        let params = statement
+            .values
+            .iter()
+            .flat_map(|values| &values.0)
+            .map(|value| parameter(value).ok_or_else(|| SqliteReadError::Unbindable(value.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let read = self
+            .query(
+                statement.sql.clone(),
+                rusqlite::params_from_iter(params),
+                read,
+            )
+            .await;
+        if !matches!(read, Err(SqliteReadError::Busy)) {
+            self.shared.built_run.fetch_add(1, Ordering::Relaxed);
+        }
+        read
+    }
+
+    /// Built statements (list pages) run here so far (tests count them).
+    pub fn built_run(&self) -> u64 {
+        self.shared.built_run.load(Ordering::Relaxed)
     }
 
     /// Runs `sql` with `params` on a reader's thread and hands its rows to
     /// `read` there.
     pub async fn query<P, T>(
         &self,
-        sql: &'static str,
+        sql: impl AsRef<str> + Send + 'static,
         params: P,
         read: impl FnOnce(&mut Rows<'_>) -> Result<T, SqliteReadError> + Send + 'static,
     ) -> Result<T, SqliteReadError>
@@ -138,7 +187,7 @@ impl SqliteReads {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |connection| {
             let result = match connection {
-                Some(connection) => query_on(connection, sql, params, read),
+                Some(connection) => query_on(connection, sql.as_ref(), params, read),
                 None => Err(SqliteReadError::Busy),
             };
             // The request may be gone: nobody to tell then.
@@ -189,6 +238,19 @@ fn query_on<T>(
     read(&mut rows)
 }
 
+/// A built statement's value as SQLite takes it, as the pool's driver
+/// binds it (a UUID as its 16 bytes); `None` for a kind no list page
+/// binds.
+fn parameter(value: &Value) -> Option<SqliteValue> {
+    Some(match value {
+        Value::BigInt(Some(v)) => SqliteValue::Integer(*v),
+        Value::String(Some(v)) => SqliteValue::Text(v.clone()),
+        Value::Uuid(Some(v)) => SqliteValue::Blob(v.as_bytes().to_vec()),
+        Value::BigInt(None) | Value::String(None) | Value::Uuid(None) => SqliteValue::Null,
+        _ => return None,
+    })
+}
+
 fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
     let connection = Connection::open_with_flags(
         path,
@@ -199,6 +261,7 @@ fn open(path: &Path) -> Result<Connection, rusqlite::Error> {
     // No busy handler (rusqlite sets one of 5 s): a read SQLite would make
     // wait goes to the pool.
     connection.busy_timeout(std::time::Duration::ZERO)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
     Ok(connection)
 }
 

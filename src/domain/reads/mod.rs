@@ -24,7 +24,7 @@ use super::errors::DomainError;
 use super::listing::{self, Listing, Page, PageBounds, Times, ValidFilter};
 use super::records::{Artist, Availability, TimeSpan};
 use super::{artists, availabilities, planning, schedules};
-use crate::db::{self, Database, PageCost, PointReads, ReadError, SqliteReadError};
+use crate::db::{self, Database, PageCost, ReadConnections, ReadError, SqliteReadError};
 use crate::entities::artist;
 
 /// How the reads beside the pool connect: the pool's URL and session
@@ -123,16 +123,18 @@ fn artist_with_availabilities(placeholder: &str) -> String {
 
 impl Reads {
     /// Reads over `pool`, with the faster ways beside it that the engine
-    /// allows: on a SQLite file, point reads on reader threads with
-    /// read-only connections of their own; on PostgreSQL, point reads and list pages pipelined,
-    /// each on sessions of their own, when these can connect as the pool
-    /// does. Else (and for in-memory SQLite) the pool serves every read.
+    /// allows: on a SQLite file, point reads and list pages on reader
+    /// threads with read-only connections of their own; on PostgreSQL,
+    /// point reads and list pages pipelined, each on sessions of their
+    /// own, when these can connect as the pool does. Else (and for
+    /// in-memory SQLite) the pool serves every read.
     pub async fn open(pool: DatabaseConnection, settings: &ReadSettings) -> Self {
         let mut db = Database::from(pool);
         let url = &settings.database_url;
         if let Some(reads) = db::SqliteReads::of(url, &[ARTIST_WITH_AVAILABILITIES_SQLITE.as_str()])
         {
-            db.point_reads = Some(PointReads::Sqlite(reads));
+            db.page_reads = Some(ReadConnections::Sqlite(reads.clone()));
+            db.point_reads = Some(ReadConnections::Sqlite(reads));
             return Self::on(db);
         }
         let Some(sessions) = usize::try_from(settings.pipelined_sessions)
@@ -146,7 +148,7 @@ impl Reads {
         };
         let points = [ARTIST_WITH_AVAILABILITIES.as_str()];
         match pipelined(db::POINT_READS_NAME, &points).await {
-            Ok(points) => db.point_reads = Some(PointReads::Pipelined(points)),
+            Ok(points) => db.point_reads = Some(ReadConnections::Pipelined(points)),
             Err(db::Unavailable::NotPostgres) => return Self::on(db),
             Err(why) => {
                 tracing::warn!(reason = %why, "reads are not pipelined: the pool serves them");
@@ -154,7 +156,10 @@ impl Reads {
             }
         }
         // Connected as the point reads' did: the same settings cannot fail.
-        db.page_reads = pipelined(db::PAGE_READS_NAME, &[]).await.ok();
+        db.page_reads = pipelined(db::PAGE_READS_NAME, &[])
+            .await
+            .ok()
+            .map(ReadConnections::Pipelined);
         Self::on(db)
     }
 
@@ -185,12 +190,13 @@ impl Reads {
         self.db.pipelined_statements()
     }
 
-    /// Statements run so far on the list pages' sessions, if open.
+    /// List pages' statements run so far on connections of their own (the
+    /// pipelined sessions, or a SQLite file's readers), if open.
     pub fn page_statements(&self) -> Option<u64> {
-        self.db
-            .page_reads
-            .as_ref()
-            .map(db::PipelinedReads::statements_run)
+        self.db.page_reads.as_ref().map(|pages| match pages {
+            ReadConnections::Pipelined(pipelined) => pipelined.statements_run(),
+            ReadConnections::Sqlite(sqlite) => sqlite.built_run(),
+        })
     }
 
     /// The artist, and what `wanted` asks of them.
@@ -254,7 +260,7 @@ impl Reads {
         };
         let statement = listing::page_statement(backend, filter, *order, &window, times);
         let rows = self
-            .page_rows(&statement, |row| {
+            .page_rows(&statement, move |row| {
                 let artist = row.artist()?;
                 let spans = match times {
                     Times::Read => Some(row.spans(backend)?),
@@ -420,7 +426,7 @@ impl Reads {
         id: Uuid,
     ) -> Result<Option<(Artist, Vec<Availability>)>, DomainError> {
         match &self.db.point_reads {
-            Some(PointReads::Pipelined(pipelined)) => {
+            Some(ReadConnections::Pipelined(pipelined)) => {
                 match pipelined
                     .query(ARTIST_WITH_AVAILABILITIES.as_str(), &[&id])
                     .await
@@ -431,7 +437,7 @@ impl Reads {
                     Err(err) => return Err(err.into()),
                 }
             }
-            Some(PointReads::Sqlite(sqlite)) => {
+            Some(ReadConnections::Sqlite(sqlite)) => {
                 let read = sqlite
                     .query(
                         ARTIST_WITH_AVAILABILITIES_SQLITE.as_str(),
@@ -473,28 +479,47 @@ impl Reads {
         joined(&rows)
     }
 
-    /// The rows of a page's statement, each read by `read`: pipelined on
-    /// the page sessions where the database has them (PostgreSQL), else,
-    /// and while those reopen, by the pool.
-    async fn page_rows<T>(
+    /// The rows of a page's statement, each read by `read`: on the page
+    /// reads' own connections where the database has them (pipelined
+    /// sessions, a SQLite file's readers), else, and while those are not
+    /// open, by the pool.
+    async fn page_rows<T: Send + 'static>(
         &self,
         statement: &Statement,
-        read: impl Fn(&dyn PageRow) -> Result<T, DomainError>,
+        read: impl Fn(&dyn PageRow) -> Result<T, DomainError> + Clone + Send + 'static,
     ) -> Result<Vec<T>, DomainError> {
-        if let Some(pages) = &self.db.page_reads {
-            match pages.query_built(statement).await {
+        match &self.db.page_reads {
+            Some(ReadConnections::Pipelined(pages)) => match pages.query_built(statement).await {
                 Ok(rows) => return rows.iter().map(|row| read(row)).collect(),
                 // Its session is lost or reopening: the pool serves it.
                 Err(ReadError::NoSession) => {}
-                // A statement binding a kind of value the sessions do not
-                // send is a fault of this code (`db::pipelined::Param`), not
-                // of the request: said once, then the pool serves such pages.
-                Err(err @ ReadError::Unbindable(_)) => {
-                    static SAID: std::sync::Once = std::sync::Once::new();
-                    SAID.call_once(|| tracing::error!(error = %err, "list pages go to the pool"));
-                }
+                Err(err @ ReadError::Unbindable(_)) => unbindable(&err),
                 Err(err) => return Err(err.into()),
+            },
+            Some(ReadConnections::Sqlite(pages)) => {
+                // The reader's thread runs a copy: the pool may need `read`.
+                let read = read.clone();
+                let rows = pages
+                    .query_built(statement, move |rows| {
+                        let mut read_rows = Vec::new();
+                        while let Some(row) = rows.next()? {
+                            read_rows.push(
+                                read(row)
+                                    .map_err(|err| SqliteReadError::Unreadable(Box::new(err)))?,
+                            );
+                        }
+                        Ok(read_rows)
+                    })
+                    .await;
+                match rows {
+                    Ok(rows) => return Ok(rows),
+                    // SQLite would have had it wait: the pool serves it.
+                    Err(SqliteReadError::Busy) => {}
+                    Err(err @ SqliteReadError::Unbindable(_)) => unbindable(&err),
+                    Err(err) => return Err(err.into()),
+                }
             }
+            None => {}
         }
         self.db
             .pool
@@ -504,6 +529,15 @@ impl Reads {
             .map(|row| read(row))
             .collect()
     }
+}
+
+/// A statement binding a kind of value the page reads' own connections do
+/// not bind is a fault of this code (`db::pipelined::Param`,
+/// `db::sqlite_reads::parameter`), not of the request: said once, then the
+/// pool serves such pages.
+fn unbindable(err: &dyn std::error::Error) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| tracing::error!(error = %err, "list pages go to the pool"));
 }
 
 /// A page's row, whichever driver read it: `rows::Row` as a trait object,
