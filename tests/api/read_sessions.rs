@@ -315,7 +315,7 @@ async fn new_session(db: &TestDb, name: &str, old: &[i32]) -> i32 {
 
 /// Asserts that backend `pid` ran the single artist's read last.
 async fn assert_ran_the_read(db: &TestDb, pid: i32) {
-    assert_ran(db, pid, "LEFT JOIN availabilities").await;
+    assert_ran(db, pid, "FROM availabilities WHERE artist_id").await;
 }
 
 /// Asserts that backend `pid` last ran a statement that holds `part`.

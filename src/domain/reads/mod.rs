@@ -101,23 +101,30 @@ impl From<DatabaseConnection> for Reads {
 }
 
 /// The statement of the point read on each engine: the artist's columns
-/// as the entity lists them, and its availabilities' named as `rows`
-/// reads them.
+/// as the entity lists them, in a row of its own, then its availabilities'
+/// named as `rows` reads them, sorted by start (the artist's row, whose
+/// start is null, first). A join would repeat every column of the artist
+/// in each availability's row, for the server to send again.
 static ARTIST_WITH_AVAILABILITIES: LazyLock<String> =
     LazyLock::new(|| artist_with_availabilities("$1"));
 static ARTIST_WITH_AVAILABILITIES_SQLITE: LazyLock<String> =
-    LazyLock::new(|| artist_with_availabilities("?"));
+    LazyLock::new(|| artist_with_availabilities("?1"));
 
 fn artist_with_availabilities(placeholder: &str) -> String {
     use sea_orm::{IdenStatic, Iterable};
-    let columns: Vec<String> = artist::Column::iter()
-        .map(|column| format!("a.{}", column.as_str()))
+    let columns: Vec<&str> = artist::Column::iter()
+        .map(|column| column.as_str())
         .collect();
+    let nulls = vec!["NULL"; columns.len()];
     format!(
-        "SELECT {}, v.id AS availability_id, v.starts_at, v.ends_at, v.note \
-         FROM artists a LEFT JOIN availabilities v ON v.artist_id = a.id \
-         WHERE a.id = {placeholder} ORDER BY v.starts_at",
-        columns.join(", ")
+        "SELECT {}, NULL AS availability_id, NULL AS starts_at, NULL AS ends_at, NULL AS note \
+         FROM artists WHERE id = {placeholder} \
+         UNION ALL \
+         SELECT {}, id, starts_at, ends_at, note \
+         FROM availabilities WHERE artist_id = {placeholder} \
+         ORDER BY starts_at NULLS FIRST",
+        columns.join(", "),
+        nulls.join(", ")
     )
 }
 
@@ -565,9 +572,9 @@ fn joined(rows: &[impl rows::Row]) -> Result<Option<(Artist, Vec<Availability>)>
     Ok(joined.found)
 }
 
-/// The point read's rows, assembled one by one: the artist from the first,
-/// an availability from each (none when the artist has none: one row of
-/// nulls on their side).
+/// The point read's rows, assembled one by one: the artist from the first
+/// (whose availability's columns are null), an availability from each of
+/// the others.
 #[derive(Default)]
 struct Joined {
     found: Option<(Artist, Vec<Availability>)>,
