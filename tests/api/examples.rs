@@ -83,7 +83,7 @@ async fn run(t: &TestDb, example: &Example) -> (Value, HashSet<String>) {
             .collect(),
         Err(err) => panic!("cannot read the demo data: {err}"),
     };
-    let kept = domain::schedules::get(&t.db, demo::schedule_id(demo::SCHEDULE)).await;
+    let kept = domain::schedules::read(&t.db, demo::schedule_id(demo::SCHEDULE)).await;
     let Ok(Some(kept)) = kept else {
         panic!("cannot read the demo schedule: {kept:?}");
     };

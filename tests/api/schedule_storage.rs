@@ -213,3 +213,73 @@ async fn a_deleted_schedule_takes_everything_it_held() {
     })
     .await;
 }
+
+/// A schedule is read in five statements. A change that commits between
+/// two of them (here, between the slots and the assignments) is not seen
+/// by the read at all: it answers the schedule as it was when it began,
+/// never slots and assignments of two different commits. The read is held
+/// after its slots by the metric callback of its own pool, which runs
+/// after each statement; the reader has a thread and a runtime of its own,
+/// which the hold blocks.
+#[tokio::test]
+async fn a_schedule_is_read_as_of_one_commit_whatever_commits_meanwhile() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, mpsc};
+
+    for t in crate::common::pooled_backends().await {
+        let (schedule, _, artist) = stored(&t).await;
+        let (held, on_hold) = mpsc::channel::<()>();
+        let (release, released) = mpsc::channel::<()>();
+        let (url, label, id) = (t.url.clone(), t.label, schedule.id);
+        let reader = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap_or_else(|err| panic!("{label}: a runtime: {err}"));
+            runtime.block_on(async move {
+                let mut reader = coulisses::db::connect(&url, 1)
+                    .await
+                    .unwrap_or_else(|err| panic!("{label}: a second pool: {err}"));
+                let (held, released) = (Mutex::new(held), Mutex::new(released));
+                let armed = AtomicBool::new(true);
+                reader.set_metric_callback(move |info| {
+                    if info.statement.sql.contains("FROM \"schedule_slots\"")
+                        && armed.swap(false, Ordering::SeqCst)
+                    {
+                        let _ = held.lock().map(|held| held.send(()));
+                        let _ = released.lock().map(|released| released.recv());
+                    }
+                });
+                let during = coulisses::domain::schedules::read(&reader, id).await;
+                let after = coulisses::domain::schedules::read(&reader, id).await;
+                (during, after)
+            })
+        });
+        let holding = tokio::task::spawn_blocking(move || on_hold.recv()).await;
+        assert!(
+            matches!(holding, Ok(Ok(()))),
+            "{}: the read never reached its slots",
+            t.label
+        );
+        // Meanwhile: a new slot, and the artist assigned to it.
+        let early = a_slot(schedule.id, "early");
+        let written = async {
+            insert(&t, early.clone()).await?;
+            insert(&t, an_assignment(early.id, artist)).await
+        };
+        if let Err(err) = written.await {
+            panic!("{}: the change was refused: {err}", t.label);
+        }
+        let _ = release.send(());
+        let (during, after) = match tokio::task::spawn_blocking(move || reader.join()).await {
+            Ok(Ok(reads)) => reads,
+            _ => panic!("{}: the reader panicked", t.label),
+        };
+        let counts = |read: Result<Option<coulisses::domain::schedules::Schedule>, _>| match read {
+            Ok(Some(schedule)) => (schedule.slots.len(), schedule.assignments.len()),
+            other => panic!("{}: the read answered {other:?}", t.label),
+        };
+        assert_eq!(counts(during), (1, 1), "{}: as before the change", t.label);
+        assert_eq!(counts(after), (2, 2), "{}: the next read sees it", t.label);
+    }
+}

@@ -301,7 +301,7 @@ impl Reads {
 
     /// The kept schedule with this ID, if it exists.
     pub async fn schedule(&self, id: Uuid) -> Result<Option<schedules::Schedule>, DomainError> {
-        schedules::get(&self.db.pool, id).await
+        schedules::read(&self.db.pool, id).await
     }
 
     /// The calendar feed whose secret this is, if any.
@@ -314,7 +314,7 @@ impl Reads {
 
     /// The kept schedules with these IDs that exist, in no particular order.
     pub async fn schedules(&self, ids: &[Uuid]) -> Result<Vec<schedules::Schedule>, DomainError> {
-        schedules::get_many(&self.db.pool, ids).await
+        schedules::read_many(&self.db.pool, ids).await
     }
 
     /// A page of the kept schedules with this status (all when `None`),
@@ -344,7 +344,7 @@ impl Reads {
         slot_key: &str,
         first: usize,
     ) -> Result<Option<Vec<schedules::Replacement>>, DomainError> {
-        let Some(schedule) = schedules::get(&self.db.pool, schedule_id).await? else {
+        let Some(schedule) = schedules::read(&self.db.pool, schedule_id).await? else {
             return Ok(None);
         };
         schedules::replacements(&self.db.pool, &schedule, slot_key, first).await

@@ -107,7 +107,7 @@ pub(super) async fn unchanged(
     id: Uuid,
 ) -> Result<Schedule, DomainError> {
     txn.rollback().await?;
-    store::get(db, id)
+    store::read(db, id)
         .await?
         .ok_or_else(|| DomainError::not_found("Schedule", id))
 }

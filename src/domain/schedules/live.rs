@@ -21,10 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    IsolationLevel, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement};
 use tokio::sync::{Notify, oneshot, watch};
 use uuid::Uuid;
 
@@ -290,20 +287,9 @@ async fn sleep_or_forever(duration: Option<Duration>) {
     }
 }
 
-/// The schedule as committed, with its artists, in one snapshot: its
-/// statements would otherwise see different commits on PostgreSQL
-/// (SQLite's read transaction is one snapshot already).
+/// The schedule as committed, with its artists, in one snapshot.
 async fn read_once(db: &DatabaseConnection, id: Uuid) -> Result<Option<Snapshot>, DomainError> {
-    let txn = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.begin_with_config(
-                Some(IsolationLevel::RepeatableRead),
-                Some(AccessMode::ReadOnly),
-            )
-            .await?
-        }
-        _ => db.begin().await?,
-    };
+    let txn = store::snapshot(db).await?;
     let Some(schedule) = store::get(&txn, id).await? else {
         txn.commit().await?;
         return Ok(None);

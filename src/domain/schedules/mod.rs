@@ -28,7 +28,7 @@ pub use listing::{SchedulePage, count, list};
 pub use live::{Following, Live, Seen, Snapshot};
 pub use replan::{Replacement, replacements, replan};
 pub(crate) use store::artist_leaves;
-pub use store::{ScheduleIds, create, create_with_ids, delete_all, get, get_many, of_assignment};
+pub use store::{ScheduleIds, create, create_with_ids, delete_all, of_assignment, read, read_many};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScheduleStatus {

@@ -42,7 +42,7 @@ pub async fn replan(
     effort: planning::Effort,
 ) -> Result<Change, DomainError> {
     for _ in 0..UNHELD_ATTEMPTS {
-        let schedule = store::get(db, id)
+        let schedule = store::read(db, id)
             .await?
             .ok_or_else(|| DomainError::not_found("Schedule", id))?;
         let replanned = plan(db, &schedule, effort).await?;

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    AccessMode, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -71,7 +72,7 @@ pub async fn create_with_ids(
     let outcome = together(violations.finish(), planned)?;
     let id = ids.schedule;
     store(db, ids, &name, &rules, listed, &outcome).await?;
-    get(db, id)
+    read(db, id)
         .await?
         .ok_or_else(|| DomainError::internal(format!("schedule {id} gone after its creation")))
 }
@@ -310,22 +311,57 @@ pub async fn of_assignment(
     id: Uuid,
 ) -> Result<Option<Schedule>, DomainError> {
     match schedule_of_assignment(db, id).await? {
-        Some(schedule_id) => get(db, schedule_id).await,
+        Some(schedule_id) => read(db, schedule_id).await,
         None => Ok(None),
     }
 }
 
-/// The schedule with this ID, if it exists.
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Schedule>, DomainError> {
-    Ok(get_many(db, &[id]).await?.pop())
+/// A read-only transaction that sees one snapshot of the database: the
+/// statements of a read would otherwise each see what was committed when
+/// it started (PostgreSQL's READ COMMITTED, SQLite outside a transaction),
+/// and a change committed between two of them would show as slots and
+/// assignments that do not match. SQLite's read transaction is one
+/// snapshot already.
+pub(crate) async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DomainError> {
+    Ok(match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+        _ => db.begin().await?,
+    })
 }
 
-/// The schedules with these IDs that exist, in no particular order: five
-/// statements, whatever their number and size.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
+/// The schedule with this ID, if it exists, as committed.
+pub async fn read(db: &DatabaseConnection, id: Uuid) -> Result<Option<Schedule>, DomainError> {
+    Ok(read_many(db, &[id]).await?.pop())
+}
+
+/// The schedules with these IDs that exist, as committed, in no
+/// particular order.
+pub async fn read_many(
+    db: &DatabaseConnection,
     ids: &[Uuid],
 ) -> Result<Vec<Schedule>, DomainError> {
+    let txn = snapshot(db).await?;
+    let schedules = get_many(&txn, ids).await?;
+    txn.commit().await?;
+    Ok(schedules)
+}
+
+/// The schedule with this ID, if it exists, as `txn` sees it.
+pub async fn get(txn: &DatabaseTransaction, id: Uuid) -> Result<Option<Schedule>, DomainError> {
+    Ok(get_many(txn, &[id]).await?.pop())
+}
+
+/// The schedules with these IDs that exist, as the transaction `db` sees
+/// them, in no particular order: five statements, whatever their number
+/// and size. Only in a transaction, whose statements see one snapshot
+/// (`read` and `read_many` open one).
+async fn get_many(db: &DatabaseTransaction, ids: &[Uuid]) -> Result<Vec<Schedule>, DomainError> {
     let rows = schedule::Entity::find()
         .filter(schedule::Column::Id.is_in(ids.iter().copied()))
         .all(db)
