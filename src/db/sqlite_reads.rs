@@ -294,6 +294,51 @@ mod tests {
             .await
     }
 
+    #[tokio::test]
+    async fn a_built_statement_binds_as_the_pool_does_or_is_left_to_it() {
+        let (_dir, url, _writer) = database();
+        let reads = SqliteReads::of(&url, &[SUM]).unwrap_or_else(|| panic!("a file"));
+        let id = uuid::Uuid::now_v7();
+        let bound = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT ? = x'00', ?, ?, length(?)",
+            [
+                Value::BigInt(None),
+                Value::BigInt(Some(7)),
+                Value::String(Some("seven".into())),
+                Value::Uuid(Some(id)),
+            ],
+        );
+        let read = reads
+            .query_built(&bound, |rows| match rows.next()? {
+                Some(row) => Ok((
+                    row.get::<_, Option<bool>>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, i64>(3)?,
+                )),
+                None => Err(SqliteReadError::Busy),
+            })
+            .await;
+        assert_eq!(
+            read.ok(),
+            Some((None, 7, "seven".to_owned(), 16)),
+            "a UUID as its 16 bytes"
+        );
+        assert_eq!(reads.built_run(), 1);
+        let unbindable = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT ?",
+            [Value::Bool(Some(true))],
+        );
+        let read = reads.query_built(&unbindable, |_| Ok(())).await;
+        assert!(matches!(
+            read,
+            Err(SqliteReadError::Unbindable(Value::Bool(Some(true))))
+        ));
+        assert_eq!(reads.built_run(), 1, "nothing ran");
+    }
+
     #[test]
     fn only_files_that_read_so_are_read_in_place() {
         let (_dir, url, _writer) = database();
