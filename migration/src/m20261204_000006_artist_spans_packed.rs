@@ -15,9 +15,16 @@ use crate::m20261124_000003_artist_times::POSTGRES_FUNCTIONS as ARRAY_FUNCTIONS;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// An artist's times, packed, from its availabilities (`artists.id`):
+/// what the trigger writes and what this migration fills in.
+const PACKED: &str = "(SELECT string_agg(int8send(starts_at) || int8send(ends_at), \
+     ''::bytea ORDER BY starts_at) FROM availabilities WHERE artist_id = artists.id)";
+
 /// The same triggers' functions (m20261124_000003 says when they run and
 /// why they lock), writing the packed times, then every artist's.
-const PACKED_FUNCTIONS: &str = r#"
+fn packed_functions() -> String {
+    format!(
+        r#"
 CREATE OR REPLACE FUNCTION refresh_artist_times() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
@@ -30,12 +37,7 @@ BEGIN
         SELECT array_agg(DISTINCT artist_id) INTO touched FROM written;
     END IF;
     PERFORM 1 FROM artists WHERE id = ANY(touched) ORDER BY id FOR NO KEY UPDATE;
-    UPDATE artists
-    SET availability_spans = (
-        SELECT string_agg(int8send(starts_at) || int8send(ends_at), ''::bytea ORDER BY starts_at)
-        FROM availabilities WHERE artist_id = artists.id
-    )
-    WHERE id = ANY(touched);
+    UPDATE artists SET availability_spans = {PACKED} WHERE id = ANY(touched);
     RETURN NULL;
 END
 $$;
@@ -46,11 +48,10 @@ BEGIN
     RETURN NULL;
 END
 $$;
-UPDATE artists SET availability_spans = (
-    SELECT string_agg(int8send(starts_at) || int8send(ends_at), ''::bytea ORDER BY starts_at)
-    FROM availabilities WHERE artist_id = artists.id
-);
-"#;
+UPDATE artists SET availability_spans = {PACKED};
+"#
+    )
+}
 
 #[derive(DeriveIden)]
 enum Artists {
@@ -76,7 +77,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .get_connection()
-            .execute_unprepared(PACKED_FUNCTIONS)
+            .execute_unprepared(&packed_functions())
             .await?;
         manager
             .alter_table(
